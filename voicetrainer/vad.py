@@ -1,0 +1,146 @@
+"""Voice-activity detection: speech probabilities per 32 ms frame, and the turn detector that ends a reply.
+
+`SileroSpeechProb` runs the Silero VAD model that ships inside faster-whisper (an ONNX file; only onnxruntime is
+needed), streaming, with its recurrent state carried from frame to frame. `TurnDetector` is pure: it is fed one
+probability per frame and says when the rep started talking and when the turn is over. Tests feed it scripted
+probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Literal
+
+import numpy as np
+
+from .types import SAMPLE_RATE
+
+FRAME = 512          # samples per VAD frame at 16 kHz (32 ms), what Silero expects
+_CONTEXT = 64        # samples of the previous frame Silero v5/v6 prepends
+
+SpeechProb = Callable[[np.ndarray], float]
+
+
+def silero_model_path() -> Path:
+    """The Silero VAD ONNX file inside the installed faster-whisper package (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("faster_whisper")
+    if spec is None or spec.origin is None:
+        from .errors import ModelUnavailableError
+
+        raise ModelUnavailableError("faster-whisper is not installed; run `pip install -e .` in the project folder")
+    assets = Path(spec.origin).parent / "assets"
+    found = sorted(assets.glob("silero_vad*.onnx"))
+    if not found:
+        from .errors import ModelUnavailableError
+
+        raise ModelUnavailableError(f"no Silero VAD model in {assets}; reinstall faster-whisper")
+    return found[-1]
+
+
+class SileroSpeechProb:
+    """Streaming Silero VAD: call with one 512-sample float32 frame at 16 kHz, get P(speech)."""
+
+    def __init__(self, path: Path | None = None):
+        import onnxruntime
+
+        opts = onnxruntime.SessionOptions()
+        opts.inter_op_num_threads = 1
+        opts.intra_op_num_threads = 1
+        opts.log_severity_level = 4
+        self._session = onnxruntime.InferenceSession(
+            str(path or silero_model_path()), providers=["CPUExecutionProvider"], sess_options=opts)
+        self.reset()
+
+    def reset(self) -> None:
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(_CONTEXT, dtype=np.float32)
+
+    def __call__(self, frame: np.ndarray) -> float:
+        frame = np.asarray(frame, dtype=np.float32)
+        x = np.concatenate([self._context, frame])[None, :]
+        out, self._h, self._c = self._session.run(None, {"input": x, "h": self._h, "c": self._c})
+        self._context = frame[-_CONTEXT:]
+        return float(np.asarray(out).reshape(-1)[0])
+
+
+def energy_speech_prob(threshold_db: float = -40.0) -> SpeechProb:
+    """A crude loudness gate, for when no model is wanted: 1.0 above `threshold_db` dBFS RMS, else 0.0."""
+
+    def prob(frame: np.ndarray) -> float:
+        rms = float(np.sqrt(np.mean(np.square(frame, dtype=np.float64)) + 1e-12))
+        return 1.0 if 20 * np.log10(rms) > threshold_db else 0.0
+
+    return prob
+
+
+@dataclass(frozen=True)
+class TurnParams:
+    """When a turn starts and ends. Measured on these machines: 300 ms of silence cut some speakers off, 500 ms none."""
+
+    start_threshold: float = 0.5     # P(speech) that counts as speech
+    end_threshold: float = 0.35      # below this counts as silence (hysteresis)
+    min_speech_ms: int = 160         # shorter bursts (a click, a cough) don't start a turn
+    end_silence_ms: int = 600        # silence after speech that ends the turn
+    max_turn_s: float = 30.0         # a turn never runs longer than this
+    no_reply_s: float = 8.0          # nothing said for this long: the persona asks "are you still there?"
+
+
+@dataclass(frozen=True)
+class TurnEvent:
+    kind: Literal["speech_started", "turn_ended", "timeout", "max_length"]
+    at_sample: int
+
+
+class TurnDetector:
+    """Fed one speech probability per frame; reports when a turn starts and ends. Pure and deterministic."""
+
+    def __init__(self, params: TurnParams = TurnParams(), frame: int = FRAME, sample_rate: int = SAMPLE_RATE):
+        self.p = params
+        self.frame = frame
+        self.sr = sample_rate
+        self.reset()
+
+    def _frames(self, ms: float) -> int:
+        return max(1, int(round(ms / 1000 * self.sr / self.frame)))
+
+    def reset(self) -> None:
+        self.n = 0                  # frames seen
+        self.run = 0                # consecutive speech frames (before the turn starts)
+        self.silence = 0            # consecutive silent frames (after it started)
+        self.started_at: int | None = None
+        self.speech_end_at: int | None = None
+        self.done = False
+
+    def feed(self, prob: float) -> TurnEvent | None:
+        """Feed the probability of the next frame; return an event when something happens."""
+        if self.done:
+            return None
+        self.n += 1
+        at = self.n * self.frame
+        if self.started_at is None:
+            self.run = self.run + 1 if prob >= self.p.start_threshold else 0
+            if self.run >= self._frames(self.p.min_speech_ms):
+                self.started_at = (self.n - self.run) * self.frame
+                return TurnEvent("speech_started", self.started_at)
+            if self.n >= self._frames(self.p.no_reply_s * 1000):
+                self.done = True
+                return TurnEvent("timeout", at)
+            return None
+        if prob < self.p.end_threshold:
+            self.silence += 1
+            if self.silence == 1:
+                self.speech_end_at = (self.n - 1) * self.frame
+            if self.silence >= self._frames(self.p.end_silence_ms):
+                self.done = True
+                return TurnEvent("turn_ended", self.speech_end_at or at)
+        else:
+            self.silence = 0
+            self.speech_end_at = None
+        if at - self.started_at >= self.p.max_turn_s * self.sr:
+            self.done = True
+            return TurnEvent("max_length", at)
+        return None
