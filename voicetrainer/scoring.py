@@ -491,7 +491,7 @@ def _empathy(rt: Tokens, ct: Tokens, c: _Compiled, r: RubricModel,
         words = rt.span_text(m.start, m.end)
         if words not in evidence:
             evidence.append(words)
-    score = min(1.0, sum(got.values()))
+    score = min(1.0, float(sum(got.values())))
     undoers = [(m, g) for m, g in costs if g in r.empathy.undone_by]
     tip = ""
     if undoers and score > 0:
@@ -762,7 +762,6 @@ def _solution_tip(ct: Tokens, c: _Compiled, r: RubricModel, offer_phrases: Seque
     for p, text in c.suggestions:
         if p.find(ct) is not None:
             return f"Try: '{text}'"
-    default = r.solution.suggestions.get("default", "Offer a concrete next step with a time.")
     if offer_phrases:
         return f"Offer something concrete this customer would accept, e.g. {', '.join(offer_phrases[:3])}."
-    return default
+    return r.solution.suggestions.get("default", "Offer a concrete next step with a time.")

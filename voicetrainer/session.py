@@ -72,6 +72,25 @@ class SessionResult:
         }
 
 
+MAX_ATTEMPTS = 3
+
+
+def _hear(reply: Reply, transcriber, measure, loudness: list[float], emit) -> tuple[str, Acoustics | None]:
+    """The reply's text (transcribing audio) and, for speech, how it sounded against the rep's baseline."""
+    text, transcript = reply.text, None
+    if reply.clip is not None:
+        emit(Event("transcribing", {"seconds": reply.clip.duration_s}))
+        transcript = transcriber.transcribe(reply.clip)
+        text = transcript.text
+    text = (text or "").strip()
+    acoustics = None
+    if reply.clip is not None and text and measure is not None:
+        baseline = sum(loudness) / len(loudness) if loudness else None
+        acoustics = measure(reply.clip, transcript, baseline)
+        loudness.append(acoustics.loudness_db)
+    return text, acoustics
+
+
 def customer_context(opening: str, last_line: str) -> str:
     """What the rep should be restating: the customer's problem (opening) and its latest line."""
     return opening if last_line == opening else f"{opening} {last_line}"
@@ -89,6 +108,7 @@ def run_session(
     measure: Callable[[AudioClip, Transcript, float | None], Acoustics] | None = None,
     keep_audio: bool = True,
     on_event: Callable[[Event], None] | None = None,
+    retry: Callable[[Turn], bool] | None = None,
     model_name: str | None = None,
     input_mode: str = "",
 ) -> SessionResult:
@@ -105,6 +125,7 @@ def run_session(
         measure: computes how a spoken reply sounded, given the speaker's baseline loudness.
         keep_audio: save each spoken reply as a WAV beside the session.
         on_event: receives `Event`s for a live view.
+        retry: asked after each scored reply; True replays the same customer line (both attempts are kept).
 
     Returns:
         The whole session. On Ctrl-C or a device error the turns so far are already saved and the error propagates.
@@ -118,7 +139,7 @@ def run_session(
     opening = line.text
     intent = "opening"
     turns: list[Turn] = []
-    loudness: list[float] = []
+    loudness: list[float] = []  # the rep's own levels so far: the baseline for "raised voice"
     sid = store.start_session(persona, seed, model_name, input_mode) if store else None
     outcome = "turn_limit"
     completed = False
@@ -127,37 +148,35 @@ def run_session(
             emit(Event("persona_line", {"text": line.text, "intent": intent, "mood": state.mood}))
             if speak:
                 speak(persona, line, intent)
-            try:
-                reply = replies.next_reply(line.text)
-            except NoMoreReplies:
+            reaction = None
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    reply = replies.next_reply(line.text)
+                except NoMoreReplies:
+                    break
+                text, acoustics = _hear(reply, transcriber, measure, loudness, emit)
+                score = score_reply(customer_context(opening, line.text), text, rubric,
+                                    offer_phrases=offers, acoustics=acoustics)
+                reaction = react(persona, state, score)
+                audio_path = None
+                if store is not None and keep_audio and reply.clip is not None:
+                    from .audio_io import write_wav  # file I/O only; no device
+
+                    audio_path = str(write_wav(store.audio_dir(sid) / f"turn-{index + 1}-{attempt}.wav", reply.clip))
+                turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
+                            mood_before=state.mood, mood_after=reaction.state.mood, next_intent=reaction.intent,
+                            attempt=attempt, audio_path=audio_path)
+                turns.append(turn)
+                if store is not None:
+                    store.add_turn(sid, turn)
+                emit(Event("turn", {"turn": turn, "reasons": reaction.reasons}))
+                # A retry replays the same customer line; only the last attempt moves the persona.
+                if attempt == MAX_ATTEMPTS or retry is None or not retry(turn):
+                    break
+                emit(Event("retry", {"turn": turn}))
+            if reaction is None:
                 outcome = "abandoned"
                 break
-            text, transcript = reply.text, None
-            if reply.clip is not None:
-                emit(Event("transcribing", {"seconds": reply.clip.duration_s}))
-                transcript = transcriber.transcribe(reply.clip)
-                text = transcript.text
-            text = (text or "").strip()
-            acoustics = None
-            if reply.clip is not None and text and measure is not None:
-                baseline = sum(loudness) / len(loudness) if loudness else None
-                acoustics = measure(reply.clip, transcript, baseline)
-                loudness.append(acoustics.loudness_db)
-            score = score_reply(customer_context(opening, line.text), text, rubric,
-                                offer_phrases=offers, acoustics=acoustics)
-            reaction = react(persona, state, score)
-            audio_path = None
-            if store is not None and keep_audio and reply.clip is not None:
-                from .audio_io import write_wav  # file I/O only; no device
-
-                audio_path = str(write_wav(store.audio_dir(sid) / f"turn-{index + 1}.wav", reply.clip))
-            turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
-                        mood_before=state.mood, mood_after=reaction.state.mood, next_intent=reaction.intent,
-                        audio_path=audio_path)
-            turns.append(turn)
-            if store is not None:
-                store.add_turn(sid, turn)
-            emit(Event("turn", {"turn": turn, "reasons": reaction.reasons}))
             state = reaction.state
             intent = reaction.intent
             line = pick_line(persona, intent, state.mood, rng, avoid=line.text)

@@ -85,7 +85,7 @@ def tokenize(text: str) -> Tokens:
     Returns:
         Tokens; empty when the text has no words.
     """
-    text = normalise(text)
+    text = re.sub(r"\s+", " ", text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'"))
     words: list[str] = []
     origin: list[int] = []
     surface: list[str] = []
@@ -98,7 +98,7 @@ def tokenize(text: str) -> Tokens:
         pos = m.end()
         raw = m.group(0)
         surface.append(raw)
-        for w in _expand(raw):
+        for w in _expand(raw.lower()):
             words.append(w)
             origin.append(len(surface) - 1)
             sentence.append(sent)
