@@ -244,13 +244,16 @@ class Rubric:
         source: where it came from (file path, plus "+ overrides" when a persona changed it).
     """
 
-    data: dict[str, Any]
+    data: dict[str, Any] = field(repr=False)
     source: str = "rubric.yaml"
+    text: str = field(default="", repr=False, compare=False)
     model: RubricModel | None = field(default=None, repr=False, compare=False)
     compiled: _Compiled | None = field(default=None, repr=False, compare=False)
 
     def to_yaml(self) -> str:
-        """The rubric as YAML, the same shape as rubric.yaml."""
+        """The rubric as YAML: the file as written (with its comments) when nothing was merged in, else the merge."""
+        if self.text:
+            return self.text
         return yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True, width=120)
 
     @property
@@ -305,6 +308,7 @@ def load_rubric(path: str | Path | None = None, overrides: dict | None = None) -
     path = Path(path)
     data = _read_yaml(path)
     source = str(path)
+    text = "" if overrides else _read_cached(str(path), path.stat().st_mtime)
     if overrides:
         if not isinstance(overrides, dict):
             raise RubricError(f"{path}: rubric overrides must be a mapping (got {type(overrides).__name__})")
@@ -315,7 +319,7 @@ def load_rubric(path: str | Path | None = None, overrides: dict | None = None) -
     except ValidationError as e:
         where = f"{path} (with overrides)" if overrides else str(path)
         raise RubricError(f"{where}: invalid rubric\n  {_errors_text(e)}") from None
-    return Rubric(data=data, source=source, model=model, compiled=_compile_cached(yaml.safe_dump(data)))
+    return Rubric(data=data, source=source, text=text, model=model, compiled=_compile_cached(yaml.safe_dump(data)))
 
 
 @lru_cache(maxsize=16)
@@ -514,7 +518,7 @@ def _empathy(rt: Tokens, ct: Tokens, c: _Compiled, r: RubricModel,
 def _empathy_example(ct: Tokens) -> str:
     durations = [f for f in extract_facts(ct) if f.kind == "duration"]
     if durations:
-        return f"'I'm so sorry, {durations[0].text} is far too long — that must be really frustrating.'"
+        return f"'I'm so sorry — after {durations[0].text}, I'd be frustrated too.'"
     return "'I'm really sorry — that sounds so frustrating.'"
 
 

@@ -183,5 +183,14 @@ class Store:
                 "input_mode": s.input_mode, "start_mood": s.start_mood, "final_mood": s.final_mood,
                 "turns": self.turns(session_id)}
 
+    def all_sessions(self) -> list[dict]:
+        """Every session that has at least one saved turn, oldest first, as `session_json` dicts.
+
+        For progress over time and exports; sessions abandoned before the first reply carry nothing to show.
+        """
+        ids = [r[0] for r in self.db.execute(
+            "SELECT id FROM sessions s WHERE EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id) ORDER BY id")]
+        return [self.session_json(i) for i in ids]
+
     def close(self) -> None:
         self.db.close()

@@ -37,6 +37,7 @@ class Tokens:
         origin: for each word, the index into `surface` of the written word it came from.
         surface: the words as written (punctuation dropped).
         sentence: for each word, the index of the sentence it is in.
+        breaks: for each word, whether punctuation (, ; : . ! ? -) comes right before it.
     """
 
     words: tuple[str, ...]
@@ -44,6 +45,7 @@ class Tokens:
     origin: tuple[int, ...]
     surface: tuple[str, ...]
     sentence: tuple[int, ...]
+    breaks: tuple[bool, ...] = ()
 
     def __len__(self) -> int:
         return len(self.words)
@@ -90,19 +92,24 @@ def tokenize(text: str) -> Tokens:
     origin: list[int] = []
     surface: list[str] = []
     sentence: list[int] = []
+    breaks: list[bool] = []
     sent = 0
     pos = 0
     for m in _WORD_RE.finditer(text):
-        if re.search(r"[.!?;]", text[pos:m.start()]):
+        between = text[pos:m.start()]
+        if re.search(r"[.!?;]", between):
             sent += 1
+        brk = bool(re.search(r"[,.!?;:\-]", between))
         pos = m.end()
         raw = m.group(0)
         surface.append(raw)
-        for w in _expand(raw.lower()):
+        for k, w in enumerate(_expand(raw.lower())):
             words.append(w)
             origin.append(len(surface) - 1)
             sentence.append(sent)
-    return Tokens(tuple(words), tuple(stem(w) for w in words), tuple(origin), tuple(surface), tuple(sentence))
+            breaks.append(brk and k == 0)
+    return Tokens(tuple(words), tuple(stem(w) for w in words), tuple(origin), tuple(surface), tuple(sentence),
+                  tuple(breaks))
 
 
 # --- stemming ----------------------------------------------------------------------------------------------------
@@ -306,7 +313,7 @@ class Fact:
     exact: bool = True
 
 
-def _parse_number_words(words: tuple[str, ...], i: int) -> tuple[float | None, int]:
+def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...] = ()) -> tuple[float | None, int]:
     """Parse a number at words[i] (digits or words). Returns (value, next index) or (None, i).
 
     Spoken order numbers ("forty four seventy one") are read as digit groups: 4471.
@@ -325,6 +332,8 @@ def _parse_number_words(words: tuple[str, ...], i: int) -> tuple[float | None, i
     last_kind = ""
     while j < len(words):
         t = words[j]
+        if j > i and breaks and breaks[j]:
+            break
         if t in _UNITS:
             if cur is not None and last_kind in ("unit", "teen"):
                 groups.append(cur)
@@ -365,7 +374,19 @@ def _parse_number_words(words: tuple[str, ...], i: int) -> tuple[float | None, i
     return float("".join(str(g) for g in groups)), j
 
 
+_APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than", "to",
+                "under", "least", "some", "couple", "few", "several"}
+
+
 def extract_facts(tokens: Tokens) -> list[Fact]:
+    """Facts in text order; amounts after "nearly", "about", "over", "more than" ... are marked inexact."""
+    out = _extract_facts(tokens)
+    words = tokens.words
+    return [Fact(f.kind, f.value, f.text, f.start, f.end, False)
+            if f.exact and f.start > 0 and words[f.start - 1] in _APPROXIMATE else f for f in out]
+
+
+def _extract_facts(tokens: Tokens) -> list[Fact]:
     """Find durations, amounts of money, counts and other numbers in tokenised text.
 
     Args:
@@ -390,7 +411,8 @@ def extract_facts(tokens: Tokens) -> list[Fact]:
             i += 1
             continue
         if w in _ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
-            out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2))
+            # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
+            out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
             i += 2
             continue
         if w == "fortnight" and (i == 0 or words[i - 1] in ("a", "one", "the")):
@@ -416,12 +438,12 @@ def extract_facts(tokens: Tokens) -> list[Fact]:
                 i = j + 1
                 continue
             if w == "one":
-                value, j = _parse_number_words(words, i)
+                value, j = _parse_number_words(words, i, tokens.breaks)
             else:
                 i += 1
                 continue
         else:
-            value, j = _parse_number_words(words, i)
+            value, j = _parse_number_words(words, i, tokens.breaks)
         if value is None:
             i += 1
             continue
@@ -455,15 +477,25 @@ def extract_facts(tokens: Tokens) -> list[Fact]:
 
 def same_value(a: Fact, b: Fact) -> bool:
     """Whether two facts of one kind agree, with a little slack (a month ~ four weeks, $89 ~ $89.99)."""
-    if a.kind != b.kind:
+    if a.kind != b.kind and {a.kind, b.kind} != {"money", "number"}:
         return False
     if not (a.exact and b.exact):
         return True
+    if a.kind != b.kind or a.kind in ("money", "number"):
+        # "forty nine ninety nine" is read as 4999 and "$49.99" as 49.99: compare the digits said.
+        if _digits(a.value) == _digits(b.value):
+            return True
+        if a.kind != b.kind:
+            return False
     if a.kind == "duration":
         return abs(a.value - b.value) <= 0.1 * max(a.value, b.value) + 1e-9
     if a.kind == "money":
         return abs(a.value - b.value) < 1.0 or int(a.value) == int(b.value)
     return a.value == b.value
+
+
+def _digits(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", "")
 
 
 def describe(fact: Fact) -> str:

@@ -24,18 +24,33 @@ class Synthesizer(Protocol):
     def synthesize(self, text: str, voice: Voice) -> AudioClip: ...
 
 
-class Pyttsx3Synthesizer:
-    """pyttsx3 → WAV in a private temp folder → AudioClip (16 kHz mono)."""
+_ENGINE = None  # one pyttsx3 engine per process, never destroyed (see _engine())
 
-    def __init__(self):
+
+def _engine():
+    """The process's pyttsx3 engine.
+
+    pyttsx3's espeak driver registers one global synthesis callback, and a garbage-collected engine clears it
+    (`EspeakDriver.destroy`), silently breaking any newer engine: so create one engine and keep it for good.
+    """
+    global _ENGINE
+    if _ENGINE is None:
         try:
             import pyttsx3
 
-            self._engine = pyttsx3.init()
+            _ENGINE = pyttsx3.init()
         except Exception as e:  # no espeak-ng / no SAPI: pyttsx3 raises assorted errors
             raise AudioDeviceError(
                 f"text-to-speech is unavailable ({e}); install espeak-ng (Debian: apt install espeak-ng "
                 "libespeak-ng1)") from None
+    return _ENGINE
+
+
+class Pyttsx3Synthesizer:
+    """pyttsx3 → WAV in a private temp folder → AudioClip (16 kHz mono)."""
+
+    def __init__(self):
+        self._engine = _engine()
         self._tmp = tempfile.TemporaryDirectory(prefix="voicetrainer-tts-")
         self._n = 0
         self._voice_ids = {v.id for v in self._engine.getProperty("voices")}

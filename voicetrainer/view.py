@@ -30,7 +30,7 @@ class LiveView:
     def __init__(self, quiet: bool = False, stream: TextIO | None = None):
         self.quiet = quiet
         self.console = Console(file=stream or sys.stdout, highlight=False)
-        self.err = Console(file=sys.stderr, highlight=False)
+        self.err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
         self._meter_shown = False
 
     def note(self, msg: str) -> None:

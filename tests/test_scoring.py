@@ -1,0 +1,263 @@
+"""The rubric scorer on hand-picked hard cases per dimension, the rubric file and its overrides."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+from voicetrainer.errors import RubricError
+from voicetrainer.scoring import load_rubric, merge, score_reply
+from voicetrainer.textutil import extract_facts, second_person, tokenize
+from voicetrainer.types import DIMENSIONS, Acoustics
+
+DANA = "I sent those headphones back three weeks ago and I still haven't got my eighty nine dollars. What is going on?"
+LAPTOP = "My laptop stopped working after two days. I paid six hundred pounds for it!"
+CHARGE = "You charged me twice this month, forty nine ninety nine each time, and I only have one subscription."
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric()
+
+
+def hit(rubric, customer, reply, dim):
+    return score_reply(customer, reply, rubric)[dim].hit
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("I'm sorry about this, let me sort out your refund today.", True),
+    ("Calm down, please, and I'll look at your order.", False),
+    ("That's not my problem, you'd have to talk to the courier.", False),
+    ("You should have kept the tracking number.", False),
+    ("Oh great, another one of these calls.", False),
+    ("Yeah right, like you really sent them back.", False),
+    ("Stop whining, it's only eighty nine dollars.", False),
+    ("What do you want me to do about it?", False),
+    ("That's not true, our records say otherwise.", False),
+    ("I want to help you, but I need you to stop swearing at me, please.", True),
+    ("If the language continues I'll have to end the call, but I'd like to get this fixed for you.", True),
+    ("I understand this is frustrating. Let me check the return for you now.", True),
+])
+def test_calm(rubric, reply, expected):
+    assert hit(rubric, DANA, reply, "calm") is expected
+
+
+def test_calm_names_the_phrase_and_an_alternative(rubric):
+    s = score_reply(DANA, "Calm down, I'm checking it.", rubric)["calm"]
+    assert "calm down" in s.evidence[0].lower()
+    assert "'Calm down'" in s.tip and "instead" in s.tip
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("I'm so sorry, three weeks is far too long to wait for your money.", True),
+    ("That must be really frustrating after waiting so long.", True),
+    ("I completely understand why you're upset.", True),
+    ("I'd be annoyed too if my refund hadn't arrived.", True),
+    ("I'm sorry you feel that way.", False),
+    ("Sorry, but there's nothing I can do.", False),
+    ("I understand, but you should have read the returns policy.", False),
+    ("I hear you, but the policy is the policy.", False),
+    ("Please give me your order number.", False),
+    ("I apologise for any inconvenience caused.", False),
+])
+def test_empathy(rubric, reply, expected):
+    assert hit(rubric, DANA, reply, "empathy") is expected
+
+
+@pytest.mark.parametrize("customer,reply,expected", [
+    (DANA, "So the headphones you returned three weeks ago still haven't been refunded?", True),
+    (DANA, "You returned the headphones nearly a month ago and the 89 dollars never reached you.", True),
+    (DANA, "Three weeks and no sign of your eighty nine dollars for the headphones, that's the situation?", True),
+    (DANA, "I hear you.", False),
+    (DANA, "So what you're saying is, I understand.", False),
+    (DANA, "I sent those headphones back three weeks ago and I still haven't got my eighty nine dollars.", False),
+    (DANA, "So you sent the headphones back two weeks ago?", False),
+    (DANA, "So the speakers you sent back three weeks ago haven't been refunded?", False),
+    (LAPTOP, "So the laptop died two days after you bought it, and it cost you six hundred pounds.", True),
+    (LAPTOP, "Your laptop packed in after only two days, which is awful for a six hundred pound machine.", True),
+    (LAPTOP, "Your laptop stopped working after two weeks?", False),
+    (CHARGE, "So we billed you two times this month for one subscription, at 49.99 each?", True),
+])
+def test_paraphrase(rubric, customer, reply, expected):
+    assert hit(rubric, customer, reply, "paraphrase") is expected
+
+
+def test_wrong_facts_are_reported_with_a_tip(rubric):
+    s = score_reply(DANA, "So you sent the headphones back two weeks ago?", rubric)
+    assert s.analysis.wrong_facts == ("two weeks (customer said three weeks)",)
+    assert "three weeks" in s["paraphrase"].tip
+
+
+def test_paraphrase_tip_uses_the_customers_words(rubric):
+    tip = score_reply(DANA, "I hear you.", rubric)["paraphrase"].tip
+    assert tip.startswith("Try: 'So you sent those headphones back three weeks ago")
+    assert "your eighty nine dollars" in tip
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("I'll process your refund today and email you the confirmation.", True),
+    ("Would you like me to send a replacement pair out today?", True),
+    ("How about I refund the eighty nine dollars to your card right now?", True),
+    ("Let me escalate this to my supervisor so it goes through today.", True),
+    ("A refund will be on your card within 24 hours.", True),
+    ("I can't refund that.", False),
+    ("We don't do refunds on headphones.", False),
+    ("We'll look into it.", False),
+    ("Someone will get back to you.", False),
+    ("So your refund still hasn't arrived?", False),
+    ("I'm so sorry about the wait.", False),
+])
+def test_solution(rubric, reply, expected):
+    assert hit(rubric, DANA, reply, "solution") is expected
+
+
+def test_solution_tip_fits_the_scenario(rubric):
+    assert "refund" in score_reply(DANA, "Okay.", rubric)["solution"].tip
+    assert "replacement" in score_reply(LAPTOP, "Okay then.", rubric)["solution"].tip
+
+
+def test_offers_match_inflections_and_skip_refusals(rubric):
+    s = score_reply(DANA, "I've refunded it and I'll send a voucher too.", rubric,
+                    offer_phrases=["refund", "voucher", "store credit"])
+    assert s.analysis.offers == ("refund", "voucher")
+    s = score_reply(DANA, "I can't refund that.", rubric, offer_phrases=["refund"])
+    assert s.analysis.offers == ()
+
+
+@pytest.mark.parametrize("reply", ["", "   ", "um", "uh... hmm"])
+def test_empty_reply_misses_everything_with_tips(rubric, reply):
+    s = score_reply(DANA, reply, rubric)
+    assert s.analysis.silent
+    assert [d.name for d in s.dimensions] == list(DIMENSIONS)
+    assert all(not d.hit and d.score == 0 and d.tip for d in s.dimensions)
+
+
+def test_evidence_is_the_replys_own_words(rubric):
+    s = score_reply(DANA, "That's NOT my problem.", rubric)
+    assert s["calm"].evidence == ("NOT my problem",)
+
+
+def test_to_dict_shape(rubric):
+    d = score_reply(DANA, "I'm sorry, I'll refund it today.", rubric).to_dict()
+    assert list(d) == list(DIMENSIONS)
+    for v in d.values():
+        assert set(v) == {"score", "hit", "evidence", "tip"} and 0 <= v["score"] <= 1
+
+
+# --- the voice ---------------------------------------------------------------------------------------------------
+
+def voice(rel_db=0.0, wpm=150.0, pitch=2.0, speech_s=3.0):
+    return Acoustics(loudness_db=-20 + rel_db, relative_loudness_db=rel_db, words_per_minute=wpm,
+                     pitch_variability_st=pitch, speech_s=speech_s)
+
+
+@pytest.mark.parametrize("acoustics,expected", [
+    (voice(), True),
+    (voice(rel_db=9), False),          # shouting
+    (voice(wpm=260), False),           # rushing
+    (voice(pitch=8), False),           # erratic pitch
+    (voice(pitch=0.3), True),          # flat: a small cost only
+    (voice(rel_db=9, speech_s=0.3), True),  # too little speech to judge
+])
+def test_voice_counts_towards_calm(rubric, acoustics, expected):
+    s = score_reply(DANA, "I'm sorry, I'll refund it today.", rubric, acoustics=acoustics)
+    assert s["calm"].hit is expected
+    assert s.acoustics is acoustics
+
+
+def test_voice_tip_names_the_measure(rubric):
+    s = score_reply(DANA, "I'll refund it today.", rubric, acoustics=voice(rel_db=9))
+    assert "dB above your usual level" in s["calm"].tip
+
+
+# --- the rubric file ---------------------------------------------------------------------------------------------
+
+def test_merge_extends_lists_and_replaces_scalars():
+    base = {"a": {"x": 1, "l": ["p"]}, "b": 2}
+    assert merge(base, {"a": {"x": 5, "l": ["q", "p"]}, "c": 3}) == {"a": {"x": 5, "l": ["p", "q"]}, "b": 2, "c": 3}
+    assert base == {"a": {"x": 1, "l": ["p"]}, "b": 2}
+
+
+def test_persona_overrides_add_phrases_and_change_thresholds(rubric):
+    reply = "Fair enough, mate."
+    assert hit(rubric, DANA, reply, "calm")
+    custom = load_rubric(overrides={"calm": {"costs": {"dismissal": {"phrases": ["fair enough"]}},
+                                             "hit_at_or_above": 0.7}})
+    assert not hit(custom, DANA, reply, "calm")
+    assert custom.rules.calm.hit_at_or_above == 0.7
+    assert "calm down" in custom.rules.calm.costs["trigger"].phrases  # the list was extended, not replaced
+    assert "+ overrides" in custom.source
+
+
+def test_env_rubric_is_used(tmp_path, monkeypatch, rubric):
+    own = tmp_path / "org.yaml"
+    own.write_text(rubric.to_yaml().replace("hit_at_or_above: 0.5", "hit_at_or_above: 0.9", 1))
+    monkeypatch.setenv("VOICETRAINER_RUBRIC", str(own))
+    r = load_rubric()
+    assert r.source == str(own) and r.rules.calm.hit_at_or_above == 0.9
+
+
+@pytest.mark.parametrize("text,message", [
+    ("calm: [", "not valid YAML"),
+    ("- a list", "expected a mapping"),
+    (None, "calm.costs.blame.weight: Input should be less than or equal to 1"),
+    (None, "solution.offerz: unknown key"),
+])
+def test_bad_rubric_file_names_file_and_key(tmp_path, rubric, text, message):
+    path = tmp_path / "bad.yaml"
+    if text is None:
+        good = rubric.to_yaml()
+        text = (good.replace("      weight: 0.6\n      alternative: \"Let's look", "      weight: 6\n"
+                             "      alternative: \"Let's look", 1) if "weight" in message
+                else good.replace("\n  offers:\n", "\n  offerz: []\n  offers:\n", 1))
+    path.write_text(text)
+    with pytest.raises(RubricError) as e:
+        load_rubric(path)
+    assert str(path) in str(e.value) and message in str(e.value)
+
+
+def test_missing_rubric_file(tmp_path):
+    with pytest.raises(RubricError, match="cannot read rubric file"):
+        load_rubric(tmp_path / "nope.yaml")
+
+
+def test_bad_override_names_the_key():
+    with pytest.raises(RubricError, match=r"\(with overrides\).*\n  empathy.hit_at_or_above"):
+        load_rubric(overrides={"empathy": {"hit_at_or_above": "high"}})
+
+
+def test_scoring_imports_no_audio_or_model():
+    import subprocess  # other tests may have loaded them: check in a clean process
+
+    code = textwrap.dedent("""
+        import sys, voicetrainer.scoring, voicetrainer.textutil
+        bad = [m for m in ("faster_whisper", "sounddevice", "pyttsx3", "soundfile", "onnxruntime") if m in sys.modules]
+        print(bad)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# --- text helpers ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,kind,value", [
+    ("three weeks ago", "duration", 21),
+    ("21 days", "duration", 21),
+    ("a fortnight", "duration", 14),
+    ("eighty nine dollars", "money", 89),
+    ("$49.99", "money", 49.99),
+    ("order forty four seventy one", "number", 4471),
+    ("the third time I've called", "count", 3),
+    ("charged twice", "count", 2),
+    ("six hundred pounds", "money", 600),
+])
+def test_extract_facts(text, kind, value):
+    facts = extract_facts(tokenize(text))
+    assert (facts[0].kind, facts[0].value) == (kind, pytest.approx(value))
+
+
+def test_second_person():
+    assert second_person("I sent my headphones back and you lost them.") == \
+        "you sent your headphones back and we lost them."
