@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import tempfile
 from pathlib import Path
 from typing import Protocol
@@ -46,6 +47,19 @@ def _engine():
     return _ENGINE
 
 
+def _wait_for_espeak() -> None:
+    """Block until espeak-ng has finished the utterance (Linux only).
+
+    pyttsx3 initialises espeak-ng in asynchronous retrieval mode and its loop can end before synthesis does: its
+    queued end-of-loop command runs straight after `save_to_file`, which never marks the driver busy. The audio then
+    arrives later, in the next call's file. `espeak_Synchronize` waits for espeak-ng's synthesis thread.
+    """
+    if sys.platform.startswith("linux"):
+        from pyttsx3.drivers import _espeak
+
+        _espeak.Synchronize()
+
+
 class Pyttsx3Synthesizer:
     """pyttsx3 → WAV in a private temp folder → AudioClip (16 kHz mono)."""
 
@@ -71,6 +85,7 @@ class Pyttsx3Synthesizer:
         with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints "Audio saved to ..."
             e.save_to_file(text, str(out))
             e.runAndWait()
+            _wait_for_espeak()
         try:
             clip = read_audio(out)
         except AudioInputError as err:
