@@ -1,97 +1,132 @@
 """Text-to-speech: the persona's line as audio.
 
-With audio_io.py, the only module that imports pyttsx3 (lazily). On Linux pyttsx3 drives espeak-ng; on Windows SAPI5,
-on macOS NSSpeechSynthesizer. We always synthesise to a file and play the samples ourselves through one output stream:
-pyttsx3's own `say()` blocks on an external player on Linux, and after a `save_to_file` later `say()` calls were seen
-writing to that file.
+The only module that imports pyttsx3 (lazily). On Linux we call espeak-ng through pyttsx3's own binding in
+synchronous mode (see `_EspeakNg` for why); on Windows (SAPI5) and macOS (NSSpeechSynthesizer) pyttsx3's engine writes
+a WAV. Either way we get samples and play them ourselves through one output stream: pyttsx3's own `say()` blocks on
+an external player on Linux.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
+import ctypes
 import sys
 import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from .audio_io import read_audio
+import numpy as np
+
+from .audio_io import read_audio, resample
 from .errors import AudioDeviceError, AudioInputError
 from .persona import Voice
-from .types import AudioClip
+from .types import SAMPLE_RATE, AudioClip
 
 
 class Synthesizer(Protocol):
     def synthesize(self, text: str, voice: Voice) -> AudioClip: ...
 
 
-_ENGINE = None  # one pyttsx3 engine per process, never destroyed (see _engine())
+class _EspeakNg:
+    """espeak-ng through pyttsx3's own ctypes binding, in synchronous mode (Linux).
 
-
-def _engine():
-    """The process's pyttsx3 engine.
-
-    pyttsx3's espeak driver registers one global synthesis callback, and a garbage-collected engine clears it
-    (`EspeakDriver.destroy`), silently breaking any newer engine: so create one engine and keep it for good.
+    pyttsx3's Engine drives espeak-ng in asynchronous retrieval mode, and its event loop can end before synthesis does
+    (its queued end-of-loop command runs straight after `save_to_file`, which never marks the driver busy): the first
+    line came back missing, its audio landed in the next line's file, and queued rate changes were lost. Synchronous
+    mode makes `Synth` return only when the audio is complete, in 2-5 ms a line, with no temporary files.
     """
-    global _ENGINE
-    if _ENGINE is None:
-        try:
-            import pyttsx3
 
-            _ENGINE = pyttsx3.init()
-        except Exception as e:  # no espeak-ng / no SAPI: pyttsx3 raises assorted errors
-            raise AudioDeviceError(
-                f"text-to-speech is unavailable ({e}); install espeak-ng (Debian: apt install espeak-ng "
-                "libespeak-ng1)") from None
-    return _ENGINE
+    _instance: "_EspeakNg | None" = None
 
-
-def _wait_for_espeak() -> None:
-    """Block until espeak-ng has finished the utterance (Linux only).
-
-    pyttsx3 initialises espeak-ng in asynchronous retrieval mode and its loop can end before synthesis does: its
-    queued end-of-loop command runs straight after `save_to_file`, which never marks the driver busy. The audio then
-    arrives later, in the next call's file. `espeak_Synchronize` waits for espeak-ng's synthesis thread.
-    """
-    if sys.platform.startswith("linux"):
+    def __init__(self):
         from pyttsx3.drivers import _espeak
 
-        _espeak.Synchronize()
+        self._espeak = _espeak
+        self.sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0, None, 0)
+        if self.sample_rate <= 0:
+            raise AudioDeviceError("espeak-ng failed to start; reinstall it (Debian: apt install espeak-ng libespeak-ng1)")
+        self._chunks: list[bytes] = []
+        _espeak.SetSynthCallback(self._on_audio)  # pyttsx3 keeps the ctypes callback alive
+
+    @classmethod
+    def get(cls) -> "_EspeakNg":
+        # espeak-ng can be initialised only once per process.
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def _on_audio(self, wav, numsamples, events) -> int:
+        if numsamples > 0:
+            self._chunks.append(ctypes.string_at(wav, numsamples * 2))
+        return 0
+
+    def voices(self) -> list[tuple[str, str]]:
+        return [(v.identifier.decode().lower(), v.name.decode()) for v in self._espeak.ListVoices(None)]
+
+    def synthesize(self, text: str, voice: Voice) -> np.ndarray:
+        es = self._espeak
+        if voice.voice_id and es.SetVoiceByName(voice.voice_id.encode()) != 0:
+            raise AudioDeviceError(f"voice '{voice.voice_id}' is not installed; `voicetrainer voices` lists them")
+        es.SetParameter(es.RATE, int(voice.rate), 0)
+        es.SetParameter(es.VOLUME, int(round(voice.volume * 100)), 0)
+        self._chunks = []
+        es.Synth(text.encode("utf-8"), flags=es.ENDPAUSE | es.CHARS_UTF8)
+        pcm = np.frombuffer(b"".join(self._chunks), dtype="<i2")
+        return pcm.astype(np.float32) / 32768.0
 
 
 class Pyttsx3Synthesizer:
-    """pyttsx3 → WAV in a private temp folder → AudioClip (16 kHz mono)."""
+    """pyttsx3's voices as AudioClips (16 kHz mono): espeak-ng on Linux, SAPI5 on Windows, NSSpeechSynthesizer on macOS."""
 
     def __init__(self):
-        self._engine = _engine()
-        self._tmp = tempfile.TemporaryDirectory(prefix="voicetrainer-tts-")
-        self._n = 0
-        self._voice_ids = {v.id for v in self._engine.getProperty("voices")}
+        try:
+            if sys.platform.startswith("linux"):
+                self._espeak = _EspeakNg.get()
+                self._engine = None
+            else:
+                import pyttsx3
+
+                self._espeak = None
+                self._engine = pyttsx3.init()
+                self._tmp = tempfile.TemporaryDirectory(prefix="voicetrainer-tts-")
+                self._n = 0
+        except (ImportError, OSError, RuntimeError) as e:  # no espeak-ng library / no SAPI
+            raise AudioDeviceError(
+                f"text-to-speech is unavailable ({e}); install espeak-ng (Debian: apt install espeak-ng "
+                "libespeak-ng1)") from None
 
     def voices(self) -> list[tuple[str, str]]:
+        if self._espeak is not None:
+            return self._espeak.voices()
         return [(v.id, v.name) for v in self._engine.getProperty("voices")]
 
     def synthesize(self, text: str, voice: Voice) -> AudioClip:
+        if self._espeak is not None:
+            samples = self._espeak.synthesize(text, voice)
+            rate = self._espeak.sample_rate
+        else:
+            samples, rate = self._synthesize_with_engine(text, voice)
+        if len(samples) == 0:
+            raise AudioDeviceError(f"text-to-speech produced no audio for {text[:40]!r}; check the voice settings")
+        return AudioClip(resample(samples, rate, SAMPLE_RATE), SAMPLE_RATE)
+
+    def _synthesize_with_engine(self, text: str, voice: Voice) -> tuple[np.ndarray, int]:
         e = self._engine
         if voice.voice_id:
-            if voice.voice_id not in self._voice_ids:
+            if voice.voice_id not in {v.id for v in e.getProperty("voices")}:
                 raise AudioDeviceError(f"voice '{voice.voice_id}' is not installed; `voicetrainer voices` lists them")
             e.setProperty("voice", voice.voice_id)
         e.setProperty("rate", voice.rate)
         e.setProperty("volume", voice.volume)
         self._n += 1
         out = Path(self._tmp.name) / f"line{self._n}.wav"
-        with contextlib.redirect_stdout(io.StringIO()):  # the espeak driver prints "Audio saved to ..."
-            e.save_to_file(text, str(out))
-            e.runAndWait()
-            _wait_for_espeak()
+        e.save_to_file(text, str(out))
+        e.runAndWait()
         try:
             clip = read_audio(out)
         except AudioInputError as err:
             raise AudioDeviceError(f"text-to-speech produced no audio ({err})") from None
         out.unlink(missing_ok=True)
-        return clip
+        return clip.samples, clip.sample_rate
 
 
 class PersonaVoice:
