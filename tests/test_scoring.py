@@ -61,6 +61,8 @@ def test_calm_names_the_phrase_and_an_alternative(rubric):
     ("I hear you, but the policy is the policy.", False),
     ("Please give me your order number.", False),
     ("I apologise for any inconvenience caused.", False),
+    ("Like I said, we need proof. But I'm sorry it's been such a pain.", True),   # the jab comes before
+    ("I'm sorry you feel the courier let you down.", False),
 ])
 def test_empathy(rubric, reply, expected):
     assert hit(rubric, DANA, reply, "empathy") is expected
@@ -79,6 +81,9 @@ def test_empathy(rubric, reply, expected):
     (LAPTOP, "Your laptop packed in after only two days, which is awful for a six hundred pound machine.", True),
     (LAPTOP, "Your laptop stopped working after two weeks?", False),
     (CHARGE, "So we billed you two times this month for one subscription, at 49.99 each?", True),
+    # facts named only inside the offer restate nothing
+    (DANA, "I'll put the eighty nine dollars for the headphones back on your card today.", False),
+    (DANA, "Seventy at most? No: eighty nine dollars, three weeks, and the headphones still not refunded.", True),
 ])
 def test_paraphrase(rubric, customer, reply, expected):
     assert hit(rubric, customer, reply, "paraphrase") is expected
@@ -108,6 +113,9 @@ def test_paraphrase_tip_uses_the_customers_words(rubric):
     ("Someone will get back to you.", False),
     ("So your refund still hasn't arrived?", False),
     ("I'm so sorry about the wait.", False),
+    ("Can you send me a screenshot of the return?", False),                  # asks, offers nothing
+    ("Refund's going through now.", True),                                    # timing, no "I'll"
+    ("Sorry, but there's nothing I can do, it's with the courier.", False),
 ])
 def test_solution(rubric, reply, expected):
     assert hit(rubric, DANA, reply, "solution") is expected
@@ -136,7 +144,7 @@ def test_empty_reply_misses_everything_with_tips(rubric, reply):
 
 def test_evidence_is_the_replys_own_words(rubric):
     s = score_reply(DANA, "That's NOT my problem.", rubric)
-    assert s["calm"].evidence == ("NOT my problem",)
+    assert s["calm"].evidence == ("That's NOT my problem",)
 
 
 def test_to_dict_shape(rubric):
@@ -181,7 +189,7 @@ def test_merge_extends_lists_and_replaces_scalars():
 
 
 def test_persona_overrides_add_phrases_and_change_thresholds(rubric):
-    reply = "Fair enough, mate."
+    reply = "Fair enough."
     assert hit(rubric, DANA, reply, "calm")
     custom = load_rubric(overrides={"calm": {"costs": {"dismissal": {"phrases": ["fair enough"]}},
                                              "hit_at_or_above": 0.7}})

@@ -24,8 +24,13 @@ class InterruptingReplies:
 
 
 def test_interrupted_session_keeps_finished_turns(tmp_path):
+    from voicetrainer.persona import load_persona
+
+    from .test_persona import VALID
+
+    (tmp_path / "patient.yaml").write_text(VALID)  # default thresholds: one "Okay." can't end the call
     store = Store(tmp_path)
-    p = find_persona("delayed-refund")
+    p = load_persona(tmp_path / "patient.yaml")
     with pytest.raises(KeyboardInterrupt):
         run_session(p, InterruptingReplies(), store=store, seed=1)
     # A new connection sees what was committed before the interruption.

@@ -56,3 +56,86 @@ def test_silero_hears_real_speech():
 def test_silero_never_starts_a_turn_on_noise(name):
     clip = read_audio(FIXTURES / name)
     assert "speech_started" not in [kind for kind, _ in events(probs_of(clip.samples))]
+
+
+# --- adaptive end of turn: speculate at a pause, settle by the text's verdict ----------------------------------------
+
+from voicetrainer.vad import ending_verdict  # noqa: E402
+
+ADAPTIVE = TurnParams.adaptive()  # pause 160 ms = 5 frames; finished 380 ms = 12; unknown 600 ms = 19; trailing 800 = 25
+
+
+def run(script, params=ADAPTIVE):
+    """Feed a script of probabilities and ("verdict", v) items; return (kind, frame) of every event."""
+    d = TurnDetector(params)
+    out = []
+    for item in script:
+        e = d.settle(item[1]) if isinstance(item, tuple) else d.feed(item)
+        if e:
+            out.append((e.kind, e.at_sample // FRAME))
+    return out
+
+
+def test_adaptive_params_report_a_pause_and_a_finished_sentence_ends_at_380_ms():
+    script = [0.9] * 10 + [0.1] * 5 + [("verdict", "finished")] + [0.1] * 20
+    # speech ends at frame 10; pause after 5 silent frames (event at frame 15); turn ends at 12 silent frames
+    assert run(script) == [("speech_started", 0), ("pause", 15), ("turn_ended", 10)]
+    d = TurnDetector(ADAPTIVE)
+    for p in [0.9] * 10 + [0.1] * 5:
+        d.feed(p)
+    assert d.settle("finished") is None  # 160 ms is not enough yet ...
+    assert [d.feed(0.1) for _ in range(7)][-1].kind == "turn_ended"  # ... 12 frames are
+
+
+def test_verdict_arriving_after_the_silence_ends_the_turn_at_once():
+    script = [0.9] * 10 + [0.1] * 14 + [("verdict", "finished")] + [0.1] * 3
+    assert run(script) == [("speech_started", 0), ("pause", 15), ("turn_ended", 10)]
+
+
+def test_trailing_text_waits_800_ms():
+    script = [0.9] * 10 + [0.1] * 6 + [("verdict", "trailing")] + [0.1] * 30
+    assert run(script) == [("speech_started", 0), ("pause", 15), ("turn_ended", 10)]
+    d = TurnDetector(ADAPTIVE)
+    events = [(i, e.kind) for i, p in enumerate([0.9] * 10 + [0.1] * 6) if (e := d.feed(p))]
+    d.settle("trailing")
+    later = [(16 + i, e.kind) for i, p in enumerate([0.1] * 30) if (e := d.feed(p))]
+    assert events + later == [(0 + 4, "speech_started"), (14, "pause"), (34, "turn_ended")]  # 25 silent frames
+
+
+def test_no_verdict_falls_back_to_600_ms():
+    d = TurnDetector(ADAPTIVE)
+    got = [(i, e.kind) for i, p in enumerate([0.9] * 10 + [0.1] * 30) if (e := d.feed(p))]
+    assert got == [(4, "speech_started"), (14, "pause"), (28, "turn_ended")]  # 19 silent frames
+
+
+def test_rep_carrying_on_after_a_pause_reports_resumed_and_drops_the_verdict():
+    script = ([0.9] * 10 + [0.1] * 7 + [0.9] * 10 + [0.1] * 5 + [("verdict", "trailing")] + [0.1] * 40)
+    assert run(script) == [("speech_started", 0), ("pause", 15), ("resumed", 17), ("pause", 32), ("turn_ended", 27)]
+    d = TurnDetector(ADAPTIVE)
+    for p in [0.9] * 10 + [0.1] * 7 + [0.9]:
+        d.feed(p)
+    assert d.settle("finished") is None and d.verdict is None  # too late: the rep carried on
+
+
+def test_fixed_silence_params_report_no_pauses():
+    assert run([0.9] * 10 + [0.1] * 7 + [0.9] * 10 + [0.1] * 25, TurnParams()) == [
+        ("speech_started", 0), ("turn_ended", 27)]
+
+
+@pytest.mark.parametrize("text,verdict", [
+    ("I'm sorry about that.", "finished"),
+    ("Can I have your order number?", "finished"),
+    ("That is unacceptable!", "finished"),
+    ("I looked at your account and", "trailing"),
+    ("I looked at your account and...", "trailing"),
+    ("So, um", "trailing"),
+    ("So, um...", "trailing"),
+    ("Let me check the", "trailing"),
+    ("The refund goes through today,", "trailing"),
+    ("I'll send it to you.", "finished"),
+    ("I'll send it to the.", "trailing"),
+    ("I understand", "unknown"),
+    ("", "unknown"),
+])
+def test_ending_verdict(text, verdict):
+    assert ending_verdict(text) == verdict

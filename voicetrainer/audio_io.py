@@ -127,27 +127,136 @@ def check_output(device: str | int | None = None) -> str | None:
 
 
 class SoundDevicePlayer:
-    """Plays clips through one persistent output stream (opening a stream per line adds latency and clicks)."""
+    """Plays clips through one persistent output stream (opening a stream per line adds latency and clicks).
 
-    def __init__(self, device: str | int | None = None, sample_rate: int = SAMPLE_RATE):
+    The PortAudio callback copies queued samples out and outputs silence when idle, so a line starts within one
+    block of being queued. `start()` returns at once (the session can listen while the persona speaks), `stop()`
+    cuts the line short (barge-in), `play()` is start + wait. Every block sent to the speaker is remembered with the
+    time it reaches the speaker, so the microphone side can recognise the persona's own voice (`reference()`).
+    """
+
+    HISTORY_S = 12.0   # how much played audio `reference()` can look back on
+
+    def __init__(self, device: str | int | None = None, sample_rate: int = SAMPLE_RATE, latency_s: float = 0.05):
+        import collections
+        import threading
+
         sd = _sd()
         self.sample_rate = sample_rate
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._queue: collections.deque = collections.deque()   # [clip_id, samples, read position]
+        self._history: collections.deque = collections.deque()  # (stream sample index, samples) of sound
+        self._written = 0            # samples the stream has output since it started (silence included)
+        self._t0: float | None = None  # time.monotonic() at which stream sample 0 reached the speaker (smoothed)
+        self._ids = 0
+        self.first_sample_at: dict[int, float] = {}   # clip id -> time.monotonic() its first sample was heard
+        self.last_sound_at = 0.0                      # when the last non-silent block finished playing
+        self.underflows = 0
         try:
             self._stream = sd.OutputStream(device=_device_arg(device), samplerate=sample_rate, channels=1,
-                                           dtype="float32", latency=0.1)
+                                           dtype="float32", latency=latency_s, callback=self._callback)
             self._stream.start()
         except Exception as e:
             raise AudioDeviceError(f"cannot open the speaker ({e}); pick one with --output-device "
                                    "(see --list-devices) or use --no-audio") from None
 
-    def play(self, clip: AudioClip) -> None:
-        """Play a clip to the end (blocking). Pads 150 ms of silence: the tail of a stream write can be lost."""
+    def _callback(self, outdata, frames, time_info, status):
+        import time
+
+        if status.output_underflow:
+            self.underflows += 1
+        # PortAudio's clock is not time.monotonic(): carry only the delay until these samples reach the speaker.
+        # Each block's estimate jitters by milliseconds; the stream itself is continuous, so time samples by their
+        # index from one smoothed origin (the echo gate needs the played signal without seams).
+        dac = time.monotonic() + max(0.0, time_info.outputBufferDacTime - time_info.currentTime)
+        origin = dac - self._written / self.sample_rate
+        self._t0 = origin if self._t0 is None else self._t0 + 0.02 * (origin - self._t0)
+        dac = self._t0 + self._written / self.sample_rate
+        out = outdata[:, 0]
+        filled = 0
+        with self._lock:
+            while filled < frames and self._queue:
+                item = self._queue[0]
+                clip_id, samples, pos = item
+                if pos == 0 and clip_id not in self.first_sample_at:
+                    self.first_sample_at[clip_id] = dac + filled / self.sample_rate
+                n = min(frames - filled, len(samples) - pos)
+                out[filled:filled + n] = samples[pos:pos + n]
+                filled += n
+                item[2] = pos + n
+                if item[2] >= len(samples):
+                    self._queue.popleft()
+            if filled:
+                self._history.append((self._written, out[:filled].copy()))
+                self.last_sound_at = dac + filled / self.sample_rate
+                while self._history and self._history[0][0] < self._written - self.HISTORY_S * self.sample_rate:
+                    self._history.popleft()
+            self._written += frames
+            if not self._queue:
+                self._idle.set()
+        out[filled:] = 0.0
+
+    def start(self, clip: AudioClip) -> int:
+        """Queue a clip and return at once with its id (see `first_sample_at`). Pads 150 ms of silence."""
         samples = clip.samples if clip.sample_rate == self.sample_rate else resample(
             clip.samples, clip.sample_rate, self.sample_rate)
         pad = np.zeros(int(0.15 * self.sample_rate), dtype=np.float32)
-        self._stream.write(np.concatenate([samples.astype(np.float32), pad])[:, None])
+        with self._lock:
+            self._ids += 1
+            self._queue.append([self._ids, np.concatenate([samples.astype(np.float32), pad]), 0])
+            self._idle.clear()
+            return self._ids
+
+    def play(self, clip: AudioClip) -> None:
+        """Play a clip to the end (blocking)."""
+        self.start(clip)
+        self.wait()
+
+    @property
+    def playing(self) -> bool:
+        """True while queued audio is left, or the last of it has not reached the speaker yet."""
+        import time
+
+        return not self._idle.is_set() or time.monotonic() < self.last_sound_at
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until everything queued has been heard; False on timeout."""
+        import time
+
+        if not self._idle.wait(timeout_s):
+            return False
+        delay = self.last_sound_at - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        return True
+
+    def stop(self) -> None:
+        """Cut the current line short and drop queued lines (the rep started talking)."""
+        with self._lock:
+            self._queue.clear()
+            self._idle.set()
+
+    def reference(self, t0: float, n: int) -> np.ndarray:
+        """What the speaker played during the `n` samples from time.monotonic() `t0` (zeros where it was silent)."""
+        out = np.zeros(n, dtype=np.float32)
+        with self._lock:
+            blocks = list(self._history)
+            origin = self._t0
+        if origin is None:
+            return out
+        first = int(round((t0 - origin) * self.sample_rate))   # stream sample index heard at t0
+        for index, samples in blocks:
+            i = index - first
+            lo, hi = max(0, i), min(n, i + len(samples))
+            if lo < hi:
+                out[lo:hi] = samples[lo - i:hi - i]
+        return out
 
     def close(self) -> None:
+        """Let the current line finish, then close the stream."""
+        self.wait(timeout_s=30.0)
         self._stream.stop()
         self._stream.close()
 
@@ -159,19 +268,34 @@ class MicStats:
 
 
 class SoundDeviceMicrophone:
-    """The microphone as a stream of 512-sample frames at 16 kHz. The PortAudio callback only fills a queue."""
+    """The microphone as a stream of 512-sample frames at 16 kHz. The PortAudio callback only fills a queue.
+
+    After each frame is yielded, `block_time` holds when its first sample was heard (time.monotonic() clock), which
+    the echo gate in live.py lines up with what the speaker played.
+    """
 
     def __init__(self, device: str | int | None = None, frame: int = 512):
         self.device = _device_arg(device)
         self.frame = frame
         self.stats = MicStats()
-        self._q: queue.Queue[np.ndarray] = queue.Queue()
+        self._q: queue.Queue[tuple[np.ndarray, float]] = queue.Queue()
         self._stream = None
+        self.block_time = 0.0   # time.monotonic() when the first sample of the last yielded frame was heard
+        self._read = 0
+        self._t0: float | None = None
 
     def _callback(self, indata, frames, time_info, status):
+        import time
+
         if status.input_overflow:
             self.stats.overflows += 1
-        self._q.put(indata[:, 0].copy())
+        # When the first sample of this block reached the microphone, on the time.monotonic() clock: from one
+        # smoothed origin and the sample count, as the per-block estimates jitter (see SoundDevicePlayer).
+        adc = time.monotonic() - max(0.0, time_info.currentTime - time_info.inputBufferAdcTime)
+        origin = adc - self._read / SAMPLE_RATE
+        self._t0 = origin if self._t0 is None else self._t0 + 0.02 * (origin - self._t0)
+        self._q.put((indata[:, 0].copy(), self._t0 + self._read / SAMPLE_RATE))
+        self._read += frames
 
     def __enter__(self) -> "SoundDeviceMicrophone":
         sd = _sd()
@@ -199,7 +323,7 @@ class SoundDeviceMicrophone:
         """Yield frames as they arrive. A dead device (no audio for `timeout_s`) raises AudioDeviceError."""
         while True:
             try:
-                block = self._q.get(timeout=timeout_s)
+                block, self.block_time = self._q.get(timeout=timeout_s)
             except queue.Empty:
                 raise AudioDeviceError("the microphone stopped delivering audio; check it is connected, "
                                        "then run the session again (turns so far are saved)") from None

@@ -69,12 +69,14 @@ def main():
 @click.option("--input-device", default=None, help="Microphone name or number (see --list-devices).")
 @click.option("--output-device", default=None, help="Speaker name or number (see --list-devices).")
 @click.option("--list-devices", is_flag=True, help="List audio devices and exit.")
+@click.option("--no-barge-in", is_flag=True,
+              help="Don't stop the customer when you talk over it (the microphone is ignored while it speaks).")
 @click.option("--no-keep-audio", is_flag=True, help="Don't keep the recordings of your replies.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view; print only the result.")
 @data_dir_option
 @handle_errors
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
-             list_devices, no_keep_audio, quiet, data_dir):
+             list_devices, no_barge_in, no_keep_audio, quiet, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
     from . import audio_io
     from .persona import find_persona
@@ -133,7 +135,9 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
 
     def speak(persona_, line, intent):
         clip = voice.render(persona_, line)
-        if player is not None:
+        if player is not None and input_mode == "mic":
+            player.start(clip)  # returns at once: the mic listens while the customer speaks (barge-in)
+        elif player is not None:
             player.play(clip)
         else:
             audio_io.write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", clip)
@@ -150,14 +154,19 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
             from .vad import SileroSpeechProb
 
             mic = audio_io.SoundDeviceMicrophone(input_device).__enter__()
-            source = MicReplies(mic, SileroSpeechProb(), on_level=view.level)
+            source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
+                                barge_in=not no_barge_in, on_level=view.level)
+            transcriber = source.session_transcriber  # hands the session the transcripts made while listening
         view.intro(p)
+        # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, --json or --quiet.
+        retry = view.offer_retry if input_mode in ("text", "mic") and not view.quiet else None
         result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed,
-                             measure=measure, keep_audio=not no_keep_audio, on_event=view.event,
+                             measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
                              model_name=getattr(transcriber, "name", None), input_mode=input_mode)
     finally:
         if mic is not None:
             mic.__exit__(None, None, None)
+            source.close()
         if player is not None:
             player.close()
     if as_json:
@@ -206,6 +215,94 @@ def sessions_show(session_id, as_json, data_dir):
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_session(data))
 
 
+@sessions.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of stdout.")
+@data_dir_option
+@handle_errors
+def sessions_export(fmt, out, data_dir):
+    """Export every saved turn attempt, one row each, for a trainer or manager (CSV or JSON)."""
+    from .progress import EXPORT_FIELDS, turn_rows
+
+    store = open_store(data_dir)
+    rows = turn_rows(store.all_sessions())
+    if not rows:
+        store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
+        raise VoiceTrainerError("no saved turns yet: every session ended before the first reply")
+    if fmt == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        w.writeheader()
+        for row in rows:  # hits as 1/0 so a spreadsheet can sum them; missing values as empty cells
+            w.writerow({k: ("" if v is None else int(v) if isinstance(v, bool) else v) for k, v in row.items()})
+        text = buf.getvalue()
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise VoiceTrainerError(f"cannot write {out} ({e}); pass another --out") from None
+    click.echo(f"Wrote {len(rows)} turn(s) to {out}")
+
+
+# --- report, progress ------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("session_id", type=int, required=False)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the HTML (default: reports/ in the data folder).")
+@click.option("--open", "open_", is_flag=True, help="Open the report in the web browser.")
+@data_dir_option
+@handle_errors
+def report(session_id, out, open_, data_dir):
+    """Write SESSION_ID's report (default: the latest) as one self-contained HTML file and print its path."""
+    from .report import write_session_report
+
+    path = write_session_report(open_store(data_dir), session_id, out).resolve()
+    click.echo(str(path))
+    if open_:
+        import webbrowser
+
+        webbrowser.open(path.as_uri())
+
+
+@main.command()
+@click.option("--html", "as_html", is_flag=True, help="Write the same as a self-contained HTML file and print its path.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="With --html: where to write it (default: reports/progress.html in the data folder).")
+@click.option("--open", "open_", is_flag=True, help="With --html: open it in the web browser.")
+@data_dir_option
+@handle_errors
+def progress(as_html, out, open_, data_dir):
+    """How your scores moved over your sessions, per skill and per scenario; your best and weakest skills."""
+    from .progress import compute_progress
+    from .report import write_progress_report
+    from .view import print_progress
+
+    store = open_store(data_dir)
+    if as_html:
+        path = write_progress_report(store, out).resolve()
+        click.echo(str(path))
+        if open_:
+            import webbrowser
+
+            webbrowser.open(path.as_uri())
+        return
+    result = compute_progress(store.all_sessions())
+    if result is None:
+        store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
+        raise VoiceTrainerError("no scored turns yet: every session ended before the first reply")
+    print_progress(result)
+
+
 # --- persona, score, rubric ------------------------------------------------------------------------------------
 
 from .cli_persona import persona  # noqa: E402  (the group lives in its own module; it only registers commands)
@@ -236,8 +333,18 @@ def score(file, model, rubric_path):
             transcriber = FasterWhisperTranscriber(model)
         return transcriber.transcribe(read_audio(path))
 
-    for out in score_lines(file, rubric, transcribe):
-        click.echo(json.dumps(out, ensure_ascii=False))
+    from .view import LiveView
+
+    # A progress bar on stderr only when the results go to a file and the input is a file we can count first
+    # (stdin is streamed line by line, and results scrolling by on screen are progress enough).
+    view, total = LiveView(stream=sys.stderr), 0
+    if view.animate and not sys.stdout.isatty() and file.seekable():
+        total = sum(1 for ln in file if ln.strip())
+        file.seek(0)
+    with view.counter("Scoring", total) as tick:
+        for out in score_lines(file, rubric, transcribe):
+            click.echo(json.dumps(out, ensure_ascii=False))
+            tick()
 
 
 @main.group()

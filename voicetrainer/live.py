@@ -1,62 +1,344 @@
-"""Live replies from the microphone: record until voice-activity detection says the turn is over.
+"""Live replies from the microphone: streaming turn-taking, transcription while the rep talks, echo gate, barge-in.
 
-Touches the microphone (through audio_io) and the Silero VAD model; the session loop only sees `Reply` objects.
+`MicReplies.next_reply()` reads 32 ms frames from the microphone as they arrive and runs Silero VAD on each (state
+carried). With adaptive params (the default here) it starts a speculative transcription at a short pause (160 ms) and ends
+the turn as soon as that text is a finished sentence, waits longer when it trails off, and throws the speculation
+away if the rep carries on (the audio before the pause is then a closed segment, already transcribed, so at the
+end only the last segment is left). The reply's transcript is handed to the session through
+`PrecomputedTranscriber`, so `run_session` stays unchanged.
+
+While the persona speaks (the CLI queues its line on `audio_io.SoundDevicePlayer` and returns), the microphone is
+still read: `EchoGate` subtracts what the speaker played (lined up by time and cross-correlation), so the persona's
+own voice leaking into the microphone starts no turn, and speech left over after the subtraction is the rep
+barging in: the persona stops. With `barge_in=False` the microphone is ignored until the persona has finished.
+
+Not here: device handling (audio_io), the models (vad, stt), what the persona says (session, dialogue). The echo
+gate models the echo as one delay and gain: right for headsets and the virtual test device, not for a laptop's
+speakers in a reverberant room (use headphones or `--no-barge-in` there).
 """
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from .session import Reply
-from .types import SAMPLE_RATE, AudioClip
-from .vad import FRAME, SpeechProb, TurnDetector, TurnParams
+from .types import SAMPLE_RATE, AudioClip, Transcript, Word
+from .vad import FRAME, SpeechProb, TurnDetector, TurnParams, ending_verdict
 
 PRE_ROLL_FRAMES = 10   # keep ~320 ms before the detected start: onsets are soft and Silero needs a few frames
+TAIL_FRAMES = 6        # ~190 ms after the last speech frame: word endings are quiet
+ECHO_TAIL_S = 0.35     # after the persona's last sample, its echo may still be arriving
+
+
+# --- transcripts -----------------------------------------------------------------------------------------------
+
+
+def vad_word_times(text: str, probs: np.ndarray, params: TurnParams) -> tuple[Word, ...]:
+    """Words spread evenly over the span the VAD heard speech in (enough for a speaking rate)."""
+    words = text.split()
+    speech = np.flatnonzero(np.asarray(probs) >= params.start_threshold)
+    if not words or len(speech) == 0:
+        return ()
+    t0, t1 = speech[0] * FRAME / SAMPLE_RATE, (speech[-1] + 1) * FRAME / SAMPLE_RATE
+    step = (t1 - t0) / len(words)
+    return tuple(Word(w, t0 + i * step, t0 + (i + 1) * step) for i, w in enumerate(words))
+
+
+def join_transcripts(parts: list[tuple[int, Transcript]], duration_s: float) -> Transcript:
+    """One transcript from segment transcripts, each with the sample where its segment starts (word times shifted)."""
+    texts, words, worst = [], [], 0.0
+    for offset, t in parts:
+        if t.text:
+            texts.append(t.text.strip())
+            worst = max(worst, t.no_speech_prob)
+        shift = offset / SAMPLE_RATE
+        words.extend(Word(w.text, w.start_s + shift, w.end_s + shift) for w in t.words)
+    return Transcript(" ".join(texts).strip(), worst, duration_s, tuple(words))
+
+
+class PrecomputedTranscriber:
+    """The session's transcriber in live mode: returns the transcript MicReplies already made for a reply's clip.
+
+    Any other clip goes to the wrapped transcriber, so `run_session` needs no change.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = getattr(inner, "name", None)
+        self._known: dict[int, tuple[AudioClip, Transcript]] = {}
+
+    def remember(self, clip: AudioClip, transcript: Transcript) -> None:
+        self._known = {id(clip): (clip, transcript)}  # keeps the clip alive so its id cannot be reused
+
+    def transcribe(self, clip: AudioClip) -> Transcript:
+        hit = self._known.get(id(clip))
+        if hit is not None and hit[0] is clip:
+            return hit[1]
+        return self.inner.transcribe(clip)
+
+
+# --- echo gate -------------------------------------------------------------------------------------------------
+
+
+class EchoGate:
+    """Removes the persona's own voice from microphone frames, given what the speaker played and when.
+
+    For each frame the played signal is searched over `max_delay_s` for the delay that best explains the frame
+    (normalised cross-correlation, by FFT); the best-fitting scaled copy is subtracted. Frames where nothing was
+    played pass through unchanged. `echo_fraction` is the share of the last frame's energy explained as echo.
+    """
+
+    def __init__(self, player, max_delay_s: float = 0.35, min_delay_s: float = -0.06, taps: int = 8):
+        self.player = player
+        self.max_lag = int(max_delay_s * SAMPLE_RATE)
+        self.min_lag = int(min_delay_s * SAMPLE_RATE)
+        self.echo_fraction = 0.0
+        self.delay_s: float | None = None
+        self.taps = taps
+
+    def clean(self, frame: np.ndarray, heard_at: float) -> np.ndarray:
+        n = len(frame)
+        span = n + self.max_lag - self.min_lag
+        ref = self.player.reference(heard_at - self.max_lag / SAMPLE_RATE, span)
+        ref_energy = float(np.dot(ref, ref))
+        if ref_energy < 1e-6:
+            self.echo_fraction = 0.0
+            return frame
+        m = frame.astype(np.float64)
+        size = 1 << (span + n).bit_length()
+        corr = np.fft.irfft(np.fft.rfft(ref, size) * np.conj(np.fft.rfft(m, size)), size)[:span - n + 1]
+        # energy of each candidate window of the reference, for the least-squares gain
+        c = np.concatenate([[0.0], np.cumsum(ref.astype(np.float64) ** 2)])
+        win = c[n:] - c[:-n]
+        score = np.where(win > 1e-9, corr ** 2 / np.maximum(win, 1e-9), 0.0)
+        k = int(np.argmax(score))
+        if win[k] <= 1e-9:
+            self.echo_fraction = 0.0
+            return frame
+        # A short least-squares filter around the best delay: the echo path resamples (fractional delays) and
+        # filters; one tap removes only ~15 dB of it, a few taps much more. Rep speech is uncorrelated with what
+        # was played, so it stays in the residual.
+        lo, hi = max(0, k - self.taps), min(span - n, k + self.taps)
+        basis = np.stack([ref[j:j + n] for j in range(lo, hi + 1)], axis=1).astype(np.float64)
+        gram = basis.T @ basis
+        gram[np.diag_indices_from(gram)] += 1e-3 * np.trace(gram) / len(gram) + 1e-9
+        weights = np.linalg.solve(gram, basis.T @ m)
+        echo = basis @ weights
+        residual = m - echo
+        energy = float(np.dot(m, m)) + 1e-12
+        self.echo_fraction = max(0.0, 1.0 - float(np.dot(residual, residual)) / energy)
+        self.delay_s = (self.max_lag - k) / SAMPLE_RATE
+        return residual.astype(np.float32)
+
+
+# --- replies ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReplyStats:
+    """What happened while listening for the last reply (for tests, the benchmark and the live view)."""
+
+    barged_in: bool = False
+    speculations: int = 0          # speculative transcriptions started at pauses
+    discarded: int = 0             # ... whose end-of-turn guess the rep overruled by carrying on
+    segments: int = 0              # segments transcribed in all
+    ended_by: str = ""             # turn_ended, max_length, timeout
+    verdict: str = ""              # the last speculation's verdict
+    end_of_speech_at: float = 0.0  # time.monotonic() when the rep's last speech frame was heard
+    committed_at: float = 0.0      # time.monotonic() when the reply was handed back
+    ignored_turns: int = 0         # turns that transcribed to nothing (a cough, a click) and were skipped
+    events: list = field(default_factory=list)
+
+
+@dataclass
+class _Segment:
+    lo: int                        # sample index into the turn buffer
+    hi: int
+    future: Future
 
 
 class MicReplies:
-    """Each reply is what the microphone hears from the first speech until the turn ends.
+    """Each reply is what the microphone hears from the first speech until the turn ends, already transcribed.
 
     Args:
-        mic: an opened `audio_io.SoundDeviceMicrophone` (or anything with `frames()` and `drain()`).
+        mic: an opened `audio_io.SoundDeviceMicrophone` (or anything with `frames()`, `drain()`, `block_time`).
         speech_prob: P(speech) per 512-sample frame (Silero by default).
-        params: turn timing.
-        on_level: called with the RMS level (dBFS) of each frame, for a level meter.
+        params: turn timing; `TurnParams.adaptive()` for speculative ends, plain `TurnParams()` for a fixed silence.
+        transcriber: transcribes segments while the rep talks; without one the session transcribes the whole clip.
+        player: the persona's `SoundDevicePlayer`; needed for the echo gate and barge-in.
+        barge_in: the rep talking over the persona stops it; False ignores the mic until the persona has finished.
+        on_level: called with the RMS level (dBFS) of each frame and whether a turn is in progress.
     """
 
-    def __init__(self, mic, speech_prob: SpeechProb, params: TurnParams = TurnParams(),
-                 on_level: Callable[[float, bool], None] | None = None):
+    def __init__(self, mic, speech_prob: SpeechProb, params: TurnParams | None = None, *, transcriber=None,
+                 player=None, barge_in: bool = True, on_level: Callable[[float, bool], None] | None = None):
         self.mic = mic
         self.speech_prob = speech_prob
-        self.params = params
+        self.params = params if params is not None else (TurnParams.adaptive() if transcriber else TurnParams())
+        self.transcriber = transcriber
+        self.session_transcriber = PrecomputedTranscriber(transcriber) if transcriber is not None else None
+        self.player = player
+        self.barge_in = barge_in
         self.on_level = on_level
+        self.gate = EchoGate(player) if player is not None else None
+        self.stats = ReplyStats()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcribe") if transcriber else None
+        # Whisper's word timestamps cost 30-60 ms a reply; only the speaking rate uses them, and the VAD knows
+        # when speech started and stopped, so time words from it when the transcriber can skip them.
+        import inspect
 
-    def next_reply(self, persona_line: str) -> Reply:
-        self.mic.drain()  # never take the persona's own voice (or audio from before its line ended) as the reply
+        self._vad_word_times = transcriber is not None and "word_timestamps" in inspect.signature(
+            transcriber.transcribe).parameters
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def _persona_audible(self, now: float) -> bool:
+        return self.player is not None and (self.player.playing or now < self.player.last_sound_at + ECHO_TAIL_S)
+
+    def _reset_vad(self) -> None:
         if hasattr(self.speech_prob, "reset"):
             self.speech_prob.reset()
-        det = TurnDetector(self.params)
-        frames: list[np.ndarray] = []
+
+    def _transcribe(self, samples: np.ndarray, probs: np.ndarray) -> Future:
+        clip = AudioClip(samples.astype(np.float32, copy=True), SAMPLE_RATE)
+        self.stats.segments += 1
+        return self._pool.submit(self._transcribe_now, clip, probs.copy())
+
+    def _transcribe_now(self, clip: AudioClip, probs: np.ndarray) -> Transcript:
+        if not self._vad_word_times:
+            return self.transcriber.transcribe(clip)
+        t = self.transcriber.transcribe(clip, word_timestamps=False)
+        return Transcript(t.text, t.no_speech_prob, t.duration_s, vad_word_times(t.text, probs, self.params))
+
+    def next_reply(self, persona_line: str) -> Reply:
+        """Listen until the rep's turn is over; an empty reply when nothing was said for `no_reply_s`."""
+        self.mic.drain()  # audio from before the persona's line (the end of the previous turn, scoring time)
+        self._reset_vad()
+        self.stats = st = ReplyStats()
+        p = self.params
+        det = TurnDetector(p)
+        frames: list[np.ndarray] = []          # the turn buffer, from the detector's first frame
+        probs: list[float] = []                # P(speech) of each frame in `frames`
+        segments: list[_Segment] = []          # closed segments (the rep carried on after a pause)
+        spec: _Segment | None = None           # the speculative transcription of the open segment
+        seg_lo = 0
         start = end = None
+        ended = ""
+        heard_at = 0.0
+        persona_was_audible = False
+        waited_frames = 0                      # frames listened to after the persona finished, in all turns
+        no_reply_frames = int(p.no_reply_s * SAMPLE_RATE / FRAME)
         for block in self.mic.frames():
-            frames.append(block)
-            prob = self.speech_prob(block[:FRAME]) if len(block) >= FRAME else 0.0
+            heard_at = getattr(self.mic, "block_time", 0.0) or time.monotonic()
+            audible = self._persona_audible(heard_at)
+            if audible and not self.barge_in and det.started_at is None:
+                persona_was_audible = True
+                continue                        # half duplex: nothing the mic hears now counts
+            x = block
+            if audible and self.gate is not None:
+                x = self.gate.clean(block, heard_at)
+            if persona_was_audible and not audible and det.started_at is None:
+                # The persona has finished: the rep's time to answer starts now (keep a little pre-roll).
+                persona_was_audible = False
+                frames, probs = frames[-PRE_ROLL_FRAMES:], probs[-PRE_ROLL_FRAMES:]
+                det = TurnDetector(p)
+                self._reset_vad()
+            persona_was_audible = persona_was_audible or audible
+            if not audible:
+                waited_frames += 1
+            frames.append(x)
+            prob = self.speech_prob(x[:FRAME]) if len(x) >= FRAME else 0.0
+            probs.append(prob)
             if self.on_level:
-                rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64)) + 1e-12))
+                rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
                 self.on_level(20 * np.log10(rms), det.started_at is not None)
             ev = det.feed(prob)
+            if det.started_at is None and len(frames) > 4 * PRE_ROLL_FRAMES:
+                # Before the turn starts only the pre-roll is needed; keep the buffer (and sample indexes) small.
+                drop = len(frames) - PRE_ROLL_FRAMES
+                frames, probs = frames[drop:], probs[drop:]
+                det.n -= drop                   # TurnDetector counts in frames; shift it with the buffer
+            if ev is None and spec is not None and spec.future.done() and det.verdict is None and det.paused:
+                text = " ".join([s.future.result().text for s in segments] + [spec.future.result().text])
+                st.verdict = ending_verdict(text)
+                ev = det.settle(st.verdict)
             if ev is None:
+                if det.started_at is None and waited_frames >= no_reply_frames:
+                    ended = "timeout"
+                    break
                 continue
+            st.events.append((ev.kind, ev.at_sample))
             if ev.kind == "speech_started":
                 start = ev.at_sample
+                seg_lo = max(0, start - PRE_ROLL_FRAMES * FRAME)
+                if audible and self.player is not None:
+                    self.player.stop()          # barge-in: the rep talks over the persona
+                    st.barged_in = True
+            elif ev.kind == "pause" and self._pool is not None:
+                audio = np.concatenate(frames)
+                spec = _Segment(seg_lo, ev.at_sample, self._transcribe(
+                    audio[seg_lo:ev.at_sample], np.array(probs[seg_lo // FRAME:ev.at_sample // FRAME])))
+                st.speculations += 1
+            elif ev.kind == "resumed" and spec is not None:
+                st.discarded += 1
+                pause_samples = ev.at_sample - (spec.hi - det._frames(p.pause_ms) * FRAME)
+                if pause_samples >= p.close_segment_ms * SAMPLE_RATE // 1000:
+                    segments.append(spec)       # a real pause: the audio before it is a closed segment; keep its text
+                    seg_lo = spec.hi
+                else:
+                    spec.future.cancel()        # a gap between words: the segment stays open
+                spec = None
             elif ev.kind == "timeout":
-                return Reply(text="", source="mic")
-            else:  # turn_ended or max_length
-                end = ev.at_sample
+                ended = "timeout"
                 break
-        audio = np.concatenate(frames) if frames else np.zeros(0, np.float32)
-        lo = max(0, (start or 0) - PRE_ROLL_FRAMES * FRAME)
-        hi = min(len(audio), (end or len(audio)) + 6 * FRAME)  # a little tail: word endings are quiet
+            elif ev.kind in ("turn_ended", "max_length"):
+                end = ev.at_sample
+                ended = ev.kind
+                st.end_of_speech_at = heard_at + FRAME / SAMPLE_RATE - (det.n * FRAME - end) / SAMPLE_RATE
+                if self._pool is None:
+                    break
+                transcript = self._finish(frames, probs, segments, spec, seg_lo, start, end)
+                if transcript.text or det.started_at is None:
+                    return self._reply(frames, start, end, transcript, ended)
+                # Nothing intelligible (a cough, a chair): not a reply. Keep listening for the rest of the wait.
+                st.ignored_turns += 1
+                frames, probs = frames[-PRE_ROLL_FRAMES:], probs[-PRE_ROLL_FRAMES:]
+                segments, spec, start, end = [], None, None, None
+                det = TurnDetector(p)
+                self._reset_vad()
+        st.ended_by = ended or "timeout"
+        st.committed_at = time.monotonic()
+        if ended == "timeout" or start is None:
+            return Reply(text="", source="mic")
+        audio = np.concatenate(frames)
+        lo = max(0, start - PRE_ROLL_FRAMES * FRAME)
+        hi = min(len(audio), end + TAIL_FRAMES * FRAME)
         return Reply(clip=AudioClip(audio[lo:hi].astype(np.float32), SAMPLE_RATE), source="mic")
+
+    def _finish(self, frames, probs, segments, spec, seg_lo, start, end) -> Transcript:
+        """The whole turn's transcript: closed segments, plus the speculation or the last segment transcribed now."""
+        audio = np.concatenate(frames)
+        hi = min(len(audio), end + TAIL_FRAMES * FRAME)
+        if spec is None or spec.hi < end:       # no speculation covers the end (max_length, or no pause yet)
+            spec = _Segment(seg_lo, hi, self._transcribe(audio[seg_lo:hi], np.array(probs[seg_lo // FRAME:hi // FRAME])))
+        parts = [(s.lo, s.future.result()) for s in segments + [spec]]
+        lo = max(0, start - PRE_ROLL_FRAMES * FRAME)
+        shifted = [(off - lo, t) for off, t in parts]
+        return join_transcripts(shifted, (hi - lo) / SAMPLE_RATE)
+
+    def _reply(self, frames, start, end, transcript: Transcript, ended: str) -> Reply:
+        audio = np.concatenate(frames)
+        lo = max(0, start - PRE_ROLL_FRAMES * FRAME)
+        hi = min(len(audio), end + TAIL_FRAMES * FRAME)
+        clip = AudioClip(audio[lo:hi].astype(np.float32), SAMPLE_RATE)
+        self.session_transcriber.remember(clip, transcript)
+        self.stats.ended_by = ended
+        self.stats.committed_at = time.monotonic()
+        return Reply(clip=clip, source="mic")

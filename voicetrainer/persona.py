@@ -270,3 +270,24 @@ def find_persona(name_or_path: str, data_dir: Path | None = None) -> Persona:
         known = ", ".join(sorted(files)) or "(none found)"
         raise PersonaError(f"unknown persona '{name_or_path}'; expected one of: {known}")
     return load_persona(files[name_or_path])
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a persona file, for editors (`voicetrainer persona schema`).
+
+    The loader-set fields (id, path) are left out, and a line may be written as plain text as well as a mapping,
+    as the loader accepts.
+    """
+    schema = Persona.model_json_schema(mode="validation")
+    for key in ("id", "path"):
+        schema["properties"].pop(key, None)
+        if key in schema.get("required", []):
+            schema["required"].remove(key)
+    line = {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/Line"}]}
+    for prop in schema["$defs"]["Lines"]["properties"].values():
+        prop["items"] = line
+    schema["additionalProperties"] = False
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    out["title"] = "voicetrainer persona file"
+    out["description"] = "One simulated customer. Its id is the file name; see docs/personas.md."
+    return out

@@ -15,6 +15,7 @@ Pure: text in, `TurnScore` out. No audio, no models. The phrases, weights and th
 from __future__ import annotations
 
 import copy
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -108,6 +109,8 @@ class SolutionRules(_Strict):
     vague_score: float = Weight
     offers: list[str]
     commitments: list[str] = Field(default_factory=list)
+    timing: list[str] = Field(default_factory=list)
+    not_offers: list[str] = Field(default_factory=list)
     vague: list[str] = Field(default_factory=list)
     negators: list[str] = Field(default_factory=list)
     not_negators: list[str] = Field(default_factory=list)
@@ -160,7 +163,7 @@ class PhraseSet:
         for i, s in enumerate(stems):
             for p, label in self._by_first.get(s, ()):
                 end = p._match_at(stems, 0, i)  # noqa: SLF001
-                if end is not None and (i, end, label) not in seen:
+                if end is not None and (i, end, label) not in seen and p.anchored_ok(tokens, i, end):
                     seen.add((i, end, label))
                     out.append((Match(p.text, i, end), label))
         for p, label in self._anywhere:
@@ -199,6 +202,8 @@ class _Compiled:
     future: PhraseSet
     offers: PhraseSet
     commitments: PhraseSet
+    timing: PhraseSet
+    not_offers: PhraseSet
     vague: PhraseSet
     negators: frozenset[str]
     not_negators: PhraseSet
@@ -224,6 +229,8 @@ def _compile(m: RubricModel) -> _Compiled:
         future=PhraseSet([(p, "future") for p in m.paraphrase.future_markers]),
         offers=PhraseSet([(p, "offer") for p in m.solution.offers]),
         commitments=PhraseSet([(p, "commit") for p in m.solution.commitments]),
+        timing=PhraseSet([(p, "timing") for p in m.solution.timing]),
+        not_offers=PhraseSet([(p, "not_offer") for p in m.solution.not_offers]),
         vague=PhraseSet([(p, "vague") for p in m.solution.vague]),
         negators=frozenset(stem(w) for w in m.solution.negators),
         not_negators=PhraseSet([(p, "ok") for p in m.solution.not_negators]),
@@ -319,12 +326,14 @@ def load_rubric(path: str | Path | None = None, overrides: dict | None = None) -
     except ValidationError as e:
         where = f"{path} (with overrides)" if overrides else str(path)
         raise RubricError(f"{where}: invalid rubric\n  {_errors_text(e)}") from None
-    return Rubric(data=data, source=source, text=text, model=model, compiled=_compile_cached(yaml.safe_dump(data)))
+    key = json.dumps(data, sort_keys=True, default=str)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = _compile(model)
+    return Rubric(data=data, source=source, text=text, model=model, compiled=compiled)
 
 
-@lru_cache(maxsize=16)
-def _compile_cached(text: str) -> _Compiled:
-    return _compile(RubricModel.model_validate(yaml.safe_load(text)))
+_COMPILED: dict[str, _Compiled] = {}  # compiled phrase sets by rubric content: personas share the default
 
 
 @lru_cache(maxsize=8)
@@ -338,7 +347,7 @@ def _read_yaml(path: Path) -> dict:
     except OSError as e:
         raise RubricError(f"{path}: cannot read rubric file: {e.strerror or e}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C loader when built
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -425,9 +434,12 @@ def _calm_costs(rt: Tokens, c: _Compiled) -> list[tuple[Match, str]]:
     for m, label in c.costs.find_all(rt):
         if any(_overlaps(m, b) for b in bounds):
             continue
-        if any(_overlaps(m, o) for o, _ in out):  # keep the longest of overlapping matches
-            continue
-        out.append((m, label))
+        for k, (o, olabel) in enumerate(out):
+            if _overlaps(m, o):  # overlapping matches become one piece of evidence
+                out[k] = (Match(o.pattern, min(o.start, m.start), max(o.end, m.end)), olabel)
+                break
+        else:
+            out.append((m, label))
     return out
 
 
@@ -486,7 +498,10 @@ def _voice_costs(a: Acoustics, v: VoiceRules) -> list[tuple[str, float, str]]:
 def _empathy(rt: Tokens, ct: Tokens, c: _Compiled, r: RubricModel,
              costs: list[tuple[Match, str]]) -> DimensionScore:
     nons = [m for m, _ in c.non_apology.find_all(rt)]
-    acks = [(m, g) for m, g in c.acks.find_all(rt) if not any(_overlaps(m, n) for n in nons)]
+    # A non-apology cancels what it overlaps and the rest of its sentence ("sorry you feel we let you down").
+    acks = [(m, g) for m, g in c.acks.find_all(rt)
+            if not any(_overlaps(m, n) or (m.start >= n.start and rt.sentence[m.start] == rt.sentence[n.start])
+                       for n in nons)]
     groups = r.empathy.acknowledge
     got: dict[str, float] = {}
     evidence: list[str] = []
@@ -496,7 +511,8 @@ def _empathy(rt: Tokens, ct: Tokens, c: _Compiled, r: RubricModel,
         if words not in evidence:
             evidence.append(words)
     score = min(1.0, float(sum(got.values())))
-    undoers = [(m, g) for m, g in costs if g in r.empathy.undone_by]
+    first_ack = min((m.start for m, _ in acks), default=len(rt.words))
+    undoers = [(m, g) for m, g in costs if g in r.empathy.undone_by and m.start > first_ack]
     tip = ""
     if undoers and score > 0:
         m, g = undoers[0]
@@ -536,9 +552,10 @@ class _Content:
     words: dict[str, tuple[int, int]]      # synonym group or stem -> first span
 
 
-def _content(t: Tokens, c: _Compiled) -> _Content:
-    facts = extract_facts(t)
-    used = set()
+def _content(t: Tokens, c: _Compiled, skip: set[int] | None = None) -> _Content:
+    """Facts, items and content words of a text; tokens in `skip` (plans and offers) are left out."""
+    facts = [f for f in extract_facts(t) if not skip or f.start not in skip]
+    used = set(skip or ())
     for f in facts:
         used.update(range(f.start, f.end))
     items: dict[str, tuple[int, int]] = {}
@@ -546,6 +563,8 @@ def _content(t: Tokens, c: _Compiled) -> _Content:
         if any(i in used for i in range(m.start, m.end)):
             continue
         items.setdefault(g, (m.start, m.end))
+        used.update(range(m.start, m.end))
+    for m, g in c.items.find_all(t):  # an item inside a plan still blocks its words from counting again
         used.update(range(m.start, m.end))
     words: dict[str, tuple[int, int]] = {}
     for m, g in c.synonyms.find_all(t):
@@ -583,7 +602,16 @@ def _paraphrase(ct: Tokens, rt: Tokens, customer: str, c: _Compiled,
                 r: RubricModel) -> tuple[DimensionScore, list[str]]:
     p = r.paraphrase
     cc = _content(ct, c)
-    rc = _content(rt, c)
+    # Only what the reply restates counts: from the first plan/offer marker to the end of its sentence is the plan
+    # ("I'll put the hundred and fifty back on your card" restates nothing).
+    plan: set[int] = set()
+    for m, _ in c.future.find_all(rt):
+        sent = rt.sentence[m.start]
+        i = m.start
+        while i < len(rt.words) and rt.sentence[i] == sent:
+            plan.add(i)
+            i += 1
+    rc = _content(rt, c, plan)
     evidence: list[str] = []
 
     # Facts: a customer fact is carried over when the reply says the same value.
@@ -594,19 +622,32 @@ def _paraphrase(ct: Tokens, rt: Tokens, customer: str, c: _Compiled,
                 matched_facts += 1
                 evidence.append(rt.span_text(g.start, g.end))
                 break
+    # Wrong facts: only in sentences that restate (not plans or offers, not the rep talking about themselves).
     future_sents = {rt.sentence[m.start] for m, _ in c.future.find_all(rt)}
+    future_sents |= {rt.sentence[i] for i, w in enumerate(rt.words) if w == "i"}
     wrong: list[str] = []
+    cue_sents = {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
     for g in rc.facts:
         if not _restating(rt, g, future_sents):
             continue
-        same_kind = [f for f in cc.facts if f.kind == g.kind]
+        if g.kind == "bare" and rt.sentence[g.start] not in cue_sents:
+            continue  # a bare number contradicts only inside an explicit restatement ("so ... eighty more?")
+        family = ("money", "number", "bare") if g.kind in ("money", "number", "bare") else (g.kind,)
+        same_kind = [f for f in cc.facts if f.kind in family and f.kind != "bare"]
         if same_kind and not any(same_value(f, g) for f in same_kind):
+            if not g.exact and any(abs(f.value - g.value) <= 0.5 * max(f.value, g.value) for f in same_kind):
+                continue  # vague and roughly right is not wrong
             wrong.append(f"{g.text} (customer said {same_kind[0].text})")
-    cust_items = {k for k in cc.items if not k.startswith("thing:")}
+    cust_items = [k for k in cc.items if not k.startswith("thing:")]
+    matched_sents = {rt.sentence[g.start] for g in rc.facts if any(same_value(f, g) for f in cc.facts)}
+    matched_sents |= {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
+    item_sents = {rt.sentence[s] for k, (s, _) in rc.items.items() if k in cc.items}
     for k, (s, e) in rc.items.items():
-        if k.startswith("thing:") or k in cc.items or not cust_items or rt.sentence[s] in future_sents:
+        sent = rt.sentence[s]
+        if (k.startswith("thing:") or k in cc.items or not cust_items or sent in future_sents
+                or sent not in matched_sents or sent in item_sents):
             continue
-        wrong.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[next(iter(cust_items))])})")
+        wrong.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[cust_items[0]])})")
 
     matched_items = [k for k in rc.items if k in cc.items]
     for k in matched_items:
@@ -692,8 +733,8 @@ def _clause_ids(t: Tokens) -> list[int]:
     return out
 
 
-def _negated(m: Match, t: Tokens, c: _Compiled, clauses: list[int], oks: list[Match]) -> bool:
-    for i in range(max(0, m.start - 6), m.start):
+def _negated(m: Match, t: Tokens, c: _Compiled, clauses: list[int], oks: list[Match], back: int = 6) -> bool:
+    for i in range(max(0, m.start - back), m.start + (1 if back < 6 else 0)):
         if clauses[i] != clauses[m.start]:
             continue
         if t.stems[i] in c.negators and not any(o.start <= i < o.end for o in oks):
@@ -706,14 +747,27 @@ def _offer_matches(rt: Tokens, c: _Compiled, phrases: PhraseSet | None = None) -
     clauses = _clause_ids(rt)
     oks = [m for m, _ in c.not_negators.find_all(rt)]
     vague = [m for m, _ in c.vague.find_all(rt)]
-    commit_sents = {rt.sentence[m.start] for m, _ in c.commitments.find_all(rt)}
+    # A commitment that is itself negated ("nothing I can do", "I can't") commits to nothing.
+    commits = [m for m, _ in c.commitments.find_all(rt) if not _negated(m, rt, c, clauses, oks, back=3)]
+    timed_sents = {rt.sentence[m.start] for m, _ in c.timing.find_all(rt)}
+    blocked: set[int] = set()
+    for m, _ in c.not_offers.find_all(rt):
+        i = m.start
+        while i < len(rt.words) and rt.sentence[i] == rt.sentence[m.start] and (i == m.start or not rt.breaks[i]):
+            blocked.add(i)
+            i += 1
+    speaker_sents = {rt.sentence[i] for i, w in enumerate(rt.words) if w in ("i", "we")}
     good, refused = [], []
     for m, _ in (phrases or c.offers).find_all(rt):
-        if any(_overlaps(m, v) for v in vague):
+        if any(_overlaps(m, v) for v in vague) or m.start in blocked:
             continue
+        sent = rt.sentence[m.start]
+        committed = sent in timed_sents or any(
+            rt.sentence[k.start] == sent and k.start <= m.start and not _overlaps(k, m) for k in commits)
         if _negated(m, rt, c, clauses, oks):
-            refused.append(m)
-        elif rt.sentence[m.start] in commit_sents or not c.has_commitments:
+            if rt.sentence[m.start] in speaker_sents:  # "we don't do refunds", not "three weeks with no refund"
+                refused.append(m)
+        elif committed or not c.has_commitments:
             good.append(m)
     return good, refused
 

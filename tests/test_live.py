@@ -1,0 +1,332 @@
+"""Live replies: the whole microphone path on the virtual device, and its pure parts without one.
+
+Device tests speak fixture WAVs into the virtual microphone (`paplay -d mic_feed`), record them through
+`SoundDeviceMicrophone` → Silero VAD → `MicReplies` → real faster-whisper tiny.en, and check the transcript, that
+noise gives no reply, that the persona's own voice leaking into the microphone starts no turn, and barge-in.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from voicetrainer.live import EchoGate, PrecomputedTranscriber, join_transcripts, vad_word_times
+from voicetrainer.types import AudioClip, Transcript, Word
+from voicetrainer.vad import FRAME, TurnParams
+
+from .conftest import FIXTURES, wer
+from .test_devices import MonitorCapture, virtual_device  # noqa: F401  (fixture)
+
+MANIFEST = {e["file"]: e for e in json.loads((FIXTURES / "manifest.json").read_text())}
+
+
+# --- pure parts ----------------------------------------------------------------------------------------------------
+
+
+def test_join_transcripts_shifts_word_times_and_joins_text():
+    a = Transcript("I'm sorry.", 0.1, 1.0, (Word("I'm", 0.1, 0.3), Word("sorry.", 0.3, 0.8)))
+    b = Transcript("Let me fix it.", 0.2, 1.0, (Word("Let", 0.0, 0.2),))
+    c = Transcript("", 0.9, 0.5)
+    t = join_transcripts([(0, a), (16_000, b), (32_000, c)], 2.5)
+    assert t.text == "I'm sorry. Let me fix it."
+    assert [(w.text, w.start_s) for w in t.words] == [("I'm", 0.1), ("sorry.", 0.3), ("Let", 1.0)]
+    assert t.no_speech_prob == 0.2 and t.duration_s == 2.5  # empty segments don't count
+
+
+def test_vad_word_times_spread_words_over_the_speech_frames():
+    probs = np.array([0.0] * 5 + [0.9] * 10 + [0.0] * 5)
+    words = vad_word_times("one two", probs, TurnParams())
+    assert [w.text for w in words] == ["one", "two"]
+    assert words[0].start_s == pytest.approx(5 * FRAME / 16_000)
+    assert words[-1].end_s == pytest.approx(15 * FRAME / 16_000)
+    assert vad_word_times("", probs, TurnParams()) == ()
+
+
+def test_precomputed_transcriber_answers_for_the_remembered_clip_only():
+    class Inner:
+        name = "inner"
+
+        def transcribe(self, clip):
+            return Transcript("from the model")
+
+    t = PrecomputedTranscriber(Inner())
+    clip = AudioClip(np.zeros(1600, np.float32))
+    t.remember(clip, Transcript("already heard"))
+    assert t.transcribe(clip).text == "already heard"
+    assert t.transcribe(AudioClip(np.zeros(1600, np.float32))).text == "from the model"
+    assert t.name == "inner"
+
+
+class _FakePlayer:
+    """What a speaker played: `signal` starting at time 0.0 (for the echo gate, without a device)."""
+
+    def __init__(self, signal):
+        self.signal = signal
+
+    def reference(self, t0, n):
+        i = int(round(t0 * 16_000))
+        out = np.zeros(n, np.float32)
+        lo, hi = max(0, i), min(len(self.signal), i + n)
+        if lo < hi:
+            out[lo - i:hi - i] = self.signal[lo:hi]
+        return out
+
+
+def test_echo_gate_removes_a_delayed_scaled_copy_of_what_was_played():
+    rng = np.random.default_rng(42)
+    played = rng.normal(0, 0.2, 16_000).astype(np.float32)
+    delay = 1_200  # 75 ms from the speaker to the microphone
+    gate = EchoGate(_FakePlayer(played))
+    start = 8_000
+    frame = 0.5 * played[start - delay:start - delay + FRAME]
+    residual = gate.clean(frame, start / 16_000)
+    assert np.sqrt(np.mean(residual ** 2)) < 0.01 * np.sqrt(np.mean(frame ** 2))
+    assert gate.echo_fraction > 0.99 and gate.delay_s == pytest.approx(0.075)
+
+
+def test_echo_gate_keeps_the_rep_talking_over_the_echo():
+    rng = np.random.default_rng(42)
+    played = rng.normal(0, 0.2, 16_000).astype(np.float32)
+    rep = 0.3 * np.sin(2 * np.pi * 220 * np.arange(FRAME) / 16_000).astype(np.float32)
+    gate = EchoGate(_FakePlayer(played))
+    frame = 0.5 * played[6_800:6_800 + FRAME] + rep
+    residual = gate.clean(frame, 8_000 / 16_000)
+    assert np.corrcoef(residual, rep)[0, 1] > 0.95
+
+
+def test_echo_gate_passes_frames_through_when_nothing_was_played():
+    gate = EchoGate(_FakePlayer(np.zeros(16_000, np.float32)))
+    frame = np.full(FRAME, 0.1, np.float32)
+    assert gate.clean(frame, 0.5) is frame and gate.echo_fraction == 0.0
+
+
+# --- on the virtual device -----------------------------------------------------------------------------------------
+
+
+def speak_into_mic(name_or_path, delay_s: float = 0.0) -> subprocess.Popen:
+    """Play a WAV into the virtual microphone (after `delay_s`), like a rep talking."""
+    path = name_or_path if "/" in str(name_or_path) else FIXTURES / name_or_path
+    return subprocess.Popen(["sh", "-c", f'sleep {delay_s}; exec paplay -d mic_feed "{path}"'])
+
+
+@pytest.fixture(scope="module")
+def mic(virtual_device):  # noqa: F811
+    from voicetrainer.audio_io import SoundDeviceMicrophone
+
+    with SoundDeviceMicrophone("virtual_mic") as m:
+        yield m
+
+
+@pytest.fixture(scope="module")
+def silero():
+    from voicetrainer.vad import SileroSpeechProb
+
+    return SileroSpeechProb()
+
+
+@pytest.fixture
+def echo_loop(virtual_device):  # noqa: F811
+    """The persona's voice leaks into the microphone: speaker.monitor is looped back into mic_feed."""
+    out = subprocess.run(["pactl", "load-module", "module-loopback", "source=speaker.monitor", "sink=mic_feed",
+                          "latency_msec=30", "source_dont_move=true", "sink_dont_move=true"],
+                         capture_output=True, text=True, check=True)
+    index = out.stdout.strip()
+    time.sleep(0.3)
+    yield
+    subprocess.run(["pactl", "unload-module", index], check=True)  # by index: never unload the null sinks
+
+
+@pytest.fixture
+def player(virtual_device):  # noqa: F811
+    from voicetrainer.audio_io import SoundDevicePlayer
+
+    p = SoundDevicePlayer("virtual_speaker")
+    yield p
+    p.stop()
+    p.close()
+
+
+def reply_text(replies, reply) -> str:
+    if reply.clip is None:
+        return reply.text or ""
+    return replies.session_transcriber.transcribe(reply.clip).text
+
+
+@pytest.mark.device
+@pytest.mark.parametrize("name", ["refund_good_1.wav", "refund_bad_3.wav", "reply_slow_120wpm.wav",
+                                  "reply_quiet.wav"])
+def test_reply_spoken_into_the_mic_is_recorded_ended_by_vad_and_transcribed(mic, silero, whisper, name):
+    from voicetrainer.live import MicReplies
+
+    replies = MicReplies(mic, silero, transcriber=whisper)
+    feeder = speak_into_mic(name, 0.3)
+    reply = replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    assert replies.stats.ended_by == "turn_ended"
+    assert reply.source == "mic" and reply.clip is not None
+    text = reply_text(replies, reply)
+    assert wer(MANIFEST[name]["transcript"], text) <= 0.2, text  # one word in 11 ("today" heard as "to nay")
+    # the turn ended by voice-activity detection soon after the speech, not at the end of a timeout
+    import soundfile
+
+    assert reply.clip.duration_s < soundfile.info(str(FIXTURES / name)).duration + 1.0
+
+
+@pytest.mark.device
+def test_fixed_silence_mode_records_the_whole_reply_for_the_session_to_transcribe(mic, silero, whisper):
+    from voicetrainer.live import MicReplies
+
+    replies = MicReplies(mic, silero, TurnParams())  # no transcriber: the naive loop
+    feeder = speak_into_mic("refund_good_2.wav", 0.3)
+    reply = replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    assert [k for k, _ in replies.stats.events] == ["speech_started", "turn_ended"]
+    text = whisper.transcribe(reply.clip).text
+    assert wer(MANIFEST["refund_good_2.wav"]["transcript"], text) <= 0.15, text
+
+
+@pytest.mark.device
+def test_a_finished_sentence_ends_the_turn_before_the_fixed_silence(mic, silero, whisper):
+    from voicetrainer.live import MicReplies
+
+    replies = MicReplies(mic, silero, transcriber=whisper)
+    feeder = speak_into_mic("refund_bad_3.wav", 0.3)   # "Like I said, just wait."
+    replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    (_, start), (_, paused), (kind, end) = replies.stats.events
+    assert kind == "turn_ended" and replies.stats.verdict == "finished"
+    assert paused - end == 5 * FRAME  # speculation at 160 ms of silence ...
+    assert replies.stats.ended_by == "turn_ended"
+    # ... and the turn was handed back before the 600 ms a fixed silence would need (counted in frames, not timed)
+    assert replies.stats.segments == 1
+
+
+@pytest.mark.device
+def test_a_pause_mid_reply_closes_a_segment_that_is_transcribed_while_the_rep_goes_on(mic, silero, whisper, tmp_path):
+    """Two sentences with a 0.7 s pause, and end-of-turn silences longer than that: the speculation at the pause
+    is overruled when the rep carries on, its segment is kept, and only the second is left at the end."""
+    from voicetrainer.audio_io import read_audio, write_wav
+    from voicetrainer.live import MicReplies
+
+    a = read_audio(FIXTURES / "refund_bad_3.wav").samples
+    b = read_audio(FIXTURES / "refund_good_3.wav").samples
+    both = write_wav(tmp_path / "both.wav", AudioClip(np.concatenate([a, np.zeros(1_600, np.float32), b])))
+    params = TurnParams.adaptive(finished_end_ms=1200, end_silence_ms=1200, trailing_end_ms=1200)
+    replies = MicReplies(mic, silero, params, transcriber=whisper)
+    feeder = speak_into_mic(both, 0.3)
+    reply = replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    kinds = [k for k, _ in replies.stats.events]
+    assert kinds[0] == "speech_started" and kinds[-2:] == ["pause", "turn_ended"] and "resumed" in kinds, kinds
+    assert replies.stats.segments >= 2 and replies.stats.discarded >= 1
+    expected = MANIFEST["refund_bad_3.wav"]["transcript"] + " " + MANIFEST["refund_good_3.wav"]["transcript"]
+    text = reply_text(replies, reply)
+    assert wer(expected, text) <= 0.15, text
+
+
+@pytest.mark.device
+@pytest.mark.parametrize("name", ["room_tone.wav", "white_noise.wav", "hum.wav", "keyboard.wav", "cough.wav",
+                                  "silence.wav"])
+def test_noise_through_the_mic_gives_no_reply(mic, silero, whisper, name):
+    from voicetrainer.live import MicReplies
+
+    replies = MicReplies(mic, silero, TurnParams.adaptive(no_reply_s=4.0), transcriber=whisper)
+    feeder = speak_into_mic(name, 0.2)
+    reply = replies.next_reply("Hello?")
+    feeder.wait(timeout=30)
+    assert reply_text(replies, reply) == ""
+    assert replies.stats.ended_by == "timeout"
+
+
+@pytest.mark.device
+def test_long_silence_becomes_are_you_still_there(mic, silero, whisper):
+    from voicetrainer.live import MicReplies
+    from voicetrainer.persona import find_persona
+    from voicetrainer.session import NoMoreReplies, run_session
+
+    class OneReply(MicReplies):
+        calls = 0
+
+        def next_reply(self, persona_line):
+            self.calls += 1
+            if self.calls > 1:
+                raise NoMoreReplies
+            return super().next_reply(persona_line)
+
+    replies = OneReply(mic, silero, TurnParams.adaptive(no_reply_s=2.0), transcriber=whisper)
+    result = run_session(find_persona("delayed-refund"), replies, transcriber=replies.session_transcriber, seed=1)
+    assert result.turns[0].reply == ""
+    assert result.turns[0].next_intent == "still_there"
+
+
+@pytest.mark.device
+def test_persona_voice_leaking_into_the_mic_starts_no_turn(mic, silero, whisper, player, echo_loop, tmp_path):
+    from voicetrainer.live import MicReplies
+    from voicetrainer.persona import Voice
+    from voicetrainer.tts import Pyttsx3Synthesizer
+
+    line = Pyttsx3Synthesizer().synthesize(
+        "I have been waiting three weeks for my refund, and nobody has called me back.", Voice())
+    # Control: without the echo gate the leaked voice is heard as a reply, so the loopback really leaks.
+    leak = MicReplies(mic, silero, TurnParams.adaptive(no_reply_s=1.0), transcriber=whisper)
+    player.start(line)
+    heard = reply_text(leak, leak.next_reply(""))
+    player.wait()
+    assert "refund" in heard.lower(), heard
+
+    time.sleep(0.5)
+    replies = MicReplies(mic, silero, TurnParams.adaptive(no_reply_s=1.0), transcriber=whisper, player=player)
+    player.start(line)
+    reply = replies.next_reply("")
+    assert reply_text(replies, reply) == "" and replies.stats.ended_by == "timeout"
+    assert not replies.stats.barged_in
+    assert "speech_started" not in [k for k, _ in replies.stats.events]  # not even a start of speech
+
+
+@pytest.mark.device
+def test_rep_talking_over_the_persona_stops_it_and_is_transcribed(mic, silero, whisper, player, echo_loop, tmp_path):
+    from voicetrainer.live import MicReplies
+    from voicetrainer.persona import Voice
+    from voicetrainer.tts import Pyttsx3Synthesizer
+
+    line = Pyttsx3Synthesizer().synthesize(
+        "I have been waiting three weeks for my refund. Nobody called me back, nobody answered my emails, "
+        "and every time I phone I get put on hold for an hour.", Voice())
+    cap = MonitorCapture(tmp_path / "out.raw")
+    replies = MicReplies(mic, silero, transcriber=whisper, player=player)
+    player.start(line)
+    feeder = speak_into_mic("refund_good_2.wav", 1.5)
+    reply = replies.next_reply(line)
+    feeder.wait(timeout=30)
+    captured = cap.stop()
+    assert replies.stats.barged_in
+    text = reply_text(replies, reply)
+    assert wer(MANIFEST["refund_good_2.wav"]["transcript"], text) <= 0.25, text
+    # The persona stopped: far less of its line reached the speaker than it was long.
+    loud = np.flatnonzero(np.abs(captured) > 0.02)
+    assert (loud[-1] - loud[0]) / 16_000 < line.duration_s * 0.6
+
+
+@pytest.mark.device
+def test_no_barge_in_lets_the_persona_finish(mic, silero, whisper, player, tmp_path):
+    from voicetrainer.live import MicReplies
+    from voicetrainer.persona import Voice
+    from voicetrainer.tts import Pyttsx3Synthesizer
+
+    line = Pyttsx3Synthesizer().synthesize(
+        "I have been waiting three weeks for my refund. Nobody called me back about it.", Voice())
+    cap = MonitorCapture(tmp_path / "out.raw")
+    replies = MicReplies(mic, silero, transcriber=whisper, player=player, barge_in=False)
+    player.start(line)
+    feeder = speak_into_mic("refund_bad_1.wav", 1.0)
+    replies.next_reply(line)
+    feeder.wait(timeout=30)
+    captured = cap.stop()
+    assert not replies.stats.barged_in
+    from .test_devices import blocks_matched
+
+    assert blocks_matched(line.samples, captured) >= 0.9  # the whole line was played

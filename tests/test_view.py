@@ -1,0 +1,178 @@
+"""The live terminal view: its lines in a plain stream, its animated meter and spinner on a terminal, and retrying a
+weak turn in `practice` (typed replies; scripted and --json runs never ask)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from voicetrainer.cli import main
+from voicetrainer.session import Event
+from voicetrainer.store import Store
+from voicetrainer.types import DimensionScore, Turn, TurnScore
+from voicetrainer.view import LiveView, level_meter, missed_tips, mood_word, score_line
+
+GOOD = ("I'm so sorry, that sounds really frustrating. So you sent the headphones back three weeks ago and the "
+        "eighty nine dollar refund still hasn't reached your card. I will process your refund today.")
+
+
+def make_turn(hits=(True, False, True, False), attempt=1, reply="ok then"):
+    dims = tuple(DimensionScore(d, 1.0 if h else 0.0, h, (), "" if h else f"{d} tip")
+                 for d, h in zip(("calm", "empathy", "paraphrase", "solution"), hits))
+    return Turn(index=1, persona_line="Where is my refund?", intent="opening", reply=reply, score=TurnScore(dims),
+                mood_before=70, mood_after=55, attempt=attempt)
+
+
+def plain_view(quiet=False):
+    buf = io.StringIO()
+    return LiveView(quiet=quiet, stream=buf), buf
+
+
+@pytest.mark.parametrize("mood,word", [(0, "calm"), (24.9, "calm"), (25, "settling"), (50, "annoyed"),
+                                       (70, "angry"), (85, "furious"), (100, "furious")])
+def test_mood_word(mood, word):
+    assert mood_word(mood) == word
+
+
+def test_score_line_and_missed_tips():
+    scores = make_turn().score.to_dict()
+    assert score_line(scores) == "calm ✓  empathy ✗  paraphrase ✓  solution ✗"
+    assert missed_tips(scores) == [("empathy", "empathy tip"), ("solution", "solution tip")]
+
+
+@pytest.mark.parametrize("db,speaking,expected", [
+    (-60, False, "  ○ listening ▕··························▏  -60 dB"),
+    (-30, True, "  ● speaking  ▕█████████████·············▏  -30 dB"),
+    (0, True, "  ● speaking  ▕██████████████████████████▏    0 dB"),
+    (-90, True, "  ● speaking  ▕··························▏  -90 dB"),
+])
+def test_level_meter(db, speaking, expected):
+    assert level_meter(db, speaking, width=26).plain == expected
+
+
+def test_plain_stream_shows_each_step_as_one_line_and_no_animation():
+    view, buf = plain_view()
+    assert view.animate is False
+    view.event(Event("persona_line", {"text": "Where is my refund?", "intent": "opening", "mood": 70}))
+    view.level(-20, True)  # a meter in a log would be noise
+    view.event(Event("transcribing", {"seconds": 3.24}))
+    view.event(Event("turn", {"turn": make_turn(), "reasons": []}))
+    assert buf.getvalue() == (
+        "\nCustomer (angry): Where is my refund?\n"
+        "  transcribing 3.2 s of speech…\n"
+        "  heard: ok then\n"
+        "  calm ✓  empathy ✗  paraphrase ✓  solution ✗  │ 0.50  │ mood 70 ↓ 55 (annoyed)\n"
+        "  tip: empathy tip\n")
+
+
+def test_typed_reply_is_not_echoed_back():
+    view, buf = plain_view()
+    view.event(Event("persona_line", {"text": "Hello?", "intent": "opening", "mood": 30}))
+    view.event(Event("turn", {"turn": make_turn(hits=(True,) * 4), "reasons": []}))
+    assert "heard:" not in buf.getvalue() and "tip:" not in buf.getvalue()
+
+
+def test_quiet_view_prints_nothing_live():
+    view, buf = plain_view(quiet=True)
+    view.intro(type("P", (), {"name": "X", "scenario": "Y"})())
+    view.event(Event("persona_line", {"text": "Where is my refund?", "intent": "opening", "mood": 70}))
+    view.level(-20, True)
+    view.event(Event("turn", {"turn": make_turn(), "reasons": []}))
+    with view.status("Loading"):
+        pass
+    with view.counter("Scoring", 3) as tick:
+        tick()
+    assert buf.getvalue() == ""
+
+
+def test_retry_event_shows_every_missed_tip_and_the_line_again():
+    view, buf = plain_view()
+    view.event(Event("retry", {"turn": make_turn()}))
+    assert buf.getvalue() == ("\nTry turn 1 again (attempt 2) with these in mind:\n"
+                              "  • empathy: empathy tip\n  • solution: solution tip\n"
+                              "Customer (again): Where is my refund?\n")
+
+
+def test_terminal_redraws_the_meter_and_spinner_in_place():
+    buf = io.StringIO()
+    view = LiveView(stream=buf, animate=True)
+    view.console = Console(file=buf, force_terminal=True, width=80, highlight=False)
+    view.level(-30, True)
+    view.level(-20, True)
+    view._live.refresh()
+    assert "● speaking" in buf.getvalue()
+    view.event(Event("transcribing", {"seconds": 2.0}))
+    view._live.refresh()
+    assert "transcribing 2.0 s of speech" in buf.getvalue()
+    view.event(Event("turn", {"turn": make_turn(), "reasons": []}))
+    assert view._live is None  # the transient line is gone before the turn's lines are printed
+    with view.counter("Scoring", 2) as tick:
+        tick()
+        tick()
+    assert "Scoring" in buf.getvalue() and "2/2" in buf.getvalue()
+
+
+def test_offer_retry_only_after_a_weak_reply(monkeypatch):
+    view, buf = plain_view()
+    monkeypatch.setattr("sys.stdin", io.StringIO("r\n"))
+    assert view.offer_retry(make_turn(hits=(True,) * 4)) is False
+    assert buf.getvalue() == ""  # a strong reply is not interrupted
+    assert view.offer_retry(make_turn()) is True
+    assert "Press r to retry this turn with the tip in front of you, Enter to go on." in buf.getvalue()
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert view.offer_retry(make_turn()) is False
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert view.offer_retry(make_turn()) is False  # end of input goes on
+
+
+# --- retry in practice ---------------------------------------------------------------------------------------------
+
+
+def turns_saved():
+    store = Store(os.environ["VOICETRAINER_HOME"])
+    return [(t["index"], t["attempt"]) for t in store.turns(store.latest_session_id())]
+
+
+def test_typed_practice_retries_a_weak_turn_with_the_tips_shown():
+    r = CliRunner().invoke(main, ["practice", "--text", "--no-audio", "--seed", "1"],
+                           input=f"Calm down.\nr\n{GOOD}\n\n")
+    assert r.exit_code == 0, r.output
+    out = r.output
+    assert out.count("Press r to retry this turn") == 1  # the second, strong attempt is not offered a retry
+    prompt, retry = out.index("Press r to retry"), out.index("Try turn 1 again (attempt 2)")
+    assert prompt < retry < out.index("calm ✓  empathy ✓")
+    assert "• calm: 'Calm down' cost calm" in out
+    assert turns_saved()[:2] == [(1, 1), (1, 2)]
+    assert "and 1 retry." in out
+
+
+def test_typed_practice_goes_on_with_enter():
+    r = CliRunner().invoke(main, ["practice", "--text", "--no-audio", "--seed", "1"], input="Calm down.\n\n")
+    assert r.exit_code == 0, r.output
+    assert "Press r to retry" in r.output and "Try turn" not in r.output
+    assert turns_saved() == [(1, 1)]
+
+
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_scripted_runs_never_offer_a_retry(tmp_path, extra):
+    script = tmp_path / "r.txt"
+    script.write_text("I'm sorry about the refund.\nr\nFine.\n")
+    r = CliRunner().invoke(main, ["practice", "--replies", str(script), "--no-audio", "--seed", "1", *extra])
+    assert r.exit_code == 0, r.output
+    assert "Press r" not in r.output
+    assert all(attempt == 1 for _, attempt in turns_saved())
+    if extra:
+        assert json.loads(r.stdout)["turns"][1]["reply"] == "r"  # "r" was just the next scripted reply
+
+
+def test_json_typed_run_never_offers_a_retry():
+    r = CliRunner().invoke(main, ["practice", "--text", "--no-audio", "--seed", "1", "--json"],
+                           input="I'm sorry about the refund.\nr\n")
+    assert r.exit_code == 0, r.output
+    assert "Press r" not in r.output
+    assert turns_saved()[:2] == [(1, 1), (2, 1)]
