@@ -269,3 +269,148 @@ def test_extract_facts(text, kind, value):
 def test_second_person():
     assert second_person("I sent my headphones back and you lost them.") == \
         "you sent your headphones back and we lost them."
+
+
+# --- regressions found while writing personas ----------------------------------------------------------------------
+
+def facts_of(text):
+    return [(f.kind, round(f.value, 2)) for f in extract_facts(tokenize(text))]
+
+
+def test_a_hundred_and_twenty_nine_is_129():                                            # bug 1
+    assert facts_of("It was a hundred and twenty nine dollars.") == [("money", 129)]
+    assert facts_of("one twenty nine dollars") == [("money", 129)]
+
+
+def test_number_after_an_amount_is_not_cents():                                         # bug 2
+    assert facts_of("I paid a hundred and twenty nine dollars ten days ago") == [("money", 129), ("duration", 10)]
+    assert facts_of("the seventy nine dollar one you sent") == [("money", 79)]
+    assert facts_of("eighty nine dollars and fifty cents") == [("money", 89.5)]
+
+
+def test_numbers_do_not_run_across_punctuation():                                       # bug 3
+    assert facts_of("It's six. Three hundred and forty dollars") == [("money", 340)]
+    assert facts_of("order three oh nine one seven, seventy five dollars") == [("number", 30917), ("money", 75)]
+
+
+def test_oh_is_zero_only_between_digit_words(rubric):                                    # bug 4
+    assert facts_of("Oh no, I'm sorry about that.") == []
+    assert facts_of("room three oh four") == [("number", 304)]
+    s = score_reply("I was charged a hundred dollars for my order.", "Oh no, I'm sorry, so you were charged a hundred "
+                    "dollars for the order.", rubric)
+    assert s.analysis.wrong_facts == () and s["paraphrase"].hit
+
+
+def test_ordinals_are_dates_and_match_each_other(rubric):                               # bug 5
+    assert facts_of("on the 12th") == [("date", 12)] and facts_of("the twelfth") == [("date", 12)]
+    assert facts_of("March twenty first") == [("date", 21)]
+    customer = "My delivery was booked for the twelfth and nobody came. I've called one time already."
+    s = score_reply(customer, "So the delivery booked for the 12th never came?", rubric)
+    assert s.analysis.wrong_facts == () and s["paraphrase"].hit
+    s = score_reply(customer, "So the delivery booked for the 14th never came?", rubric)
+    assert s.analysis.wrong_facts == ("14th (customer said twelfth)",)
+
+
+def test_an_added_item_is_not_a_wrong_item(rubric):                                      # bug 6
+    s = score_reply("I lost the receipt and I need to return this jacket.",
+                    "So you've lost the gift receipt for the jacket you want to return?", rubric)
+    assert s.analysis.wrong_facts == ()
+    s = score_reply("I booked the hotel for three nights and the room was filthy.",
+                    "So you booked the hotel for three nights and the room was dirty?", rubric)
+    assert s.analysis.wrong_facts == ()
+    s = score_reply(DANA, "So the speakers you sent back three weeks ago haven't been refunded?", rubric)
+    assert s.analysis.wrong_facts == ("speakers (customer said headphones)",)
+
+
+def test_nothing_to_restate_is_not_a_miss_and_tips_are_never_garbled(rubric):            # bug 7
+    s = score_reply("Yes, exactly. Thank you.", "Great, glad that works.", rubric)
+    assert s["paraphrase"].hit and s["paraphrase"].tip == ""
+    both = "My router has been dropping out every evening for five days. Yes, exactly. Thank you for saying that."
+    tip = score_reply(both, "Okay.", rubric)["paraphrase"].tip
+    assert "router" in tip and "thank" not in tip.lower()
+    tip = score_reply("Thank you. Yes.", "", rubric)["paraphrase"].tip
+    assert tip.startswith("Restate")
+
+
+def test_pronoun_swapped_restatement_is_not_parroting(rubric):                          # bug 8
+    s = score_reply("I sent my headphones back three weeks ago and I still have not got my money.",
+                    "So you sent your headphones back three weeks ago and you still have not got your money.", rubric)
+    assert s["paraphrase"].hit
+    s = score_reply(DANA, DANA, rubric)
+    assert not s["paraphrase"].hit and "word for word" in s["paraphrase"].tip
+
+
+def test_persona_offer_phrases_count_towards_solution(rubric):                          # bug 9
+    offers = ["honour the price", "honour the $399 price", "price match"]
+    s = score_reply("It was $399 last week.", "I'll honor that three ninety nine price for you.", rubric,
+                    offer_phrases=offers)
+    assert s["solution"].hit and "honour the $399 price" in s.analysis.offers
+    s = score_reply("The app crashed.", "Sorry, no, we don't do cash refunds. I'll send a store credit today.",
+                    rubric, offer_phrases=["store credit"])
+    assert s["solution"].hit and s.analysis.offers == ("store credit",)
+    s = score_reply("It was $399.", "I can't honour the $399 price.", rubric, offer_phrases=offers)
+    assert not s["solution"].hit and s.analysis.offers == ()
+
+
+@pytest.mark.parametrize("reply", [
+    "You have tried restarting it three times and it has not helped.",
+    "So you tried restarting it three times?",
+    "I'm sorry, restarting it three times hasn't helped.",
+    "I know you restarted it three times.",
+])
+def test_the_customers_own_action_is_not_an_offer(rubric, reply):                      # bug 10
+    s = score_reply("My router keeps dropping. I restarted it three times.", reply, rubric,
+                    offer_phrases=["restart it", "reboot the router"])
+    assert not s["solution"].hit and s.analysis.offers == ()
+
+
+def test_troubleshooting_question_is_an_offer(rubric):
+    assert hit(rubric, "My router keeps dropping.", "Have you tried turning it off and on again?", "solution")
+
+
+def test_today_alone_is_not_a_solution(rubric):                                         # bug 11
+    offers = ["refund the dinner", "dinner on us", "busy night", "free dessert"]
+    s = score_reply("We waited an hour for our table.", "We're very busy today, everyone has to wait.", rubric,
+                    offer_phrases=offers)
+    assert not s["solution"].hit and not s["calm"].hit
+
+
+@pytest.mark.parametrize("reply", ["Saturday was a busy night. Everyone had to wait.", "It's probably just pending.",
+                                   "It was only twenty minutes.", "Everyone else manages fine."])
+def test_minimising_is_not_calm(rubric, reply):                                          # bug 12
+    assert not hit(rubric, "We waited an hour for our table on Saturday and my refund hasn't shown up.", reply, "calm")
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("What did you expect on a Saturday?", False),          # rhetorical question
+    ("You need to read the terms before you buy.", False),  # imperative at the customer
+    ("Stop interrupting me.", False),
+    ("You're overreacting about a charger.", False),
+    ("My hands are tied.", False),
+    ("No.", False),
+    ("Okay.", True),
+    ("Noted.", True),
+    ("Right, so the headphones went back three weeks ago?", True),
+    ("I can't refund that, I'm afraid.", True),             # a plain polite refusal stays calm
+])
+def test_calm_structural_cues(rubric, reply, expected):
+    assert hit(rubric, DANA, reply, "calm") is expected
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("I'll comp that night and get maintenance up there.", True),    # commitment + action verb + object
+    ("How about the same shoe in navy, size ten?", True),            # offer as a question
+    ("Would Thursday morning work for a visit?", True),
+    ("I'll be honest with you.", False),                             # commitment, no action
+    ("I can see why you're upset.", False),
+    ("I'll look into it.", False),
+    ("What do you want me to do about it?", False),                  # rhetorical
+])
+def test_solution_by_structure(rubric, reply, expected):
+    assert hit(rubric, DANA, reply, "solution") is expected
+
+
+def test_british_and_american_spellings_match():
+    from voicetrainer.textutil import stem
+    assert stem("honour") == stem("honor") and stem("apologise") == stem("apologize")
+    assert stem("cancelled") == stem("canceled") == stem("cancel")

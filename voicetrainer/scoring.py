@@ -27,7 +27,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import RubricError
-from .textutil import Fact, Match, Phrase, Tokens, extract_facts, same_value, second_person, split_sentences, tokenize
+from .textutil import (MONTHS, WEEKDAYS, Fact, Match, Phrase, Tokens, extract_facts, is_number_word, same_value,
+                       second_person, split_sentences, tokenize)
 from .types import Acoustics, DimensionScore, ReplyAnalysis, TurnScore
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.yaml"
@@ -115,6 +116,10 @@ class SolutionRules(_Strict):
     negators: list[str] = Field(default_factory=list)
     not_negators: list[str] = Field(default_factory=list)
     suggestions: dict[str, str] = Field(default_factory=dict)
+    rep_commitments: list[str] = Field(default_factory=list, description="the rep committing to act: I'll, let me")
+    offer_questions: list[str] = Field(default_factory=list, description="an offer put as a question: how about")
+    non_actions: list[str] = Field(default_factory=list, description="verbs after a commitment that commit to nothing")
+    fillers_after_commit: list[str] = Field(default_factory=list, description="words skipped after a commitment")
 
 
 class RubricModel(_Strict):
@@ -211,11 +216,16 @@ class _Compiled:
     generic: frozenset[str]
     fillers: frozenset[str]
     item_groups: frozenset[str]
+    rep_commits: PhraseSet
+    offer_questions: PhraseSet
+    non_actions: PhraseSet
+    commit_fillers: frozenset[str]
+    item_words: frozenset[str]
     has_commitments: bool
 
 
 def _compile(m: RubricModel) -> _Compiled:
-    from .textutil import stem
+    from .textutil import normalise, stem
 
     return _Compiled(
         costs=PhraseSet([(p, name) for name, g in m.calm.costs.items() for p in g.phrases]),
@@ -238,6 +248,12 @@ def _compile(m: RubricModel) -> _Compiled:
         generic=frozenset(stem(w) for w in m.paraphrase.generic),
         fillers=frozenset(w.lower() for w in m.fillers),
         item_groups=frozenset(g for _, g in _alternatives(m.paraphrase.items)),
+        rep_commits=PhraseSet([(p, "rep") for p in m.solution.rep_commitments]),
+        offer_questions=PhraseSet([(p, "question") for p in m.solution.offer_questions]),
+        non_actions=PhraseSet([(p, "none") for p in m.solution.non_actions]),
+        commit_fillers=frozenset(normalise(w) for w in m.solution.fillers_after_commit),
+        item_words=frozenset(w for a, _ in _alternatives(m.paraphrase.items) + _alternatives(m.paraphrase.things)
+                             for w in normalise(a).split()),
         has_commitments=bool(m.solution.commitments),
     )
 
@@ -403,8 +419,9 @@ def score_reply(customer: str, reply: str, rubric: Rubric, *, offer_phrases: Seq
     calm = _calm(costs, rt, r, acoustics)
     empathy = _empathy(rt, ct, c, r, costs)
     paraphrase, wrong = _paraphrase(ct, rt, customer, c, r)
-    solution = _solution(rt, ct, c, r, offer_phrases)
-    offers = tuple(p for p in offer_phrases if _offered(_phrase(p), rt, c))
+    persona_offers = _persona_offers(rt, c, offer_phrases)
+    solution = _solution(rt, ct, c, r, offer_phrases, persona_offers)
+    offers = tuple(p for p, _ in persona_offers)
     return TurnScore(dimensions=(calm, empathy, paraphrase, solution),
                      analysis=ReplyAnalysis(offers=offers, wrong_facts=tuple(wrong), silent=False),
                      acoustics=acoustics)
@@ -560,7 +577,7 @@ def _content(t: Tokens, c: _Compiled, skip: set[int] | None = None) -> _Content:
         used.update(range(f.start, f.end))
     items: dict[str, tuple[int, int]] = {}
     for m, g in c.items.find_all(t):
-        if any(i in used for i in range(m.start, m.end)):
+        if any(i in used for i in range(m.start, m.end)) or _verb_not_item(t, m, c):
             continue
         items.setdefault(g, (m.start, m.end))
         used.update(range(m.start, m.end))
@@ -579,18 +596,39 @@ def _content(t: Tokens, c: _Compiled, skip: set[int] | None = None) -> _Content:
     return _Content(facts, items, words)
 
 
-def _longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
-    best = 0
+_VERB_BEFORE = frozenset("i you we they he she to will would can could should please not did do let".split())
+_FIRST_PERSON = frozenset(("i", "me", "my", "mine", "myself", "we", "us", "our", "ours"))
+
+
+def _verb_not_item(t: Tokens, m: Match, c: _Compiled) -> bool:
+    """Whether a one-word item match is really a verb: "I booked the hotel" names the hotel, not a booking."""
+    if m.end - m.start != 1:
+        return False
+    w = t.words[m.start]
+    if w in c.item_words:
+        prev = t.words[m.start - 1] if m.start > 0 else ""
+        return prev in _VERB_BEFORE and prev not in ("the", "a", "my", "your")
+    return w.endswith(("ed", "ing"))
+
+
+def _longest_common_run(a: Sequence[str], b: Sequence[str], marked: frozenset[str] = frozenset()) -> tuple[int, int]:
+    """(longest run of words in a row shared by a and b, longest such run containing a word from `marked`)."""
+    best = best_marked = 0
     prev = [0] * (len(b) + 1)
+    prev_m = [False] * (len(b) + 1)
     for x in a:
         cur = [0] * (len(b) + 1)
+        cur_m = [False] * (len(b) + 1)
         for j, y in enumerate(b):
             if x == y:
                 cur[j + 1] = prev[j] + 1
+                cur_m[j + 1] = prev_m[j] or x in marked
                 if cur[j + 1] > best:
                     best = cur[j + 1]
-        prev = cur
-    return best
+                if cur_m[j + 1] and cur[j + 1] > best_marked:
+                    best_marked = cur[j + 1]
+        prev, prev_m = cur, cur_m
+    return best, best_marked
 
 
 def _restating(t: Tokens, f: Fact, future_sents: set[int]) -> bool:
@@ -638,16 +676,20 @@ def _paraphrase(ct: Tokens, rt: Tokens, customer: str, c: _Compiled,
             if not g.exact and any(abs(f.value - g.value) <= 0.5 * max(f.value, g.value) for f in same_kind):
                 continue  # vague and roughly right is not wrong
             wrong.append(f"{g.text} (customer said {same_kind[0].text})")
+    # Wrong items: the reply puts a different item in the customer's item's slot (a different product, weekday or
+    # month) and never names the customer's one. Naming an extra item next to the customer's is adding, not wrong.
     cust_items = [k for k in cc.items if not k.startswith("thing:")]
     matched_sents = {rt.sentence[g.start] for g in rc.facts if any(same_value(f, g) for f in cc.facts)}
     matched_sents |= {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
-    item_sents = {rt.sentence[s] for k, (s, _) in rc.items.items() if k in cc.items}
+    named_anywhere = set(_content(rt, c).items)
     for k, (s, e) in rc.items.items():
         sent = rt.sentence[s]
-        if (k.startswith("thing:") or k in cc.items or not cust_items or sent in future_sents
-                or sent not in matched_sents or sent in item_sents):
+        if k.startswith("thing:") or k in cc.items or sent in future_sents or sent not in matched_sents:
             continue
-        wrong.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[cust_items[0]])})")
+        same_slot = [g for g in cust_items if _item_slot(g) == _item_slot(k)]
+        if not same_slot or any(g in named_anywhere for g in same_slot):
+            continue
+        wrong.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[same_slot[0]])})")
 
     matched_items = [k for k in rc.items if k in cc.items]
     for k in matched_items:
@@ -665,10 +707,17 @@ def _paraphrase(ct: Tokens, rt: Tokens, customer: str, c: _Compiled,
     needed = min(p.needed, max(1.0, p.needed_fraction * possible))
     score = min(1.0, points / needed) if possible else 0.0
 
-    canon_c = [_PRONOUNS.get(w, w) for w in ct.words]
-    canon_r = [_PRONOUNS.get(w, w) for w in rt.words]
-    run = _longest_common_run(canon_c, canon_r)
-    parrot = len(canon_c) >= 4 and (run >= p.parrot_run_words or run >= p.parrot_fraction * len(canon_c))
+    if not possible:
+        # Nothing to restate ("Yes, exactly. Thank you."): paraphrase is not applicable and is not held against
+        # the rep. (The session passes the customer's opening with the latest line, so the problem is usually there.)
+        return DimensionScore("paraphrase", 1.0, True, (), ""), []
+
+    # Parroting is copying the customer's words verbatim, their "I" and "my" included; a restatement that swaps
+    # I/you ("you sent your headphones back ...") is the rep's own words. A very long verbatim run (half again
+    # `parrot_run_words`) is parroting even without a pronoun.
+    run, run_fp = _longest_common_run(ct.words, rt.words, _FIRST_PERSON)
+    parrot = len(ct.words) >= 4 and (run_fp >= p.parrot_run_words or run >= 1.5 * p.parrot_run_words
+                                     or run_fp >= max(5, p.parrot_fraction * len(ct.words)))
 
     tip = ""
     if wrong:
@@ -689,20 +738,36 @@ def _paraphrase(ct: Tokens, rt: Tokens, customer: str, c: _Compiled,
     return DimensionScore("paraphrase", score, hit, tuple(seen), "" if hit else tip), wrong
 
 
+_TIP_GENERIC = frozenset("""thank thanks please yes yeah exactly right okay sorry great good fine sure hello hi hey
+sir madam really just well saying said tell told want need know think feel""".split())
+
 _LEADS = ("look,", "listen,", "honestly,", "seriously,", "okay,", "ok,", "well,", "right,", "hi,", "hello,", "yes,",
           "no,", "so,", "and", "but")
 
 
-def _paraphrase_tip(customer: str, ct: Tokens, prefix: bool = True) -> str:
-    """'Try: "So you sent the headphones back three weeks ago ...?"' built from the customer's own line."""
-    sentences = split_sentences(customer)
-    if not sentences:
-        return "Restate what the customer told you in your own words, starting with 'So ...'."
+_GENERIC_TIP = "Restate what the customer told you in your own words, starting with 'So ...'."
 
+
+def _item_slot(group: str) -> str:
+    """The slot an item fills in a restatement: a weekday, a month, or a product/thing."""
+    g = group.split("|")[0]
+    return "weekday" if g in WEEKDAYS else "month" if g in MONTHS else "item"
+
+
+def _paraphrase_tip(customer: str, ct: Tokens, prefix: bool = True) -> str:
+    """'Try: "So you sent the headphones back three weeks ago ...?"' built from the customer's own line.
+
+    The sentence with the most facts and content words is used; a line with no such sentence ("Yes, exactly.
+    Thank you.") gets a general tip rather than a garbled one.
+    """
     def weight(s: str) -> tuple[int, int]:
         t = tokenize(s)
-        return (len(extract_facts(t)) * 3 + (0 if s.rstrip().endswith("?") else 2), len(t))
+        content = sum(1 for w in t.words if w not in _STOP and w not in _TIP_GENERIC and len(w) > 2 and w.isalpha())
+        return (len(extract_facts(t)) * 3 + content + (0 if s.rstrip().endswith("?") else 2), len(t))
 
+    sentences = [x for x in split_sentences(customer) if len(tokenize(x)) >= 3 and weight(x)[0] >= 4]
+    if not sentences:
+        return _GENERIC_TIP
     best = max(sentences, key=weight)
     s = best.strip().rstrip(".!?").strip()
     low = s.lower()
@@ -720,13 +785,32 @@ def _paraphrase_tip(customer: str, ct: Tokens, prefix: bool = True) -> str:
 # solution ---------------------------------------------------------------------------------------------------------
 
 
+_CLAUSE_WORDS = frozenset(("but", "however", "instead", "although", "though", "what", "otherwise", "unless"))
+_NEW_SUBJECT = frozenset(("i", "we", "let", "you", "they", "it", "that", "he", "she"))
+_OTHER_SUBJECTS = frozenset(("you", "they", "he", "she", "someone", "somebody", "it"))
+_PAST = frozenset("""sent gave took brought got made paid bought told said kept left tried went came did
+had spoke wrote ran chose sold""".split())
+_AFTER_GERUND = frozenset("""tried try trying keep kept after from since without about been before by""".split())
+_PROGRESSIVE = frozenset(("am", "are", "is", "be", "was", "were"))
+_NEG_PAST = frozenset(("has", "have", "did", "does", "do", "was", "is", "had", "would"))
+
+
 def _clause_ids(t: Tokens) -> list[int]:
-    """Clause number per token: sentences split further at 'but', 'however', 'instead', 'although', 'though'."""
+    """Clause number per token.
+
+    A clause ends at a sentence end, at punctuation inside a sentence (", ; : -"), before 'but', 'however',
+    'instead', 'although', 'though', 'what', and before 'and'/'so'/'then' that start a new subject ("... and I'll
+    refund it"). Negation reaches only within its clause, so "No, I'll refund it" and "We don't do refunds, but I
+    can send a voucher" keep their offers.
+    """
     out = []
     clause = 0
     prev_sent = -1
-    for w, s in zip(t.words, t.sentence):
-        if s != prev_sent or w in ("but", "however", "instead", "although", "though", "what"):
+    n = len(t.words)
+    for k, (w, s) in enumerate(zip(t.words, t.sentence)):
+        nxt = t.words[k + 1] if k + 1 < n else ""
+        if (s != prev_sent or w in _CLAUSE_WORDS or (t.breaks and t.breaks[k])
+                or (w in ("and", "so", "then") and nxt in _NEW_SUBJECT)):
             clause += 1
             prev_sent = s
         out.append(clause)
@@ -734,6 +818,7 @@ def _clause_ids(t: Tokens) -> list[int]:
 
 
 def _negated(m: Match, t: Tokens, c: _Compiled, clauses: list[int], oks: list[Match], back: int = 6) -> bool:
+    """Whether a `negators` word comes up to `back` words before the match, in its clause ("I can't refund it")."""
     for i in range(max(0, m.start - back), m.start + (1 if back < 6 else 0)):
         if clauses[i] != clauses[m.start]:
             continue
@@ -742,14 +827,67 @@ def _negated(m: Match, t: Tokens, c: _Compiled, clauses: list[int], oks: list[Ma
     return False
 
 
-def _offer_matches(rt: Tokens, c: _Compiled, phrases: PhraseSet | None = None) -> tuple[list[Match], list[Match]]:
-    """(concrete offers, refused offers): matches of `phrases` (default: the rubric's offers) in committing sentences."""
+def _not_proposed(m: Match, t: Tokens, clauses: list[int]) -> bool:
+    """Whether an offer word describes what already happened or what the customer did, not what the rep proposes.
+
+    - someone else did it, in the past: "you cancelled in January", "you returned it", "they refunded the fee";
+    - a gerund after "tried", "after", "kept", ... or opening its clause: "you've tried restarting it",
+      "restarting it three times hasn't helped" (but "I'm restarting it now" is the rep's action);
+    - a clause that goes on to say it failed: "... hasn't helped", "... didn't work".
+    """
+    w = t.words[m.start]
+    prev = t.words[m.start - 1] if m.start > 0 else ""
+    prev2 = t.words[m.start - 2] if m.start > 1 else ""
+    same_clause = m.start > 0 and clauses[m.start - 1] == clauses[m.start]
+    past = (w.endswith("ed") and len(w) > 4) or w in _PAST
+    if past and same_clause and (prev in _OTHER_SUBJECTS or (prev in ("already", "just", "also", "even", "then")
+                                                          and prev2 in _OTHER_SUBJECTS)):
+        return True
+    if w.endswith("ing") and len(w) > 4:
+        if prev in _AFTER_GERUND and same_clause:
+            return True
+    return _fails_later(m, t, clauses)
+
+
+def _fails_later(m: Match, t: Tokens, clauses: list[int]) -> bool:
+    """The clause goes on to say the remedy did not work: "restarting it hasn't helped", "the reset didn't fix it"."""
+    j = m.end
+    while j + 1 < len(t.words) and clauses[j] == clauses[m.start]:
+        if t.words[j] in _NEG_PAST and t.words[j + 1] == "not":
+            prevs = t.words[max(0, m.start - 3):m.start]
+            return not any(x in ("i", "we", "will", "can", "let", "if") for x in prevs)
+        j += 1
+    return False
+
+
+def _commitments(rt: Tokens, c: _Compiled, clauses: list[int], oks: list[Match]) -> list[Match]:
+    """Commitment phrases that commit the rep: not negated ("nothing I can do", "I can't"), and not the customer's
+    own experience ("you have been charged", "they have been")."""
+    out = []
+    for m, _ in c.commitments.find_all(rt):
+        if _negated(m, rt, c, clauses, oks, back=3):
+            continue
+        prev = rt.words[m.start - 1] if m.start > 0 else ""
+        if rt.words[m.start] in ("have", "has", "had") and prev in _OTHER_SUBJECTS:
+            continue
+        out.append(m)
+    return out
+
+
+def _offer_matches(rt: Tokens, c: _Compiled, found: Sequence[Match] | None = None,
+                   persona: bool = False, structural: bool = False) -> tuple[list[Match], list[Match]]:
+    """(concrete offers, refused offers) among `found` (default: the rubric's offers) in committing sentences.
+
+    An offer counts after a commitment in its sentence ("I'll", "would you like", "let me") or with a timing
+    phrase in it ("refund's going through now"); it must be proposed by the rep (not the customer's past action),
+    outside a vague promise and a restated demand, and not negated in its clause. A persona's offer phrase
+    (`persona=True`) needs a commitment; timing alone is not enough ("we're very busy today").
+    """
     clauses = _clause_ids(rt)
     oks = [m for m, _ in c.not_negators.find_all(rt)]
     vague = [m for m, _ in c.vague.find_all(rt)]
-    # A commitment that is itself negated ("nothing I can do", "I can't") commits to nothing.
-    commits = [m for m, _ in c.commitments.find_all(rt) if not _negated(m, rt, c, clauses, oks, back=3)]
-    timed_sents = {rt.sentence[m.start] for m, _ in c.timing.find_all(rt)}
+    commits = _commitments(rt, c, clauses, oks)
+    timed_sents = set() if persona else {rt.sentence[m.start] for m, _ in c.timing.find_all(rt)}
     blocked: set[int] = set()
     for m, _ in c.not_offers.find_all(rt):
         i = m.start
@@ -757,12 +895,14 @@ def _offer_matches(rt: Tokens, c: _Compiled, phrases: PhraseSet | None = None) -
             blocked.add(i)
             i += 1
     speaker_sents = {rt.sentence[i] for i, w in enumerate(rt.words) if w in ("i", "we")}
+    if found is None:
+        found = [m for m, _ in c.offers.find_all(rt)]
     good, refused = [], []
-    for m, _ in (phrases or c.offers).find_all(rt):
-        if any(_overlaps(m, v) for v in vague) or m.start in blocked:
+    for m in found:
+        if any(_overlaps(m, v) for v in vague) or m.start in blocked or _not_proposed(m, rt, clauses):
             continue
         sent = rt.sentence[m.start]
-        committed = sent in timed_sents or any(
+        committed = structural or sent in timed_sents or any(
             rt.sentence[k.start] == sent and k.start <= m.start and not _overlaps(k, m) for k in commits)
         if _negated(m, rt, c, clauses, oks):
             if rt.sentence[m.start] in speaker_sents:  # "we don't do refunds", not "three weeks with no refund"
@@ -772,9 +912,80 @@ def _offer_matches(rt: Tokens, c: _Compiled, phrases: PhraseSet | None = None) -
     return good, refused
 
 
-def _offered(p: Phrase, rt: Tokens, c: _Compiled) -> bool:
-    good, _ = _offer_matches(rt, c, _phrase_set(p.text))
-    return bool(good)
+def _structural_offers(rt: Tokens, c: _Compiled) -> list[Match]:
+    """Offers found by their shape rather than their words.
+
+    - the rep commits to an action: a `rep_commitments` phrase ("I'll", "let me", "we can", "I've") followed by a
+      verb that is not a `non_actions` one ("be", "see", "look into", "understand", "have to" ...) and something it
+      acts on: "I'll comp that night", "let me get it pushed through", "we can swap it for the navy";
+    - an offer put as a question: an `offer_questions` phrase followed by what is offered: "how about the same
+      shoe in navy?", "would Thursday morning work?", "have you tried turning it off and on?".
+
+    The match spans the commitment and the verb, so negation ("I can't swap it"), vague promises and restated
+    demands are checked on it as on any offer.
+    """
+    out: list[Match] = []
+    n = len(rt.words)
+    clauses = _clause_ids(rt)
+    actions = {m.start: m for m, _ in c.non_actions.find_all(rt)}
+    for m, _ in c.rep_commits.find_all(rt):
+        j = m.end
+        while j < n and rt.words[j] in c.commit_fillers and clauses[j] == clauses[m.start]:
+            j += 1
+        if j + 1 >= n or clauses[j] != clauses[m.start] or clauses[j + 1] != clauses[m.start]:
+            continue  # nothing acted on ("I'll be right back.", "Yes, we can.")
+        if j in actions or not rt.words[j].isalpha() or rt.words[j] in _STOP and rt.words[j] not in ("get", "have"):
+            continue
+        if rt.words[j] == "have" and rt.words[j + 1] == "to":
+            continue
+        out.append(Match(m.pattern, m.start, j + 1))
+    for m, _ in c.offer_questions.find_all(rt):
+        j = m.end
+        rhetorical = m.start > 0 and rt.words[m.start - 1] in ("what", "why") or any(
+            rt.words[k:k + 2] == ("or", "not") for k in range(m.end, n - 1) if rt.sentence[k] == rt.sentence[m.start])
+        if j < n and clauses[j] == clauses[m.start] and j not in actions and not rhetorical:
+            out.append(Match(m.pattern, m.start, min(n, j + 1)))
+    return out
+
+
+def _persona_matches(text: str, rt: Tokens) -> list[Match]:
+    """Where a persona's offer phrase occurs in the reply.
+
+    Exact (on stems) first; failing that, loosely: the phrase's content words in order within one clause, with
+    numbers and small words free ("honour the $399 price" matches "I'll honor that three ninety nine price").
+    """
+    strict = [m for m, _ in _phrase_set(text).find_all(rt)]
+    if strict:
+        return strict
+    pt = tokenize(text)
+    content = [s for w, s in zip(pt.words, pt.stems)
+               if w not in _STOP and w.isalpha() and not is_number_word(w)]
+    if not content or len(content) == len(pt.words):
+        return []
+    clauses = _clause_ids(rt)
+    limit = len(pt.words) + 4
+    out = []
+    for i, s0 in enumerate(rt.stems):
+        if s0 != content[0]:
+            continue
+        j, k = i + 1, 1
+        while k < len(content) and j < len(rt.stems) and j - i < limit and clauses[j] == clauses[i]:
+            if rt.stems[j] == content[k]:
+                k += 1
+            j += 1
+        if k == len(content):
+            out.append(Match(text, i, j))
+    return out
+
+
+def _persona_offers(rt: Tokens, c: _Compiled, offer_phrases: Sequence[str]) -> list[tuple[str, Match]]:
+    """The persona's offer phrases the reply makes as offers (committed, not negated, not the customer's action)."""
+    out = []
+    for p in offer_phrases:
+        good, _ = _offer_matches(rt, c, _persona_matches(p, rt), persona=True)
+        if good:
+            out.append((p, good[0]))
+    return out
 
 
 @lru_cache(maxsize=512)
@@ -787,9 +998,17 @@ def _phrase_set(text: str) -> PhraseSet:
     return PhraseSet([(text, "offer")])
 
 
-def _solution(rt: Tokens, ct: Tokens, c: _Compiled, r: RubricModel, offer_phrases: Sequence[str]) -> DimensionScore:
+def _solution(rt: Tokens, ct: Tokens, c: _Compiled, r: RubricModel, offer_phrases: Sequence[str],
+              persona_offers: Sequence[tuple[str, Match]] = ()) -> DimensionScore:
+    """A concrete offer (the rubric's, or one of the persona's offer phrases said as an offer) is a hit; a refusal
+    or a vague promise misses with a tip."""
     s = r.solution
     good, refused = _offer_matches(rt, c)
+    if not good:
+        good, _ = _offer_matches(rt, c, _structural_offers(rt, c), structural=True)
+    costs = [m for m, _ in c.costs.find_all(rt)]
+    good += [m for _, m in persona_offers if not any(_overlaps(m, x) for x in costs)]
+    good.sort(key=lambda m: m.start)
     vague = [m for m, _ in c.vague.find_all(rt)]
     if good:
         ev = []

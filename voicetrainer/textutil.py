@@ -144,6 +144,7 @@ def stem(word: str) -> str:
         return _IRREGULAR[w]
     if len(w) <= 3 or not w.isalpha():
         return w
+    w = _american(w)
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"
     elif w.endswith("ied") and len(w) > 4:
@@ -158,6 +159,33 @@ def stem(word: str) -> str:
         w = w[:-1]
     if w.endswith("e") and len(w) > 3:
         w = w[:-1]
+    return w
+
+
+_AMERICAN = (("ours", "ors"), ("oured", "ored"), ("ouring", "oring"), ("our", "or"), ("ise", "ize"), ("ised", "ized"),
+             ("ising", "izing"), ("ises", "izes"), ("isation", "ization"), ("elled", "eled"), ("elling", "eling"),
+             ("tre", "ter"), ("tres", "ters"))
+_AMERICAN_KEEP = {"hour", "hours", "four", "your", "yours", "tour", "pour", "sour", "flour", "devour", "ours", "raise",
+                  "rise", "wise", "noise", "poise", "praise", "cruise", "bruise", "arise", "otherwise", "likewise",
+                  "promise", "premise", "expertise", "franchise", "merchandise", "exercise", "surprise", "compromise",
+                  "enterprise", "concise", "precise", "paradise", "demise", "treatise", "chastise", "advise",
+                  "revise", "devise", "supervise", "televise", "improvise", "excise", "incise", "disguise",
+                  "despise", "comprise", "surmise", "premises", "promises", "spelled", "smelled", "yelled",
+                  "felled", "belled", "swelled", "quelled", "shelled", "telling", "selling", "spelling", "smelling",
+                  "yelling", "swelling", "dwelling", "shelling", "excelled", "compelled", "repelled", "expelled",
+                  "propelled"}
+
+
+def _american(w: str) -> str:
+    """British spellings as American ones (Whisper writes "honor", personas say "honour"): both stem alike."""
+    if w in _AMERICAN_KEEP or len(w) < 6:
+        return w
+    for brit, us in _AMERICAN:
+        if w.endswith(brit) and not (brit.startswith("is") and w.endswith(("raise", "rised", "rising"))):
+            base = w[: -len(brit)]
+            if brit.startswith("tre") and len(base) < 3:
+                continue  # centre, theatre -> center, theater; not "entre"
+            return base + us
     return w
 
 
@@ -330,69 +358,115 @@ class Fact:
     exact: bool = True
 
 
+_ZERO_WORDS = {"oh": 0, "o": 0, "zero": 0, "nought": 0}
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+def is_number_word(w: str) -> bool:
+    """A word that can be part of a spoken number ("oh" only counts inside a run, see `_parse_number_words`)."""
+    return w in _UNITS or w in _TENS or w in _SCALES
+
+
 def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...] = ()) -> tuple[float | None, int]:
     """Parse a number at words[i] (digits or words). Returns (value, next index) or (None, i).
 
-    Spoken order numbers ("forty four seventy one") are read as digit groups: 4471.
+    A spoken number is one run of number words with no punctuation inside it (so "It's six. Three hundred" is two
+    numbers). Within a run, "hundred"/"thousand" compose ("a hundred and twenty nine" = 129) and anything else is
+    read as digit groups, as people say order numbers and prices: "forty four seventy one" = 4471,
+    "one twenty nine" = 129, "three oh nine one seven" = 30917. "oh"/"o" is zero only between digit words, so
+    "Oh no" is not a number.
     """
     w = words[i]
     digits = re.fullmatch(r"[$£€]?(\d+(?:[.,]\d+)*)%?", w)
-    if w in _SCALES:  # "a hundred and fifty"
-        words = words[:i] + ("one",) + words[i:]
-        value, j = _parse_number_words(words, i, breaks[:i] + (False, False) + breaks[i + 1:] if breaks else ())
-        return (value, j - 1) if value is not None and j - 1 > i else (None, i)
     if digits:
         s = digits.group(1).replace(",", "")
         try:
             return float(s), i + 1
         except ValueError:
             return None, i
-    groups: list[int] = []
+    if w in ("a", "an") and i + 1 < len(words) and words[i + 1] in _SCALES and not (breaks and breaks[i + 1]):
+        value, j = _parse_number_words(("one",) + words[i + 1:], 0, ((False,) + breaks[i + 1:]) if breaks else ())
+        return (value, i + j) if value is not None else (None, i)
+    if w in _SCALES:  # "hundred and fifty" said without "a"
+        value, j = _parse_number_words(("one",) + words[i:], 0, ((False,) + breaks[i:]) if breaks else ())
+        return (value, i + j - 1) if value is not None and j > 1 else (None, i)
+    groups: list[str] = []
     cur: int | None = None
+    last = ""  # kind of the last word: unit, teen, tens, scale, zero
     j = i
-    last_kind = ""
-    while j < len(words):
+    n = len(words)
+    while j < n:
         t = words[j]
         if j > i and breaks and breaks[j]:
             break
-        if t in _UNITS:
-            if cur is not None and last_kind in ("unit", "teen"):
-                groups.append(cur)
-                cur = None
-            if cur is not None and last_kind == "tens" and _UNITS[t] < 10:
-                cur += _UNITS[t]
-            elif cur is not None and last_kind == "scale":
-                cur += _UNITS[t]
-            elif cur is not None and last_kind == "tens":
-                groups.append(cur)
-                cur = _UNITS[t]
+        nxt = words[j + 1] if j + 1 < n and not (breaks and breaks[j + 1]) else ""
+        if t in _ZERO_WORDS and (t in ("zero", "nought") or (
+                cur is not None and last in ("unit", "teen", "tens", "zero") and (nxt in _UNITS or nxt in _ZERO_WORDS))):
+            if cur is not None:
+                groups.append(str(cur))
+            cur, last = 0, "zero"
+        elif t in _UNITS and _UNITS[t] < 10:
+            u = _UNITS[t]
+            if cur is not None and last == "tens":
+                cur += u
+            elif cur is not None and last == "scale":
+                cur += u
             else:
+                if cur is not None:
+                    groups.append(str(cur))
+                cur = u
+            last = "unit"
+        elif t in _UNITS:  # ten .. nineteen
+            if cur is not None and last == "scale":
+                cur += _UNITS[t]
+            else:
+                if cur is not None:
+                    groups.append(str(cur))
                 cur = _UNITS[t]
-            last_kind = "unit" if _UNITS[t] < 10 else "teen"
+            last = "teen"
         elif t in _TENS:
-            if cur is not None and last_kind in ("unit", "teen", "tens"):
-                groups.append(cur)
-                cur = None
-            cur = (cur or 0) + _TENS[t]
-            last_kind = "tens"
-        elif t in _SCALES and cur is not None:
-            if _SCALES[t] == 100:
-                cur = cur * 100
+            if cur is not None and last == "scale":
+                cur += _TENS[t]
             else:
-                cur = cur * 1000
-            last_kind = "scale"
-        elif t == "and" and last_kind == "scale" and j + 1 < len(words) and (
-                words[j + 1] in _UNITS or words[j + 1] in _TENS):
+                if cur is not None:
+                    groups.append(str(cur))
+                cur = _TENS[t]
+            last = "tens"
+        elif t in _SCALES and cur is not None and last != "zero":
+            scale = _SCALES[t]
+            if scale == 100 and cur % 100 == 0 and cur >= 1000:
+                cur += 100
+            elif cur < scale:
+                cur *= scale
+            else:  # "two thousand three hundred": multiply only the part below the thousands
+                cur = cur // 1000 * 1000 + (cur % 1000) * scale
+            last = "scale"
+        elif t == "and" and last == "scale" and (nxt in _UNITS or nxt in _TENS):
             pass
         else:
             break
         j += 1
     if cur is None:
         return None, i
-    groups.append(cur)
+    groups.append(str(cur))
     if len(groups) == 1:
         return float(groups[0]), j
-    return float("".join(str(g) for g in groups)), j
+    return float("".join(groups)), j
+
+
+def _ordinal_at(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
+    """An ordinal at words[i]: "12th" (as Whisper writes it), "twelfth", "twenty first". Returns (value, end)."""
+    w = words[i]
+    m = re.fullmatch(r"(\d{1,2})(st|nd|rd|th)", w)
+    if m:
+        return float(m.group(1)), i + 1
+    if w in _TENS and i + 1 < len(words) and words[i + 1] in _ORDINALS and _ORDINALS[words[i + 1]] < 10:
+        return float(_TENS[w] + _ORDINALS[words[i + 1]]), i + 2
+    if w in _ORDINALS:
+        return float(_ORDINALS[w]), i + 1
+    return None
 
 
 _NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from is are was were be been it its
@@ -401,6 +475,44 @@ more less times time o am pm""".split())
 
 _APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
                 "under", "least", "some", "couple", "few", "several"}
+
+
+def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
+    """A day of the month at token i, as (day, end), or None.
+
+    "12th", "the twelfth", "twelfth of March", "March 12", "on the 2nd" are dates; so Whisper's "12th" and a
+    persona's "twelfth" agree. Dates are their own kind of fact: they are compared only with other dates.
+    Spelled "first", "second", "third" need a date context ("the second of May", "on the third", "May third"),
+    and an ordinal before a noun ("the fifth call", "the 3rd time") is not a date.
+    """
+    words = tokens.words
+    n = len(words)
+    prev = words[i - 1] if i > 0 else ""
+    prev2 = words[i - 2] if i > 1 else ""
+    o = _ordinal_at(words, i)
+    if o is not None:
+        value, j = o
+        after = words[j] if j < n and not tokens.breaks[j] else ""
+        if not 1 <= value <= 31 or after in _COUNT_WORDS:
+            return None
+        if after == "of" or after in _MONTHS or prev in _MONTHS:
+            return value, j
+        if words[i][0].isdigit():  # Whisper's "12th" is a date unless it counts ("the 3rd time")
+            return value, j
+        if after and after.isalpha() and after not in _NOT_COUNTED and after not in _WEEKDAYS:
+            return None  # "the fifth call", "the second one"
+        if prev in ("the", "on") and (value > 3 or prev2 in ("on", "since", "until", "by", "before", "after", "from")
+                                      or prev == "on"):
+            return value, j
+        return None
+    if prev in _MONTHS and prev not in ("may", "march") or (prev in ("may", "march") and prev2 in ("in", "on", "since", "")):
+        value, j = _parse_number_words(words, i, tokens.breaks) if (
+            re.fullmatch(r"\d{1,2}", words[i]) or words[i] in _UNITS or words[i] in _TENS) else (None, i)
+        after = words[j] if j < n else ""
+        if value is not None and 1 <= value <= 31 and value == int(value) and not (
+                after in _COUNT_WORDS or after in _DURATION_WORDS or after in _MONEY_WORDS):
+            return value, j
+    return None
 
 
 def extract_facts(tokens: Tokens) -> list[Fact]:
@@ -431,10 +543,16 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         value: float | None = None
         exact = True
         currency = w[:1] in "$£€" and len(w) > 1
-        if re.fullmatch(r"\d+(st|nd|rd|th)", w) or (w in _ORDINALS and (i + 1 < n and words[i + 1] == "of" or i > 1 and words[i - 2:i] == ("on", "the"))):
-            day = float(re.sub(r"\D", "", w)) if w[0].isdigit() else float(_ORDINALS[w])
-            out.append(Fact("date", day, tokens.span_text(i, i + 1), i, i + 1))
-            i += 1
+        date = _date_at(tokens, i)
+        if date is not None:
+            value, j = date
+            out.append(Fact("date", value, tokens.span_text(i, j), i, j))
+            i = j
+            continue
+        if w in _ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
+            # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
+            out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
+            i += 2
             continue
         if re.fullmatch(r"\d{1,2}:\d\d", w):
             out.append(Fact("time", float(w.split(":")[0]) % 12, tokens.span_text(i, i + 1), i, i + 1))
@@ -443,11 +561,6 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         if w == "twice":
             out.append(Fact("count", 2.0, tokens.span_text(i, i + 1), i, i + 1))
             i += 1
-            continue
-        if w in _ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
-            # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
-            out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
-            i += 2
             continue
         if w == "fortnight" and (i == 0 or words[i - 1] in ("a", "one", "the")):
             s = i - 1 if i > 0 and words[i - 1] in ("a", "one") else i
@@ -477,7 +590,9 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 out.append(Fact("duration", qty * _DAYS[unit], tokens.span_text(start, j + 1), start, j + 1, exact))
                 i = j + 1
                 continue
-            if w == "one":
+            if w in ("one", "a", "an") and words[i + 1] in _SCALES:
+                value, j = _parse_number_words(words, i, tokens.breaks)
+            elif w == "one":
                 value, j = _parse_number_words(words, i, tokens.breaks)
             else:
                 i += 1
@@ -498,13 +613,17 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             i = k + 1
         elif currency or (k < n and words[k] in _MONEY_WORDS):
             end = k + 1 if not currency and k < n else j
-            if (not currency and k + 2 < n and words[k + 1] in _TENS and words[k] != "cents"
-                    and words[k + 2] not in _DURATION_WORDS):
-                # "eighty nine dollars fifty"
-                cents, k2 = _parse_number_words(words, k + 1)
-                if cents is not None and cents < 100:
+            if (not currency and k + 1 < n and words[k] != "cents" and not tokens.breaks[k + 1]
+                    and (words[k + 1] in _TENS or words[k + 1] == "and")):
+                # "eighty nine dollars fifty", "... dollars and fifty cents": cents only when the number ends the
+                # clause or says "cents" ("dollars ten days ago" and "the seventy nine dollar one" are not cents).
+                c0 = k + 2 if words[k + 1] == "and" else k + 1
+                cents, k2 = _parse_number_words(words, c0, tokens.breaks) if c0 < n else (None, c0)
+                if cents is not None and cents < 100 and k2 > c0 and (
+                        k2 == n or tokens.breaks[k2] or words[k2] in ("cents", "cent")) and (
+                        words[k + 1] != "and" or (k2 < n and words[k2] in ("cents", "cent"))):
                     value += cents / 100
-                    end = k2
+                    end = k2 + 1 if k2 < n and words[k2] in ("cents", "cent") else k2
             out.append(Fact("money", value, tokens.span_text(start, end), start, end))
             i = end
         elif k < n and words[k] in _COUNT_WORDS:
@@ -520,7 +639,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 "order", "number", "ticket", "case", "reference", "room", "flight", "seat", "size")):
             # A small number: a quantity of the next word ("12 kilos" = "twelve kilos", not "six kilos"), a bare
             # amount ("seventy at the pump" for "$70"), or nothing ("the one you got").
-            if value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED:
+            if value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED and not tokens.breaks[k]\
+                    and not is_number_word(words[k]) and words[k] not in _ORDINALS and words[k] not in _ZERO_WORDS:
                 out.append(Fact("qty:" + stem(words[k]), value, tokens.span_text(start, k + 1), start, k + 1))
                 i = k + 1
             else:
@@ -603,3 +723,7 @@ def split_sentences(text: str) -> list[str]:
     """Split text into sentences on . ! ? (keeps the text of each, stripped)."""
     parts = re.split(r"(?<=[.!?])\s+", text.strip())
     return [p.strip() for p in parts if p.strip()]
+
+
+WEEKDAYS = frozenset(_WEEKDAYS)
+MONTHS = frozenset(_MONTHS)
