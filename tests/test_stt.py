@@ -158,6 +158,12 @@ def test_an_unsure_result_looks_wrong_but_silence_does_not():
     assert looks_wrong("", 3.0, 1, 30, avg_logprob=-1.5) == ""
 
 
+def test_words_placed_in_the_padding_are_distrusted():
+    # Seen on espeak-ng at 260 words/min, 2.9 s: "I'm so sorry about you." with its words at 9.84-9.96 s.
+    assert looks_wrong("I'm so sorry about you.", 2.9, 8, 29, last_word_end_s=9.96) == "words after the audio ends"
+    assert looks_wrong("I'm so sorry about the delay.", 2.9, 8, 29, last_word_end_s=2.7) == ""
+
+
 # --- the multilingual base model from PyPI ---------------------------------------------------------------------
 
 

@@ -12,35 +12,15 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
-
+from .audio_io import read_audio
 from .errors import VoiceTrainerError
 from .scoring import Rubric, score_reply
-from .types import SAMPLE_RATE, AudioClip, Transcript
+from .types import AudioClip, Transcript
 
 KNOWN_KEYS = ("id", "customer", "reply", "audio", "offers", "baseline_db")
 
 
-def read_clip(path: Path) -> AudioClip:
-    """Read a WAV/FLAC file as a mono float32 clip at 16 kHz.
-
-    Raises:
-        VoiceTrainerError: the file is missing or not audio.
-    """
-    import soundfile as sf  # a thin C wrapper; imported here so text-only scoring never needs it
-
-    try:
-        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (OSError, RuntimeError, sf.LibsndfileError) as e:
-        raise VoiceTrainerError(f"cannot read audio {path}: {e}") from None
-    x = data.mean(axis=1)
-    if sr != SAMPLE_RATE and len(x):
-        n = int(round(len(x) * SAMPLE_RATE / sr))
-        x = np.interp(np.linspace(0, len(x) - 1, n), np.arange(len(x)), x).astype(np.float32)
-    return AudioClip(x.astype(np.float32), SAMPLE_RATE)
-
-
-def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[Path], Transcript] | None,
+def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[AudioClip], Transcript] | None,
                base_dir: Path | None) -> dict:
     if not isinstance(obj, dict):
         return {"error": f"line {n}: expected a JSON object like {{\"customer\": ..., \"reply\": ...}}, "
@@ -81,8 +61,8 @@ def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[Path],
         from .acoustics import measure
 
         try:
-            clip = read_clip(path)
-            transcript = transcribe(path)
+            clip = read_audio(path)
+            transcript = transcribe(clip)
         except VoiceTrainerError as e:
             return {"error": f"line {n}: {e}"}
         reply = transcript.text
@@ -96,14 +76,14 @@ def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[Path],
     return out
 
 
-def score_lines(lines: Iterable[str], rubric: Rubric, transcribe: Callable[[Path], Transcript] | None,
+def score_lines(lines: Iterable[str], rubric: Rubric, transcribe: Callable[[AudioClip], Transcript] | None,
                 base_dir: Path | None = None) -> Iterator[dict]:
     """Score JSON Lines input, yielding one result dict per non-blank line, in order.
 
     Args:
         lines: JSON Lines text, one object per line (blank lines are skipped but still counted).
         rubric: the rubric in force.
-        transcribe: turns an audio path into a Transcript (with word timestamps); None for text-only input.
+        transcribe: turns a reply clip into a Transcript (with word timestamps); None for text-only input.
         base_dir: where relative audio paths are resolved (default: the working directory).
 
     Yields:

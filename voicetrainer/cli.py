@@ -324,14 +324,13 @@ def score(file, model, rubric_path):
     rubric = load_rubric(rubric_path)
     transcriber = None
 
-    def transcribe(path):
+    def transcribe(clip):  # the model loads on the first audio line only
         nonlocal transcriber
-        from .audio_io import read_audio
         from .stt import FasterWhisperTranscriber
 
         if transcriber is None:
             transcriber = FasterWhisperTranscriber(model)
-        return transcriber.transcribe(read_audio(path))
+        return transcriber.transcribe(clip)
 
     from .view import LiveView
 

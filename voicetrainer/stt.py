@@ -87,7 +87,8 @@ MAX_WORDS_PER_S = 5.5   # faster than any speaker (a 260 wpm reply is 4.3 words/
 
 
 def looks_wrong(text: str, duration_s: float, n_tokens: int, max_tokens: int | None,
-                avg_logprob: float = 0.0, min_avg_logprob: float = -0.7, no_speech_prob: float = 0.0) -> str:
+                avg_logprob: float = 0.0, min_avg_logprob: float = -0.7, no_speech_prob: float = 0.0,
+                last_word_end_s: float | None = None) -> str:
     """Why a short-window transcript should not be trusted ("" when it looks fine).
 
     Args:
@@ -99,9 +100,13 @@ def looks_wrong(text: str, duration_s: float, n_tokens: int, max_tokens: int | N
         min_avg_logprob: below this the model was unsure (noisy audio), and the full window did better.
         no_speech_prob: the model's own P(no speech); words it is this sure are not speech ("you" on silence in
             a short window) are checked in the full window, which filters them.
+        last_word_end_s: where the word timestamps put the last word, when they were asked for; a short window
+            was seen placing a garbled transcript's words in the padding, seconds after the audio ends.
     """
     if max_tokens is not None and n_tokens >= max_tokens - 1:
         return "hit the token cap"
+    if last_word_end_s is not None and last_word_end_s > duration_s + 1.0:
+        return "words after the audio ends"
     if text and avg_logprob < min_avg_logprob:
         return "unsure"
     if text and no_speech_prob > 0.6:
@@ -184,7 +189,8 @@ class FasterWhisperTranscriber:
             transcript, n_tokens = self._run(audio, encode_frames=n // 160, max_new_tokens=cap,
                                              word_timestamps=word_timestamps)
             why = looks_wrong(transcript.text, duration, n_tokens, cap, self.last_avg_logprob, p.min_avg_logprob,
-                              transcript.no_speech_prob)
+                              transcript.no_speech_prob,
+                              transcript.words[-1].end_s if transcript.words else None)
             if not why:
                 return Transcript(transcript.text, transcript.no_speech_prob, duration, transcript.words)
             self.fallbacks += 1
