@@ -78,15 +78,19 @@ class Rep:
         self.clips, self.ends = clips, ends       # name -> AudioClip, name -> last speech sample
         self.queue: list[str] = []
         self.latencies_ms: list[float] = []
+        self.cut_ins = 0
         self.log: list[str] = []
         self._spoke = threading.Event()
         self._line_id: int | None = None
+        self._answer = False
         self._pending_end: float | None = None
         self._stop = False
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def persona_started(self, line_id: int) -> None:
+    def persona_started(self, line_id: int, answer: bool) -> None:
+        """The persona's line `line_id` was queued; `answer`: the session will listen for a reply after it."""
         self._line_id = line_id
+        self._answer = answer
         self._spoke.set()
 
     def start(self):
@@ -103,7 +107,7 @@ class Rep:
             self._spoke.clear()
             if self._stop:
                 return
-            line_id = self._line_id
+            line_id, answer = self._line_id, self._answer
             t_first = None
             for _ in range(500):   # the first sample is stamped by the output callback
                 t_first = self.player.first_sample_at.get(line_id)
@@ -111,30 +115,42 @@ class Rep:
                     break
                 time.sleep(0.005)
             if self._pending_end is not None and t_first is not None:
-                self.latencies_ms.append(1000 * (t_first - self._pending_end))
+                gap = 1000 * (t_first - self._pending_end)
+                if gap < 0:
+                    self.cut_ins += 1     # the persona started before the rep had finished
+                self.latencies_ms.append(gap)
+                self.log.append(f"gap {gap:.0f} ms")
                 self._pending_end = None
             time.sleep(CUT_PERSONA_AFTER_S)
             self.player.stop()
             time.sleep(0.5)
-            if not self.queue:
+            if not self.queue or not answer:
                 continue
             name = self.queue.pop(0)
+            self.feeder.wait()             # the previous reply may still be playing if the persona cut in
             fid = self.feeder.start(self.clips[name])
-            for _ in range(500):
+            for _ in range(1000):
                 if fid in self.feeder.first_sample_at:
                     break
                 time.sleep(0.005)
+            if fid not in self.feeder.first_sample_at:
+                self.log.append(f"{name}: not played")
+                continue
             self._pending_end = self.feeder.first_sample_at[fid] + self.ends[name] / 16_000
             self.log.append(name)
 
 
 def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, n_replies, verbose):
+    from voicetrainer.dialogue import FINAL_INTENTS
     from voicetrainer.live import MicReplies
     from voicetrainer.session import NoMoreReplies, run_session
     from voicetrainer.tts import PersonaVoice
     from voicetrainer.vad import TurnParams
 
+    from voicetrainer.scoring import load_rubric
+
     voice = PersonaVoice()
+    rubric = load_rubric(overrides=persona.rubric)   # once: the scorer's files are not part of what is measured
     if kind == "live":
         replies = MicReplies(mic, vad, TurnParams.adaptive(), transcriber=transcriber, player=player)
         session_transcriber = replies.session_transcriber
@@ -151,11 +167,16 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
             if budget["left"] <= 0:
                 raise NoMoreReplies
             budget["left"] -= 1
-            return replies.next_reply(line)
+            reply = replies.next_reply(line)
+            if verbose:
+                st = replies.stats
+                print(f"  [{kind}] {rep.log[-2:]} events {st.events} verdict {st.verdict!r} ended {st.ended_by}",
+                      file=sys.stderr)
+            return reply
 
     def speak(persona_, line, intent):
         clip = voice.render(persona_, line)
-        rep.persona_started(player.start(clip))
+        rep.persona_started(player.start(clip), answer=intent not in FINAL_INTENTS and budget["left"] > 0)
         if verbose:
             print(f"  [{kind}] persona ({intent}): {line.text}", file=sys.stderr)
 
@@ -164,7 +185,8 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
     t0 = time.monotonic()
     seed = 0
     while budget["left"] > 0:
-        result = run_session(persona, Counted(), transcriber=session_transcriber, speak=speak, seed=seed)
+        result = run_session(persona, Counted(), transcriber=session_transcriber, speak=speak, seed=seed,
+                             rubric=rubric)
         if verbose:
             for t in result.turns:
                 print(f"  [{kind}] rep: {t.reply!r}", file=sys.stderr)
@@ -174,6 +196,9 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
     replies.close()
     cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu0
     wall = time.monotonic() - t0
+    if rep.cut_ins:
+        print(f"  [{kind}] the persona cut in before the end of the rep's speech {rep.cut_ins} time(s)",
+              file=sys.stderr)
     return rep.latencies_ms, cpu, wall
 
 

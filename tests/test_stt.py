@@ -147,6 +147,7 @@ def test_short_window_hears_nothing_in_noise(whisper, name):
     ("I will refund you today and", 2.0, 24, 24, "hit the token cap"),
     ("I will process your refund right now and email you the", 4.0, 14, 36, "stopped mid-sentence"),
     ("Okay", 0.5, 2, 15, ""),
+    ("Like I said, just wait. Thank you for your patience.", 8.5, 14, 63, "fewer words than the audio holds"),
 ])
 def test_looks_wrong(text, seconds, tokens, cap, why):
     assert looks_wrong(text, seconds, tokens, cap) == why

@@ -137,7 +137,7 @@ class SoundDevicePlayer:
 
     HISTORY_S = 12.0   # how much played audio `reference()` can look back on
 
-    def __init__(self, device: str | int | None = None, sample_rate: int = SAMPLE_RATE, latency_s: float = 0.05):
+    def __init__(self, device: str | int | None = None, sample_rate: int = SAMPLE_RATE, latency_s: float = 0.03):
         import collections
         import threading
 
@@ -300,8 +300,9 @@ class SoundDeviceMicrophone:
     def __enter__(self) -> "SoundDeviceMicrophone":
         sd = _sd()
         try:
+            # 30 ms input latency: PortAudio's default ("high", ~64 ms here) delays every end of turn by as much.
             self._stream = sd.InputStream(device=self.device, samplerate=SAMPLE_RATE, channels=1, dtype="float32",
-                                          blocksize=self.frame, callback=self._callback)
+                                          blocksize=self.frame, callback=self._callback, latency=0.03)
             self._stream.start()
         except Exception as e:
             raise AudioDeviceError(f"cannot open the microphone ({e}); pick one with --input-device "

@@ -7,9 +7,9 @@ Short windows: Whisper pads every input to 30 s, so a 2 s reply costs as much to
 encoder accepts fewer mel frames, so by default only max(10 s, speech + 1 s) is encoded (measured: a 2 s reply
 from ~360 ms to ~60-110 ms with tiny.en). Windows under ~10 s sometimes make the model loop, so the decoder is capped
 at 12 + 6 tokens per second of audio, and a result that hits the cap, repeats itself, has more words than the
-audio can hold, stops mid-sentence or is unsure (mean token log-probability below -0.7: noisy audio) is thrown
-away and the clip is transcribed again with the full 30 s window (`benchmarks/asr_accuracy.py` compares both
-on real speech).
+audio can hold (or far fewer), stops mid-sentence or is unsure (mean token log-probability below -0.7: noisy
+audio) is thrown away and the clip is transcribed again with the full 30 s window (`benchmarks/asr_accuracy.py`
+compares both on real speech).
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ class WhisperParams:
 
 FULL_WINDOW_S = 30.0
 MAX_WORDS_PER_S = 5.5   # faster than any speaker (a 260 wpm reply is 4.3 words/s): the model is inventing words
+MIN_WORDS_PER_S = 1.2   # slower than a slow speaker with pauses (120 wpm is 2 words/s): words went missing
 
 
 def looks_wrong(text: str, duration_s: float, n_tokens: int, max_tokens: int | None,
@@ -115,6 +116,9 @@ def looks_wrong(text: str, duration_s: float, n_tokens: int, max_tokens: int | N
     words = [w for w in words if w]
     if len(words) > MAX_WORDS_PER_S * max(duration_s, 1.0):
         return "more words than the audio can hold"
+    if duration_s >= 4.0 and len(words) < MIN_WORDS_PER_S * duration_s:
+        # A short window sometimes stops after the first sentence of several (seen live on a 8.5 s segment).
+        return "fewer words than the audio holds"
     for n in (2, 3, 4, 5, 6):  # a phrase said twice in a row: "sure i can help sure i can help"
         for i in range(len(words) - 2 * n + 1):
             if words[i:i + n] == words[i + n:i + 2 * n] and (n >= 3 or words[i:i + n] == words[i + 2 * n:i + 3 * n]):

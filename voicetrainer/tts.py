@@ -4,6 +4,9 @@ The only module that imports pyttsx3 (lazily). On Linux we call espeak-ng throug
 synchronous mode (see `_EspeakNg` for why); on Windows (SAPI5) and macOS (NSSpeechSynthesizer) pyttsx3's engine writes
 a WAV. Either way we get samples and play them ourselves through one output stream: pyttsx3's own `say()` blocks on
 an external player on Linux.
+
+`PersonaVoice` picks the engine per persona (`voice.engine`): pyttsx3 here, or the optional Piper neural voice in
+tts_piper.py.
 """
 
 from __future__ import annotations
@@ -130,11 +133,28 @@ class Pyttsx3Synthesizer:
 
 
 class PersonaVoice:
-    """Speaks a persona's lines: the trainer's recording when the line has one, synthesis otherwise."""
+    """Speaks a persona's lines: the trainer's recording when the line has one, synthesis otherwise.
+
+    The persona's `voice.engine` picks the synthesiser: pyttsx3 (default) or piper (tts_piper.py, optional; a
+    missing voice package is a one-line error naming the pip command). An injected synthesizer is used for all.
+    """
 
     def __init__(self, synthesizer: Synthesizer | None = None):
         self._synth = synthesizer
+        self._engines: dict[str, Synthesizer] = {}
         self._cache: dict[tuple, AudioClip] = {}
+
+    def _synthesizer(self, engine: str) -> Synthesizer:
+        if self._synth is not None:
+            return self._synth
+        if engine not in self._engines:
+            if engine == "piper":
+                from .tts_piper import PiperSynthesizer
+
+                self._engines[engine] = PiperSynthesizer()
+            else:
+                self._engines[engine] = Pyttsx3Synthesizer()
+        return self._engines[engine]
 
     def render(self, persona, line) -> AudioClip:
         path = persona.audio_path(line)
@@ -143,7 +163,6 @@ class PersonaVoice:
             if path is not None:
                 self._cache[key] = read_audio(path)
             else:
-                if self._synth is None:
-                    self._synth = Pyttsx3Synthesizer()
-                self._cache[key] = self._synth.synthesize(line.text, persona.voice)
+                synth = self._synthesizer(getattr(persona.voice, "engine", "pyttsx3"))
+                self._cache[key] = synth.synthesize(line.text, persona.voice)
         return self._cache[key]
