@@ -139,7 +139,7 @@ def turns_saved():
 
 
 def test_typed_practice_retries_a_weak_turn_with_the_tips_shown():
-    r = CliRunner().invoke(main, ["practice", "--text", "--no-audio", "--seed", "1"],
+    r = CliRunner().invoke(main, ["practice", "--text", "--retry", "--no-audio", "--seed", "1"],
                            input=f"Calm down.\nr\n{GOOD}\n\n")
     assert r.exit_code == 0, r.output
     out = r.output
@@ -152,7 +152,8 @@ def test_typed_practice_retries_a_weak_turn_with_the_tips_shown():
 
 
 def test_typed_practice_goes_on_with_enter():
-    r = CliRunner().invoke(main, ["practice", "--text", "--no-audio", "--seed", "1"], input="Calm down.\n\n")
+    r = CliRunner().invoke(main, ["practice", "--text", "--retry", "--no-audio", "--seed", "1"],
+                           input="Calm down.\n\n")
     assert r.exit_code == 0, r.output
     assert "Press r to retry" in r.output and "Try turn" not in r.output
     assert turns_saved() == [(1, 1)]
@@ -168,6 +169,16 @@ def test_scripted_runs_never_offer_a_retry(tmp_path, extra):
     assert all(attempt == 1 for _, attempt in turns_saved())
     if extra:
         assert json.loads(r.stdout)["turns"][1]["reply"] == "r"  # "r" was just the next scripted reply
+
+
+def test_piped_typed_replies_are_not_eaten_by_a_retry_prompt():
+    r = CliRunner().invoke(main, ["practice", "wrong-item", "--text", "--no-audio", "--seed", "1"],
+                           input="What is your order number?\nI'm sorry, I'll refund you today.\n")
+    assert r.exit_code == 0, r.output
+    assert "Press r" not in r.output
+    assert [t["reply"] for t in Store(os.environ["VOICETRAINER_HOME"]).turns(
+        Store(os.environ["VOICETRAINER_HOME"]).latest_session_id())][:2] == [
+        "What is your order number?", "I'm sorry, I'll refund you today."]
 
 
 def test_json_typed_run_never_offers_a_retry():

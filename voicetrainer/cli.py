@@ -71,12 +71,14 @@ def main():
 @click.option("--list-devices", is_flag=True, help="List audio devices and exit.")
 @click.option("--no-barge-in", is_flag=True,
               help="Don't stop the customer when you talk over it (the microphone is ignored while it speaks).")
+@click.option("--retry/--no-retry", default=None,
+              help="Offer to retry a weak turn (default: when typing or speaking at a terminal).")
 @click.option("--no-keep-audio", is_flag=True, help="Don't keep the recordings of your replies.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view; print only the result.")
 @data_dir_option
 @handle_errors
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
-             list_devices, no_barge_in, no_keep_audio, quiet, data_dir):
+             list_devices, no_barge_in, retry, no_keep_audio, quiet, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
     from . import audio_io
     from .persona import find_persona
@@ -158,8 +160,11 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
                                 barge_in=not no_barge_in, on_level=view.level)
             transcriber = source.session_transcriber  # hands the session the transcripts made while listening
         view.intro(p)
-        # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, --json or --quiet.
-        retry = view.offer_retry if input_mode in ("text", "mic") and not view.quiet else None
+        # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, piped input, --json
+        # or --quiet (piped replies would be eaten by the retry prompt).
+        interactive = input_mode in ("text", "mic") and not view.quiet
+        offer = interactive and (sys.stdin.isatty() if retry is None else retry)
+        retry = view.offer_retry if offer else None
         result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed,
                              measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
                              model_name=getattr(transcriber, "name", None), input_mode=input_mode)
