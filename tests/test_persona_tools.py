@@ -277,7 +277,7 @@ def test_preview_one_intent_and_no_speaker_falls_back_to_files(tmp_path, monkeyp
     monkeypatch.setattr(audio_io, "check_output", lambda device=None: "no usable speaker (test)")
     r = run("persona", "preview", "wrong-item", "--intent", "hang_up", "--out", tmp_path)
     assert r.exit_code == 0, r.output
-    assert r.stderr == "No speaker: no usable speaker (test). Writing the lines to WAV files instead (--no-audio).\n"
+    assert r.stderr == "No speaker: no usable speaker (test). Writing the customer's lines to WAV files instead (--no-audio).\n"
     n = len(load_persona(PERSONAS / "wrong-item.yaml").lines_for("hang_up"))
     assert r.stdout.splitlines() == [str(tmp_path / f"hang_up-{k}.wav") for k in range(1, n + 1)]
 

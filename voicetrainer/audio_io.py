@@ -126,6 +126,15 @@ def check_output(device: str | int | None = None) -> str | None:
     return None
 
 
+def open_player(device: str | int | None, note) -> "SoundDevicePlayer | None":
+    """The speaker, or None after one `note(...)` line saying why lines go to WAV files instead."""
+    problem = check_output(device)
+    if problem:
+        note(f"No speaker: {problem}. Writing the customer's lines to WAV files instead (--no-audio).")
+        return None
+    return SoundDevicePlayer(device)
+
+
 class SoundDevicePlayer:
     """Plays clips through one persistent output stream (opening a stream per line adds latency and clicks).
 

@@ -122,14 +122,8 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     from .tts import PersonaVoice
 
     voice = PersonaVoice()
-    player = None
-    if not no_audio:
-        problem = audio_io.check_output(output_device)
-        if problem:
-            say(f"No speaker: {problem}. Writing the customer's lines to WAV files instead (--no-audio).")
-            no_audio = True
-        else:
-            player = audio_io.SoundDevicePlayer(output_device)
+    player = None if no_audio else audio_io.open_player(output_device, say)
+    no_audio = player is None
     out_dir = None
     if no_audio:
         out_dir = audio_out or store.data_dir / "persona-audio" / time.strftime("%Y%m%d-%H%M%S")

@@ -182,14 +182,8 @@ def persona_preview(name, intent, no_audio, out, output_device, data_dir):
 
     home = _data_dir(data_dir)
     p = find_persona(name, home)
-    player = None
-    if not no_audio:
-        problem = audio_io.check_output(output_device)
-        if problem:
-            _note(f"No speaker: {problem}. Writing the lines to WAV files instead (--no-audio).")
-            no_audio = True
-        else:
-            player = audio_io.SoundDevicePlayer(output_device)
+    player = None if no_audio else audio_io.open_player(output_device, _note)
+    no_audio = player is None
     out = out or home / "persona-audio" / f"preview-{p.id}-{time.strftime('%Y%m%d-%H%M%S')}"
     voice = PersonaVoice()
     try:
