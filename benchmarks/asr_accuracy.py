@@ -58,14 +58,10 @@ def normalise(text: str) -> list[str]:
 
 
 def word_errors(ref: str, hyp: str) -> tuple[int, int]:
+    from voicetrainer.textutil import edit_distance
+
     r, h = normalise(ref), normalise(hyp)
-    d = list(range(len(h) + 1))
-    for i in range(1, len(r) + 1):
-        prev, d[0] = d[0], i
-        for j in range(1, len(h) + 1):
-            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
-            prev, d[j] = d[j], cur
-    return d[len(h)], len(r)
+    return edit_distance(r, h), len(r)
 
 
 def shared_speech():

@@ -37,14 +37,10 @@ def normalise(text: str) -> str:
 
 def wer(ref: str, hyp: str) -> float:
     """Word error rate by edit distance over normalised words."""
+    from voicetrainer.textutil import edit_distance
+
     r, h = normalise(ref).split(), normalise(hyp).split()
-    d = list(range(len(h) + 1))
-    for i in range(1, len(r) + 1):
-        prev, d[0] = d[0], i
-        for j in range(1, len(h) + 1):
-            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r[i - 1] != h[j - 1]))
-            prev, d[j] = d[j], cur
-    return d[len(h)] / max(1, len(r))
+    return edit_distance(r, h) / max(1, len(r))
 
 
 def device_tests_required() -> bool:
