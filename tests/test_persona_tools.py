@@ -556,7 +556,7 @@ def _virtual_mic_ready() -> str | None:
 
 
 @pytest.mark.device
-def test_record_through_the_virtual_microphone(tmp_path, synth, vad, whisper):
+def test_record_through_the_virtual_microphone(tmp_path, synth, vad):
     problem = _virtual_mic_ready()
     if problem:
         if device_tests_required():
@@ -580,8 +580,15 @@ def test_record_through_the_virtual_microphone(tmp_path, synth, vad, whisper):
                                         say=lambda s: None)
     ask.player.wait(timeout=30)
     assert written == ["recordings/wrong-item/resolved-1.wav"]
-    heard = whisper.transcribe(read_audio(path.parent / written[0])).text
-    assert wer(TEXT, heard) <= 0.25, heard
+    # The take is the line that was spoken: it lines up with the source (trimmed and rescaled, so compare shape,
+    # not level). Whisper on espeak speech through the device was too fickle under load to be the check here.
+    rec, src = read_audio(path.parent / written[0]).samples, read_audio(wav).samples
+    n = len(src) + len(rec)
+    lag = int(np.argmax(np.fft.irfft(np.fft.rfft(src, n) * np.conj(np.fft.rfft(rec, n)), n)))
+    seg = src[lag:lag + len(rec)]
+    rec = rec[:len(seg)]
+    corr = float(np.dot(seg, rec) / (np.linalg.norm(seg) * np.linalg.norm(rec)))
+    assert corr > 0.9 and len(seg) > 0.6 * len(src), (corr, len(seg), len(src))
 
 
 # --- simulate --------------------------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ def test_export_json_to_a_file(history, tmp_path):
 
 def test_export_keeps_retry_attempts():
     runner = CliRunner()
-    r = runner.invoke(main, ["practice", "--text", "--no-audio", "--seed", "1"], input="Calm down.\nr\nSorry.\n\n")
+    r = runner.invoke(main, ["practice", "--text", "--retry", "--no-audio", "--seed", "1"], input="Calm down.\nr\nSorry.\n\n")
     assert r.exit_code == 0, r.output
     rows = json.loads(runner.invoke(main, ["sessions", "export", "--format", "json"]).output)
     assert [(row["turn"], row["attempt"]) for row in rows][:2] == [(1, 1), (1, 2)]

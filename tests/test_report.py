@@ -221,7 +221,7 @@ def test_report_of_an_unknown_session_is_one_line(recorded):
 def test_report_of_a_retried_typed_session(tmp_path):
     """A typed session where turn 1 was retried: both attempts shown, the chart follows the counted one."""
     runner = CliRunner()
-    r = runner.invoke(main, ["practice", "--text", "--no-audio", "--seed", "1"],
+    r = runner.invoke(main, ["practice", "--text", "--retry", "--no-audio", "--seed", "1"],
                       input=f"Calm down.\nr\n{GOOD_TYPED}\n\n")
     assert r.exit_code == 0, r.output
     r = runner.invoke(main, ["report"])

@@ -18,8 +18,9 @@ def test_consecutive_lines_are_each_complete(whisper):
             clip = synth.synthesize(text, Voice(rate=170))
             assert clip.sample_rate == 16_000
             heard = whisper.transcribe(clip).text
-            # espeak-ng through tiny.en mishears a word or two; a clip holding another line would score ~1.0
-            assert wer(text, heard) <= 0.4 and min(wer(o, heard) for o in LINES if o != text) > 0.6, heard
+            # espeak-ng through tiny.en mishears a word or two ("Hello? Are you" once came back "The load are")
+            # a clip holding another line's audio (the bug this guards against) is nearer to that line
+            assert wer(text, heard) < min(wer(o, heard) for o in LINES if o != text) and wer(text, heard) <= 0.6, heard
 
 
 def test_rate_changes_duration():
