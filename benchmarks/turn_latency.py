@@ -153,10 +153,8 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
     rubric = load_rubric(overrides=persona.rubric)   # once: the scorer's files are not part of what is measured
     if kind == "live":
         replies = MicReplies(mic, vad, TurnParams.adaptive(), transcriber=transcriber, player=player)
-        session_transcriber = replies.session_transcriber
     else:
         replies = MicReplies(mic, vad, TurnParams(end_silence_ms=1000), player=player, barge_in=False)
-        session_transcriber = transcriber
     rep = Rep(feeder, player, clips, ends)
     order = [REPLIES[i % len(REPLIES)] for i in range(n_replies)]
     rep.queue = list(order)
@@ -185,7 +183,7 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
     t0 = time.monotonic()
     seed = 0
     while budget["left"] > 0:
-        result = run_session(persona, Counted(), transcriber=session_transcriber, speak=speak, seed=seed,
+        result = run_session(persona, Counted(), transcriber=transcriber, speak=speak, seed=seed,
                              rubric=rubric)
         if verbose:
             for t in result.turns:

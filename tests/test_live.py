@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from voicetrainer.live import EchoGate, PrecomputedTranscriber, join_transcripts, vad_word_times
+from voicetrainer.live import EchoGate, join_transcripts, vad_word_times
 from voicetrainer.types import AudioClip, Transcript, Word
 from voicetrainer.vad import FRAME, TurnParams
 
@@ -46,19 +46,34 @@ def test_vad_word_times_spread_words_over_the_speech_frames():
     assert vad_word_times("", probs, TurnParams()) == ()
 
 
-def test_precomputed_transcriber_answers_for_the_remembered_clip_only():
-    class Inner:
-        name = "inner"
+def test_session_uses_a_transcript_made_while_listening_and_transcribes_only_bare_clips():
+    from voicetrainer.persona import find_persona
+    from voicetrainer.session import Reply, run_session
+
+    class Inner:  # counts what the session itself transcribes (this test is about the hand-over, not Whisper)
+        calls = 0
 
         def transcribe(self, clip):
+            Inner.calls += 1
             return Transcript("from the model")
 
-    t = PrecomputedTranscriber(Inner())
-    clip = AudioClip(np.zeros(1600, np.float32))
-    t.remember(clip, Transcript("already heard"))
-    assert t.transcribe(clip).text == "already heard"
-    assert t.transcribe(AudioClip(np.zeros(1600, np.float32))).text == "from the model"
-    assert t.name == "inner"
+    class Two:
+        n = 0
+
+        def next_reply(self, persona_line):
+            Two.n += 1
+            clip = AudioClip(np.zeros(1600, np.float32))
+            if Two.n == 1:
+                return Reply(clip=clip, source="mic", transcript=Transcript("already heard"))
+            if Two.n == 2:
+                return Reply(clip=clip, source="mic")
+            from voicetrainer.session import NoMoreReplies
+
+            raise NoMoreReplies
+
+    result = run_session(find_persona("wrong-item"), Two(), transcriber=Inner(), seed=1)
+    assert [t.reply for t in result.turns] == ["already heard", "from the model"]
+    assert Inner.calls == 1
 
 
 class _FakePlayer:
@@ -153,7 +168,7 @@ def player(virtual_device):  # noqa: F811
 def reply_text(replies, reply) -> str:
     if reply.clip is None:
         return reply.text or ""
-    return replies.session_transcriber.transcribe(reply.clip).text
+    return reply.transcript.text
 
 
 @pytest.mark.device
@@ -258,7 +273,7 @@ def test_long_silence_becomes_are_you_still_there(mic, silero, whisper):
             return super().next_reply(persona_line)
 
     replies = OneReply(mic, silero, TurnParams.adaptive(no_reply_s=2.0), transcriber=whisper)
-    result = run_session(find_persona("delayed-refund"), replies, transcriber=replies.session_transcriber, seed=1)
+    result = run_session(find_persona("delayed-refund"), replies, transcriber=whisper, seed=1)
     assert result.turns[0].reply == ""
     assert result.turns[0].next_intent == "still_there"
 

@@ -4,8 +4,8 @@
 carried). With adaptive params (the default here) it starts a speculative transcription at a short pause (160 ms) and ends
 the turn as soon as that text is a finished sentence, waits longer when it trails off, and throws the speculation
 away if the rep carries on (the audio before the pause is then a closed segment, already transcribed, so at the
-end only the last segment is left). The reply's transcript is handed to the session through
-`PrecomputedTranscriber`, so `run_session` stays unchanged.
+end only the last segment is left). The reply carries its transcript (`Reply.transcript`), so
+the session does not transcribe it again.
 
 While the persona speaks (the CLI queues its line on `audio_io.SoundDevicePlayer` and returns), the microphone is
 still read: `EchoGate` subtracts what the speaker played (lined up by time and cross-correlation), so the persona's
@@ -59,27 +59,6 @@ def join_transcripts(parts: list[tuple[int, Transcript]], duration_s: float) -> 
         shift = offset / SAMPLE_RATE
         words.extend(Word(w.text, w.start_s + shift, w.end_s + shift) for w in t.words)
     return Transcript(" ".join(texts).strip(), worst, duration_s, tuple(words))
-
-
-class PrecomputedTranscriber:
-    """The session's transcriber in live mode: returns the transcript MicReplies already made for a reply's clip.
-
-    Any other clip goes to the wrapped transcriber, so `run_session` needs no change.
-    """
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.name = getattr(inner, "name", None)
-        self._known: dict[int, tuple[AudioClip, Transcript]] = {}
-
-    def remember(self, clip: AudioClip, transcript: Transcript) -> None:
-        self._known = {id(clip): (clip, transcript)}  # keeps the clip alive so its id cannot be reused
-
-    def transcribe(self, clip: AudioClip) -> Transcript:
-        hit = self._known.get(id(clip))
-        if hit is not None and hit[0] is clip:
-            return hit[1]
-        return self.inner.transcribe(clip)
 
 
 # --- echo gate -------------------------------------------------------------------------------------------------
@@ -181,7 +160,6 @@ class MicReplies:
         self.speech_prob = speech_prob
         self.params = params if params is not None else (TurnParams.adaptive() if transcriber else TurnParams())
         self.transcriber = transcriber
-        self.session_transcriber = PrecomputedTranscriber(transcriber) if transcriber is not None else None
         self.player = player
         self.barge_in = barge_in
         self.on_level = on_level
@@ -333,12 +311,11 @@ class MicReplies:
         shifted = [(off - lo, t) for off, t in parts]
         return join_transcripts(shifted, (hi - lo) / SAMPLE_RATE)
 
-    def _reply(self, frames, start, end, transcript: Transcript, ended: str) -> Reply:
+    def _reply(self, frames, start, end, transcript: Transcript | None, ended: str) -> Reply:
         audio = np.concatenate(frames)
         lo = max(0, start - PRE_ROLL_FRAMES * FRAME)
         hi = min(len(audio), end + TAIL_FRAMES * FRAME)
         clip = AudioClip(audio[lo:hi].astype(np.float32), SAMPLE_RATE)
-        self.session_transcriber.remember(clip, transcript)
         self.stats.ended_by = ended
         self.stats.committed_at = time.monotonic()
-        return Reply(clip=clip, source="mic")
+        return Reply(clip=clip, source="mic", transcript=transcript)

@@ -25,6 +25,7 @@ class Reply:
     text: str | None = None
     clip: AudioClip | None = None
     source: str = ""            # e.g. "typed", "mic", a file path
+    transcript: Transcript | None = None  # already made while listening (live mode): the session won't redo it
 
 
 class NoMoreReplies(Exception):
@@ -77,12 +78,11 @@ MAX_ATTEMPTS = 3
 
 def _hear(reply: Reply, transcriber, measure, loudness: list[float], emit) -> tuple[str, Acoustics | None]:
     """The reply's text (transcribing audio) and, for speech, how it sounded against the rep's baseline."""
-    text, transcript = reply.text, None
-    if reply.clip is not None:
+    transcript = reply.transcript
+    if transcript is None and reply.clip is not None:
         emit(Event("transcribing", {"seconds": reply.clip.duration_s}))
         transcript = transcriber.transcribe(reply.clip)
-        text = transcript.text
-    text = (text or "").strip()
+    text = (transcript.text if transcript is not None else reply.text or "").strip()
     acoustics = None
     if reply.clip is not None and text and measure is not None:
         baseline = sum(loudness) / len(loudness) if loudness else None
