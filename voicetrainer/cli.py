@@ -152,7 +152,6 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
             mic = audio_io.SoundDeviceMicrophone(input_device).__enter__()
             source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
                                 barge_in=not no_barge_in, on_level=view.level)
-            transcriber = source.session_transcriber  # hands the session the transcripts made while listening
         view.intro(p)
         # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, piped input, --json
         # or --quiet (piped replies would be eaten by the retry prompt).
@@ -254,6 +253,16 @@ def sessions_export(fmt, out, data_dir):
 # --- report, progress ------------------------------------------------------------------------------------------
 
 
+def show_html(path: Path, open_in_browser: bool) -> None:
+    """Print where an HTML page was written and, when asked, open it in the web browser."""
+    path = path.resolve()
+    click.echo(str(path))
+    if open_in_browser:
+        import webbrowser
+
+        webbrowser.open(path.as_uri())
+
+
 @main.command()
 @click.argument("session_id", type=int, required=False)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -265,12 +274,7 @@ def report(session_id, out, open_, data_dir):
     """Write SESSION_ID's report (default: the latest) as one self-contained HTML file and print its path."""
     from .report import write_session_report
 
-    path = write_session_report(open_store(data_dir), session_id, out).resolve()
-    click.echo(str(path))
-    if open_:
-        import webbrowser
-
-        webbrowser.open(path.as_uri())
+    show_html(write_session_report(open_store(data_dir), session_id, out), open_)
 
 
 @main.command()
@@ -288,12 +292,7 @@ def progress(as_html, out, open_, data_dir):
 
     store = open_store(data_dir)
     if as_html:
-        path = write_progress_report(store, out).resolve()
-        click.echo(str(path))
-        if open_:
-            import webbrowser
-
-            webbrowser.open(path.as_uri())
+        show_html(write_progress_report(store, out), open_)
         return
     result = compute_progress(store.all_sessions())
     if result is None:
