@@ -18,7 +18,7 @@ from voicetrainer.live import EchoGate, join_transcripts, vad_word_times
 from voicetrainer.types import AudioClip, Transcript, Word
 from voicetrainer.vad import FRAME, TurnParams
 
-from .conftest import FIXTURES, wer
+from .conftest import FIXTURES, normalise, wer
 from .test_devices import MonitorCapture, virtual_device  # noqa: F401  (fixture)
 
 MANIFEST = {e["file"]: e for e in json.loads((FIXTURES / "manifest.json").read_text())}
@@ -284,14 +284,16 @@ def test_persona_voice_leaking_into_the_mic_starts_no_turn(mic, silero, whisper,
     from voicetrainer.persona import Voice
     from voicetrainer.tts import Pyttsx3Synthesizer
 
-    line = Pyttsx3Synthesizer().synthesize(
-        "I have been waiting three weeks for my refund, and nobody has called me back.", Voice())
+    said = "I have been waiting three weeks for my refund, and nobody has called me back."
+    line = Pyttsx3Synthesizer().synthesize(said, Voice())
     # Control: without the echo gate the leaked voice is heard as a reply, so the loopback really leaks.
     leak = MicReplies(mic, silero, TurnParams.adaptive(no_reply_s=1.0), transcriber=whisper)
     player.start(line)
     heard = reply_text(leak, leak.next_reply(""))
     player.wait()
-    assert "refund" in heard.lower(), heard
+    # tiny.en mishears espeak now and then ("reefers" for "refund"), so ask for shared words, not one exact word.
+    shared = set(normalise(said).split()) & set(normalise(heard).split())
+    assert len(shared) >= 5, heard
 
     time.sleep(0.5)
     replies = MicReplies(mic, silero, TurnParams.adaptive(no_reply_s=1.0), transcriber=whisper, player=player)
