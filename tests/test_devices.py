@@ -174,6 +174,59 @@ def test_stop_cuts_the_line_short(virtual_device, persona_line, tmp_path):
     assert 0.2 < heard_s < persona_line.duration_s / 2
 
 
+def slow_pieces(clip, n: int, delay_s: float, made: list):
+    """`clip` in `n` pieces, each after `delay_s` (a voice synthesising sentence by sentence); `made` counts them."""
+    from voicetrainer.types import AudioClip
+
+    for part in np.array_split(clip.samples, n):
+        time.sleep(delay_s)
+        made.append(len(part))
+        yield AudioClip(part, clip.sample_rate)
+
+
+@pytest.mark.device
+def test_a_line_in_pieces_starts_after_the_first_and_plays_whole(virtual_device, persona_line, tmp_path):
+    from voicetrainer.audio_io import SoundDevicePlayer
+
+    cap = MonitorCapture(tmp_path / "out.raw")
+    player = SoundDevicePlayer("virtual_speaker")
+    made: list = []
+    try:
+        t0 = time.monotonic()
+        line = player.start(slow_pieces(persona_line, 4, 0.2, made))
+        assert len(made) == 1 and time.monotonic() - t0 < 0.4   # start() returned after the first piece only
+        assert player.playing
+        player.wait()
+        assert len(made) == 4 and not player.playing
+        assert player.first_sample_at[line] - t0 < 0.5          # heard before the rest was made
+    finally:
+        player.close()
+    captured = cap.stop()
+    assert blocks_matched(persona_line.samples, captured) >= 0.9  # seamless: the pieces join into the line
+
+
+@pytest.mark.device
+def test_stop_also_stops_a_line_still_being_made(virtual_device, persona_line, tmp_path):
+    from voicetrainer.audio_io import SoundDevicePlayer
+
+    cap = MonitorCapture(tmp_path / "out.raw")
+    player = SoundDevicePlayer("virtual_speaker")
+    made: list = []
+    try:
+        player.start(slow_pieces(persona_line, 4, 0.3, made))
+        time.sleep(0.4)
+        player.stop()
+        player.wait()
+        time.sleep(1.0)   # pieces made after the stop are not played
+        assert not player.playing
+    finally:
+        player.close()
+    captured = cap.stop()
+    loud = np.abs(captured) > 0.01
+    heard_s = (np.flatnonzero(loud)[-1] - np.flatnonzero(loud)[0]) / RATE if loud.any() else 0.0
+    assert 0.2 < heard_s < persona_line.duration_s / 2
+
+
 # --- the CLI's device options ------------------------------------------------------------------------------------
 
 

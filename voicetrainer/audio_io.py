@@ -10,7 +10,7 @@ import queue
 import wave
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -160,6 +160,9 @@ class SoundDevicePlayer:
         self._written = 0            # samples the stream has output since it started (silence included)
         self._t0: float | None = None  # time.monotonic() at which stream sample 0 reached the speaker (smoothed)
         self._ids = 0
+        self._stopped = 0            # lines with ids up to this one were stopped: their feeder queues nothing more
+        self._feeder: threading.Thread | None = None
+        self._feed_error: Exception | None = None
         self.first_sample_at: dict[int, float] = {}   # clip id -> time.monotonic() its first sample was heard
         self.last_sound_at = 0.0                      # when the last non-silent block finished playing
         self.underflows = 0
@@ -207,43 +210,90 @@ class SoundDevicePlayer:
                 self._idle.set()
         out[filled:] = 0.0
 
-    def start(self, clip: AudioClip) -> int:
-        """Queue a clip and return at once with its id (see `first_sample_at`). Pads 150 ms of silence."""
-        samples = clip.samples if clip.sample_rate == self.sample_rate else resample(
-            clip.samples, clip.sample_rate, self.sample_rate)
-        pad = np.zeros(int(0.15 * self.sample_rate), dtype=np.float32)
+    def start(self, clip: AudioClip | Iterable[AudioClip]) -> int:
+        """Queue a line and return at once with its id (see `first_sample_at`); 150 ms of silence ends it.
+
+        A line may come in pieces (an iterable of clips, e.g. sentence by sentence from a streaming voice): the
+        first piece is taken here, the rest by a feeder thread while the first plays. `stop()` also stops the feeder.
+
+        Raises:
+            VoiceTrainerError: from the first piece here; from a later piece at the next `start()` or `wait()`.
+        """
+        import threading
+
+        self._raise_feed_error()
+        pieces = iter([clip] if isinstance(clip, AudioClip) else clip)
+        first = next(pieces, None)
         with self._lock:
             self._ids += 1
-            self._queue.append([self._ids, np.concatenate([samples.astype(np.float32), pad]), 0])
-            self._idle.clear()
-            return self._ids
+            line_id = self._ids
+            if first is not None:
+                self._queue_piece(line_id, first)
+        self._feeder = threading.Thread(target=self._feed, args=(line_id, pieces), daemon=True,
+                                        name="voicetrainer-player-feed")
+        self._feeder.start()
+        return line_id
 
-    def play(self, clip: AudioClip) -> None:
-        """Play a clip to the end (blocking)."""
+    def _queue_piece(self, line_id: int, clip: AudioClip) -> None:
+        """Append one piece to the play queue (the caller holds the lock)."""
+        samples = clip.samples if clip.sample_rate == self.sample_rate else resample(
+            clip.samples, clip.sample_rate, self.sample_rate)
+        self._queue.append([line_id, samples.astype(np.float32, copy=False), 0])
+        self._idle.clear()
+
+    def _feed(self, line_id: int, pieces: Iterator[AudioClip]) -> None:
+        try:
+            for clip in pieces:
+                with self._lock:
+                    if line_id <= self._stopped:
+                        return
+                    self._queue_piece(line_id, clip)
+        except Exception as e:  # a voice failing mid-line: the line ends here, the error reaches the caller later
+            self._feed_error = e
+        with self._lock:
+            if line_id > self._stopped:
+                self._queue_piece(line_id, AudioClip(np.zeros(int(0.15 * self.sample_rate), np.float32),
+                                                     self.sample_rate))
+
+    def _raise_feed_error(self) -> None:
+        error, self._feed_error = self._feed_error, None
+        if error is not None:
+            raise error
+
+    def play(self, clip: AudioClip | Iterable[AudioClip]) -> None:
+        """Play a line to the end (blocking)."""
         self.start(clip)
         self.wait()
 
     @property
     def playing(self) -> bool:
-        """True while queued audio is left, or the last of it has not reached the speaker yet."""
+        """True while the line is still being fed, queued audio is left, or its last sample has not been heard."""
         import time
 
-        return not self._idle.is_set() or time.monotonic() < self.last_sound_at
+        feeding = self._feeder is not None and self._feeder.is_alive()
+        return feeding or not self._idle.is_set() or time.monotonic() < self.last_sound_at
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Block until everything queued has been heard; False on timeout."""
         import time
 
-        if not self._idle.wait(timeout_s):
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        if self._feeder is not None:
+            self._feeder.join(timeout_s)
+            if self._feeder.is_alive():
+                return False
+        if not self._idle.wait(None if deadline is None else max(0.0, deadline - time.monotonic())):
             return False
         delay = self.last_sound_at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
+        self._raise_feed_error()
         return True
 
     def stop(self) -> None:
         """Cut the current line short and drop queued lines (the rep started talking)."""
         with self._lock:
+            self._stopped = self._ids
             self._queue.clear()
             self._idle.set()
 

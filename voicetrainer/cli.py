@@ -130,13 +130,13 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     counter = iter(range(1, 10_000))
 
     def speak(persona_, line, intent):
-        clip = voice.render(persona_, line)
-        if player is not None and input_mode == "mic":
-            player.start(clip)  # returns at once: the mic listens while the customer speaks (barge-in)
-        elif player is not None:
-            player.play(clip)
+        if player is None:
+            audio_io.write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", voice.render(persona_, line))
+        elif input_mode == "mic":
+            # Returns once the first sentence is queued: the mic listens while the customer speaks (barge-in).
+            player.start(voice.stream(persona_, line))
         else:
-            audio_io.write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", clip)
+            player.play(voice.stream(persona_, line))
 
     def measure(clip, transcript, baseline_db):
         from .acoustics import measure as measure_acoustics

@@ -15,7 +15,7 @@ import ctypes
 import sys
 import tempfile
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 
 import numpy as np
 
@@ -156,13 +156,33 @@ class PersonaVoice:
                 self._engines[engine] = Pyttsx3Synthesizer()
         return self._engines[engine]
 
+    def _key(self, persona, line) -> tuple:
+        return (persona.id, line.text, str(persona.audio_path(line)))
+
     def render(self, persona, line) -> AudioClip:
-        path = persona.audio_path(line)
-        key = (persona.id, line.text, str(path))
+        """The whole line as one clip (cached per persona and line)."""
+        key = self._key(persona, line)
         if key not in self._cache:
+            path = persona.audio_path(line)
             if path is not None:
                 self._cache[key] = read_audio(path)
             else:
                 synth = self._synthesizer(getattr(persona.voice, "engine", "pyttsx3"))
                 self._cache[key] = synth.synthesize(line.text, persona.voice)
         return self._cache[key]
+
+    def stream(self, persona, line) -> Iterator[AudioClip]:
+        """The line in playable pieces: sentence by sentence from a synthesiser that streams (Piper), otherwise one
+        clip. The first piece is ready as soon as its sentence is; the joined line is cached like `render()`'s."""
+        key = self._key(persona, line)
+        synth = None
+        if key not in self._cache and persona.audio_path(line) is None:
+            synth = self._synthesizer(getattr(persona.voice, "engine", "pyttsx3"))
+        if synth is None or not hasattr(synth, "stream"):
+            yield self.render(persona, line)
+            return
+        pieces = []
+        for clip in synth.stream(line.text, persona.voice):
+            pieces.append(clip)
+            yield clip
+        self._cache[key] = AudioClip(np.concatenate([c.samples for c in pieces]), pieces[0].sample_rate)

@@ -6,7 +6,8 @@ We do not use `piper-tts` (GPL-3.0): the model is a plain ONNX file, run here wi
 faster-whisper). Text becomes IPA phonemes through the `espeak-ng` program (GPL-3.0, run as a separate process,
 not linked), phonemes become ids through the voice's own `phoneme_id_map` (as Piper does: BOS, then each phoneme
 followed by the pad id, then EOS), and each sentence is synthesised separately at 22.05 kHz, then resampled to
-16 kHz. Measured here: ~0.1-0.2 s for a sentence on 2 cores.
+16 kHz. `stream()` yields the sentences one by one, so the player starts the line after the first one (measured
+here: ~0.1-0.2 s for a sentence on 2 cores) and synthesises the rest while it plays.
 
 Not here: playing audio (audio_io), choosing lines (dialogue), pyttsx3 (tts.py).
 """
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -123,17 +125,29 @@ class PiperSynthesizer:
                                          "scales": scales})[0]
         return np.asarray(audio, dtype=np.float32).reshape(-1)
 
-    def synthesize(self, text: str, voice) -> AudioClip:
-        """The whole line, sentence by sentence, at 16 kHz; `voice.rate` (wpm) and `voice.volume` apply."""
+    def stream(self, text: str, voice) -> Iterator[AudioClip]:
+        """The line sentence by sentence at 16 kHz, each clip ending in a short gap, so playback can start as soon
+        as the first sentence is ready (~0.1-0.2 s) while the rest is synthesised. `voice.rate` (wpm) and
+        `voice.volume` apply.
+
+        Piper's level varies between sentences: each is scaled to peak at 0.9 × volume, but never louder than the
+        sentences before it (a later, louder sentence is turned down to match, never clipped).
+
+        Raises:
+            AudioDeviceError: the text has nothing to say.
+        """
         from .audio_io import resample
 
-        gap = np.zeros(int(SENTENCE_GAP_S * self.rate), np.float32)
-        parts = []
-        for sentence in split_sentences(text):
-            parts += [self.sentence_audio(sentence, voice.rate), gap]
-        if not parts:
+        sentences = split_sentences(text)
+        if not sentences:
             raise AudioDeviceError(f"the Piper voice has nothing to say for {text!r}")
-        audio = np.concatenate(parts)
-        peak = float(np.max(np.abs(audio))) or 1.0
-        audio = audio / peak * 0.9 * voice.volume   # Piper's level varies; normalise, then the persona's volume
-        return AudioClip(resample(audio, self.rate, SAMPLE_RATE), SAMPLE_RATE)
+        gap = np.zeros(int(SENTENCE_GAP_S * self.rate), np.float32)
+        gain = float("inf")
+        for sentence in sentences:
+            audio = self.sentence_audio(sentence, voice.rate)
+            gain = min(gain, 0.9 * voice.volume / (float(np.max(np.abs(audio))) or 1.0))
+            yield AudioClip(resample(np.concatenate([audio * gain, gap]), self.rate, SAMPLE_RATE), SAMPLE_RATE)
+
+    def synthesize(self, text: str, voice) -> AudioClip:
+        """The whole line at once (for WAV files and previews): the streamed sentences joined."""
+        return AudioClip(np.concatenate([clip.samples for clip in self.stream(text, voice)]), SAMPLE_RATE)
