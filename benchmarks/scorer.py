@@ -24,6 +24,7 @@ from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.types import DIMENSIONS  # noqa: E402
 
 SETS = {"dev": ROOT / "tests/data/scorer_dev.jsonl", "dev2": ROOT / "tests/data/scorer_dev2.jsonl",
+        "dev3": ROOT / "tests/data/scorer_dev3.jsonl",
         "holdout": ROOT / "tests/data/scorer_holdout.jsonl"}
 
 
@@ -59,7 +60,7 @@ def evaluate(rows: list[dict], rubric) -> tuple[dict, list[float], list[tuple[di
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    ap.add_argument("--errors", choices=["dev", "dev2"], help="list the rows where the scorer disagrees with the label")
+    ap.add_argument("--errors", choices=["dev", "dev2", "dev3"], help="list the rows where the scorer disagrees with the label")
     ap.add_argument("--dimension", choices=DIMENSIONS, help="with --errors: only this dimension")
     ap.add_argument("--rubric", help="rubric file (default: the packaged one)")
     args = ap.parse_args(argv)

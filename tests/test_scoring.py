@@ -39,6 +39,15 @@ def hit(rubric, customer, reply, dim):
     ("I want to help you, but I need you to stop swearing at me, please.", True),
     ("If the language continues I'll have to end the call, but I'd like to get this fixed for you.", True),
     ("I understand this is frustrating. Let me check the return for you now.", True),
+    # Rudeness the first lexicon missed (found by the independently written dev3 set), and look-alikes that are fine.
+    ("Honestly, I'm not sure what you want me to do here.", False),
+    ("Your refund will get there when it gets there.", False),
+    ("It isn't rocket science, the label is in the box.", False),
+    ("Maybe if you checked your email you'd have seen it.", False),
+    ("You do realise the sale ended on Friday?", False),
+    ("I'm not going to hang up on you, but I need you to stop swearing so we can fix this.", True),
+    ("Let me make sure it's back on your card today.", True),
+    ("Ugh, I'm so sorry, that's a horrible wait for your money.", True),
 ])
 def test_calm(rubric, reply, expected):
     assert hit(rubric, DANA, reply, "calm") is expected
@@ -114,6 +123,7 @@ def test_paraphrase_tip_uses_the_customers_words(rubric):
     ("So your refund still hasn't arrived?", False),
     ("I'm so sorry about the wait.", False),
     ("Can you send me a screenshot of the return?", False),                  # asks, offers nothing
+    ("You'll have to send them back again before we can do anything.", False),   # an order, not an offer
     ("Refund's going through now.", True),                                    # timing, no "I'll"
     ("Sorry, but there's nothing I can do, it's with the courier.", False),
 ])

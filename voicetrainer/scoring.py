@@ -1007,8 +1007,9 @@ def _solution(rt: Tokens, ct: Tokens, c: _Compiled, r: RubricModel, offer_phrase
     if not good:
         good, _ = _offer_matches(rt, c, _structural_offers(rt, c), structural=True)
     costs = [m for m, _ in c.costs.find_all(rt)]
-    good += [m for _, m in persona_offers if not any(_overlaps(m, x) for x in costs)]
-    good.sort(key=lambda m: m.start)
+    good += [m for _, m in persona_offers]
+    # An "offer" inside a calm cost is not one: "you'll have to send it back", "I'd suggest reading the terms".
+    good = sorted((m for m in good if not any(_overlaps(m, x) for x in costs)), key=lambda m: m.start)
     vague = [m for m, _ in c.vague.find_all(rt)]
     if good:
         ev = []
