@@ -206,6 +206,28 @@ def test_a_line_in_pieces_starts_after_the_first_and_plays_whole(virtual_device,
 
 
 @pytest.mark.device
+def test_a_line_started_while_another_is_made_waits_its_turn(virtual_device, persona_line, tmp_path):
+    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.types import AudioClip
+
+    other = AudioClip(np.sin(2 * np.pi * 440 * np.arange(int(0.8 * RATE)) / RATE).astype(np.float32) * 0.3, RATE)
+    cap = MonitorCapture(tmp_path / "out.raw")
+    player = SoundDevicePlayer("virtual_speaker")
+    made: list = []
+    try:
+        first = player.start(slow_pieces(persona_line, 4, 0.2, made))
+        second = player.start(other)        # the first line is still being made
+        player.wait()
+        assert len(made) == 4
+        assert player.first_sample_at[second] > player.first_sample_at[first] + persona_line.duration_s * 0.9
+    finally:
+        player.close()
+    captured = cap.stop()
+    both = np.concatenate([persona_line.samples, np.zeros(int(0.15 * RATE), np.float32), other.samples])
+    assert blocks_matched(both, captured) >= 0.9
+
+
+@pytest.mark.device
 def test_stop_also_stops_a_line_still_being_made(virtual_device, persona_line, tmp_path):
     from voicetrainer.audio_io import SoundDevicePlayer
 

@@ -215,21 +215,25 @@ class SoundDevicePlayer:
 
         A line may come in pieces (an iterable of clips, e.g. sentence by sentence from a streaming voice): the
         first piece is taken here, the rest by a feeder thread while the first plays. `stop()` also stops the feeder.
+        A line started while the one before is still being fed waits for it: lines play whole and in order.
 
         Raises:
-            VoiceTrainerError: from the first piece here; from a later piece at the next `start()` or `wait()`.
+            VoiceTrainerError: from the first piece here; from a later (or a waiting line's) piece at the next
+                `start()` or `wait()`.
         """
         import threading
 
         self._raise_feed_error()
         pieces = iter([clip] if isinstance(clip, AudioClip) else clip)
-        first = next(pieces, None)
+        before = self._feeder if self._feeder is not None and self._feeder.is_alive() else None
+        # While the line before is still being fed, this one waits its turn in its own feeder (lines never mix).
+        first = next(pieces, None) if before is None else None
         with self._lock:
             self._ids += 1
             line_id = self._ids
             if first is not None:
                 self._queue_piece(line_id, first)
-        self._feeder = threading.Thread(target=self._feed, args=(line_id, pieces), daemon=True,
+        self._feeder = threading.Thread(target=self._feed, args=(line_id, pieces, before), daemon=True,
                                         name="voicetrainer-player-feed")
         self._feeder.start()
         return line_id
@@ -241,7 +245,9 @@ class SoundDevicePlayer:
         self._queue.append([line_id, samples.astype(np.float32, copy=False), 0])
         self._idle.clear()
 
-    def _feed(self, line_id: int, pieces: Iterator[AudioClip]) -> None:
+    def _feed(self, line_id: int, pieces: Iterator[AudioClip], before: "threading.Thread | None") -> None:
+        if before is not None:
+            before.join()
         try:
             for clip in pieces:
                 with self._lock:
