@@ -72,6 +72,8 @@ def test_calm_names_the_phrase_and_an_alternative(rubric):
     ("I apologise for any inconvenience caused.", False),
     ("Like I said, we need proof. But I'm sorry it's been such a pain.", True),   # the jab comes before
     ("I'm sorry you feel the courier let you down.", False),
+    ("Mm, yes, yes, I get it, I get it. Anything else?", False),                  # the ack is the brush-off
+    ("Just fill in the form again. It's really not that hard.", False),
 ])
 def test_empathy(rubric, reply, expected):
     assert hit(rubric, DANA, reply, "empathy") is expected
@@ -83,6 +85,8 @@ def test_empathy(rubric, reply, expected):
     (DANA, "Three weeks and no sign of your eighty nine dollars for the headphones, that's the situation?", True),
     (DANA, "I hear you.", False),
     (DANA, "So what you're saying is, I understand.", False),
+    (DANA, "I can see the headphones came back three weeks ago and the eighty nine dollars never reached you.",
+     True),                                                                       # "I can see" starts no plan
     (DANA, "I sent those headphones back three weeks ago and I still haven't got my eighty nine dollars.", False),
     (DANA, "So you sent the headphones back two weeks ago?", False),
     (DANA, "So the speakers you sent back three weeks ago haven't been refunded?", False),

@@ -103,6 +103,7 @@ class ParaphraseRules(_Strict):
     things: list[str] = Field(default_factory=list)
     synonyms: list[str] = Field(default_factory=list)
     future_markers: list[str] = Field(default_factory=list)
+    not_plans: list[str] = Field(default_factory=list, description="phrases with a future marker that start no plan")
 
 
 class SolutionRules(_Strict):
@@ -205,6 +206,7 @@ class _Compiled:
     items: PhraseSet
     synonyms: PhraseSet
     future: PhraseSet
+    not_plans: PhraseSet
     offers: PhraseSet
     commitments: PhraseSet
     timing: PhraseSet
@@ -237,6 +239,7 @@ def _compile(m: RubricModel) -> _Compiled:
                                                               for a, g in _alternatives(m.paraphrase.things)]),
         synonyms=PhraseSet(_alternatives(m.paraphrase.synonyms)),
         future=PhraseSet([(p, "future") for p in m.paraphrase.future_markers]),
+        not_plans=PhraseSet([(p, "not_plan") for p in m.paraphrase.not_plans]),
         offers=PhraseSet([(p, "offer") for p in m.solution.offers]),
         commitments=PhraseSet([(p, "commit") for p in m.solution.commitments]),
         timing=PhraseSet([(p, "timing") for p in m.solution.timing]),
@@ -516,9 +519,11 @@ def _empathy(rt: Tokens, ct: Tokens, c: _Compiled, r: RubricModel,
              costs: list[tuple[Match, str]]) -> DimensionScore:
     nons = [m for m, _ in c.non_apology.find_all(rt)]
     # A non-apology cancels what it overlaps and the rest of its sentence ("sorry you feel we let you down").
+    # An acknowledgement inside a calm cost is none: "it's really not that hard", "yes, yes, I get it, I get it".
     acks = [(m, g) for m, g in c.acks.find_all(rt)
             if not any(_overlaps(m, n) or (m.start >= n.start and rt.sentence[m.start] == rt.sentence[n.start])
-                       for n in nons)]
+                       for n in nons)
+            and not any(_overlaps(m, x) for x, g in costs if g in r.empathy.undone_by)]
     groups = r.empathy.acknowledge
     got: dict[str, float] = {}
     evidence: list[str] = []
@@ -641,9 +646,12 @@ def _paraphrase(ct: Tokens, rt: Tokens, customer: str, c: _Compiled,
     p = r.paraphrase
     cc = _content(ct, c)
     # Only what the reply restates counts: from the first plan/offer marker to the end of its sentence is the plan
-    # ("I'll put the hundred and fifty back on your card" restates nothing).
+    # ("I'll put the hundred and fifty back on your card" restates nothing), unless the marker starts no plan
+    # ("I can see the charge from May").
+    not_plans = [m for m, _ in c.not_plans.find_all(rt)]
+    future = [m for m, _ in c.future.find_all(rt) if not any(_overlaps(m, x) for x in not_plans)]
     plan: set[int] = set()
-    for m, _ in c.future.find_all(rt):
+    for m in future:
         sent = rt.sentence[m.start]
         i = m.start
         while i < len(rt.words) and rt.sentence[i] == sent:
@@ -661,7 +669,7 @@ def _paraphrase(ct: Tokens, rt: Tokens, customer: str, c: _Compiled,
                 evidence.append(rt.span_text(g.start, g.end))
                 break
     # Wrong facts: only in sentences that restate (not plans or offers, not the rep talking about themselves).
-    future_sents = {rt.sentence[m.start] for m, _ in c.future.find_all(rt)}
+    future_sents = {rt.sentence[m] for m in (f.start for f in future)}
     future_sents |= {rt.sentence[i] for i, w in enumerate(rt.words) if w == "i"}
     wrong: list[str] = []
     cue_sents = {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
