@@ -818,3 +818,14 @@ def test_schema_validates_every_shipped_persona_and_rejects_unknown_fields(tmp_p
     out = tmp_path / "persona.schema.json"
     r = run("persona", "schema", "--out", out)
     assert (r.exit_code, r.stdout) == (0, f"{out}\n") and json.loads(out.read_text()) == schema
+
+
+def test_a_customer_who_gives_up_after_one_calm_question_is_flagged(tmp_path):
+    # Default effects: calm hit -3, misses +4/+3/+5 = +9 a turn for a calm reply that only asks something.
+    f = write(tmp_path, DEFAULTS.replace("start: 50", "start: 80"))
+    _, warnings = authoring.check_file(f)
+    assert [w.split(": ", 2)[2] for w in warnings if "first turn" in w] == [
+        "outcomes.escalate_at_or_above: one calm reply that misses the rest (say, asking for the order number) takes "
+        "the mood from 80 to 89 and the customer asks for a manager on the first turn; raise the threshold above 89 "
+        "or soften mood.effects"]
+    assert not [w for w in authoring.check_file(write(tmp_path, DEFAULTS, "ok.yaml"))[1] if "first turn" in w]

@@ -286,6 +286,16 @@ def reachability_warnings(persona: Persona) -> list[Finding]:
     elif "hung_up" not in r.outcomes:
         out.append(Finding("outcomes.hang_up_at_or_above", "the customer can never hang up"))
 
+    # A calm reply that only asks something ("What's your order number?") should get pushback, not end the call.
+    e = persona.mood.effects
+    first = persona.mood.start + e["calm"].hit + sum(e[d].miss for d in ("empathy", "paraphrase", "solution"))
+    if first >= o.escalate_at_or_above:
+        ends = "hangs up" if first >= o.hang_up_at_or_above else "asks for a manager"
+        out.append(Finding("outcomes.escalate_at_or_above",
+                           f"one calm reply that misses the rest (say, asking for the order number) takes the mood "
+                           f"from {_g(persona.mood.start)} to {_g(first)} and the customer {ends} on the first turn; "
+                           f"raise the threshold above {_g(first)} or soften mood.effects"))
+
     for intent in INTENTS:
         lines = persona.lines_for(intent)
         moods = r.said_at[intent]

@@ -959,8 +959,8 @@ def _structural_offers(rt: Tokens, c: _Compiled) -> list[Match]:
 def _persona_matches(text: str, rt: Tokens) -> list[Match]:
     """Where a persona's offer phrase occurs in the reply.
 
-    Exact (on stems) first; failing that, loosely: the phrase's content words in order within one clause, with
-    numbers and small words free ("honour the $399 price" matches "I'll honor that three ninety nine price").
+    Exact (on stems) first; failing that, loosely: the phrase's content words (two or more) in order within one
+    clause, with numbers and small words free ("honour the $399 price" matches "I'll honor that three ninety nine price").
     """
     strict = [m for m, _ in _phrase_set(text).find_all(rt)]
     if strict:
@@ -968,8 +968,8 @@ def _persona_matches(text: str, rt: Tokens) -> list[Match]:
     pt = tokenize(text)
     content = [s for w, s in zip(pt.words, pt.stems)
                if w not in _STOP and w.isalpha() and not is_number_word(w)]
-    if not content or len(content) == len(pt.words):
-        return []
+    if len(content) < 2 or len(content) == len(pt.words):
+        return []   # one content word alone is too loose: "order one" is not in "your order number"
     clauses = _clause_ids(rt)
     limit = len(pt.words) + 4
     out = []
