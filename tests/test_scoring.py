@@ -364,6 +364,13 @@ def test_persona_offer_phrases_count_towards_solution(rubric):                  
     assert s["solution"].hit and s.analysis.offers == ("store credit",)
     s = score_reply("It was $399.", "I can't honour the $399 price.", rubric, offer_phrases=offers)
     assert not s["solution"].hit and s.analysis.offers == ()
+    # One content word is too little to match loosely: asking for the order number offers no "order one".
+    s = score_reply("She took the last air fryer!", "Can I have your order number, please?", rubric,
+                    offer_phrases=["order one", "hold one"])
+    assert not s["solution"].hit and s.analysis.offers == ()
+    s = score_reply("She took the last air fryer!", "I'll order one in for you today.", rubric,
+                    offer_phrases=["order one", "hold one"])
+    assert s["solution"].hit and s.analysis.offers == ("order one",)
 
 
 @pytest.mark.parametrize("reply", [
