@@ -102,3 +102,14 @@ def test_no_microphone_falls_back_to_typed_replies(tmp_path):
     assert len(notices) == 1 and "Type your replies instead" in notices[0]
     assert "heard: I'm so sorry" in p.stdout or "calm ✓" in p.stdout
     assert any(ln.startswith("No speaker") for ln in p.stderr.splitlines())
+
+
+def test_the_summary_promises_recordings_only_when_there_are_some(tmp_path):
+    typed = tmp_path / "typed.txt"
+    typed.write_text("I'm so sorry. I will refund the eighty nine dollars to your card today.\n")
+    spoken = tmp_path / "spoken.txt"
+    spoken.write_text(f"{FIXTURES / 'refund_good_1.wav'}\n")
+    outputs = [" ".join(invoke("practice", "delayed-refund", "--replies", str(f), "--no-audio", "--seed", "1",
+                               "--audio-out", str(tmp_path / "lines")).stdout.split()) for f in (typed, spoken)]
+    assert "shows it with charts." in outputs[0] and "recordings" not in outputs[0]
+    assert "shows it with charts and your recordings." in outputs[1]

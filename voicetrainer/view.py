@@ -229,7 +229,8 @@ class LiveView:
         self.console.print(f"Outcome: [bold]{result.outcome}[/] after {n} turn(s)"
                            + (f" and {retried} retr{'y' if retried == 1 else 'ies'}." if retried else ".")
                            + (f" Saved as session {result.session_id}; `voicetrainer report` shows it with "
-                              "charts and your recordings." if result.session_id else ""))
+                              + ("charts and your recordings." if any(t.audio_path for t in result.turns)
+                                 else "charts.") if result.session_id else ""))
 
 
 def _change(v: float | None) -> str:
