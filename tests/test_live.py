@@ -82,8 +82,13 @@ class _FakePlayer:
     def __init__(self, signal):
         self.signal = signal
 
+    def index_at(self, t):
+        return int(round(t * 16_000))
+
     def reference(self, t0, n):
-        i = int(round(t0 * 16_000))
+        return self.reference_from(self.index_at(t0), n)
+
+    def reference_from(self, i, n):
         out = np.zeros(n, np.float32)
         lo, hi = max(0, i), min(len(self.signal), i + n)
         if lo < hi:

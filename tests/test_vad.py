@@ -31,6 +31,13 @@ def test_click_shorter_than_min_speech_is_ignored_and_silence_times_out():
     assert events(probs, params) == [("timeout", 31)]
 
 
+def test_no_reply_false_leaves_the_wait_to_the_caller():
+    # MicReplies counts the wait from the end of the persona's line, which may outlast no_reply_s.
+    d = TurnDetector(TurnParams(no_reply_s=1.0), no_reply=False)
+    assert [e for p in [0.0] * 100 if (e := d.feed(p))] == []
+    assert [e.kind for p in [0.9] * 6 if (e := d.feed(p))] == ["speech_started"]
+
+
 def test_hysteresis_keeps_middling_probabilities_as_speech():
     probs = [0.9] * 6 + [0.4] * 40 + [0.0] * 20
     assert events(probs) == [("speech_started", 0), ("turn_ended", 46)]

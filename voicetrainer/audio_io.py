@@ -303,21 +303,27 @@ class SoundDevicePlayer:
             self._queue.clear()
             self._idle.set()
 
-    def reference(self, t0: float, n: int) -> np.ndarray:
-        """What the speaker played during the `n` samples from time.monotonic() `t0` (zeros where it was silent)."""
+    def index_at(self, t: float) -> int | None:
+        """The index in the output stream of the sample heard at time.monotonic() `t` (None before any output)."""
+        origin = self._t0
+        return None if origin is None else int(round((t - origin) * self.sample_rate))
+
+    def reference_from(self, first: int, n: int) -> np.ndarray:
+        """The `n` samples the speaker played from stream index `first` (zeros where it was silent)."""
         out = np.zeros(n, dtype=np.float32)
         with self._lock:
             blocks = list(self._history)
-            origin = self._t0
-        if origin is None:
-            return out
-        first = int(round((t0 - origin) * self.sample_rate))   # stream sample index heard at t0
         for index, samples in blocks:
             i = index - first
             lo, hi = max(0, i), min(n, i + len(samples))
             if lo < hi:
                 out[lo:hi] = samples[lo - i:hi - i]
         return out
+
+    def reference(self, t0: float, n: int) -> np.ndarray:
+        """What the speaker played during the `n` samples from time.monotonic() `t0` (zeros where it was silent)."""
+        first = self.index_at(t0)
+        return np.zeros(n, dtype=np.float32) if first is None else self.reference_from(first, n)
 
     def close(self) -> None:
         """Let the current line finish, then close the stream."""

@@ -153,10 +153,14 @@ def ending_verdict(text: str) -> Verdict:
 class TurnDetector:
     """Fed one speech probability per frame; reports when a turn starts and ends. Pure and deterministic."""
 
-    def __init__(self, params: TurnParams = TurnParams(), frame: int = FRAME, sample_rate: int = SAMPLE_RATE):
+    def __init__(self, params: TurnParams = TurnParams(), frame: int = FRAME, sample_rate: int = SAMPLE_RATE,
+                 no_reply: bool = True):
+        """`no_reply=False`: never report `timeout`; the caller counts the wait itself (MicReplies counts it only
+        from the end of the persona's line, which may be longer than `no_reply_s`)."""
         self.p = params
         self.frame = frame
         self.sr = sample_rate
+        self.no_reply = no_reply
         self.reset()
 
     def _frames(self, ms: float) -> int:
@@ -203,7 +207,7 @@ class TurnDetector:
             if self.run >= self._frames(self.p.min_speech_ms):
                 self.started_at = (self.n - self.run) * self.frame
                 return TurnEvent("speech_started", self.started_at)
-            if self.n >= self._frames(self.p.no_reply_s * 1000):
+            if self.no_reply and self.n >= self._frames(self.p.no_reply_s * 1000):
                 self.done = True
                 return TurnEvent("timeout", at)
             return None
