@@ -115,11 +115,12 @@ class EchoCanceller:
 class EchoGate:
     """Removes the persona's own voice from microphone frames, given what the speaker played and when.
 
-    Two stages. `EchoCanceller` learns the whole echo path (room reverberation included) while the persona speaks.
-    Then, for each frame, the played signal is searched over `max_delay_s` for the delay that best explains what is
-    left (normalised cross-correlation, by FFT), and a short least-squares fit of it around that delay is
-    subtracted: this works from the first frame on a direct echo path (a headset, the virtual test device), before
-    the canceller has learned anything. Frames where nothing was played pass through unchanged.
+    Two ways, and each frame keeps whichever leaves less. The direct fit: the played signal is searched over
+    `max_delay_s` for the delay that best explains the frame (normalised cross-correlation, by FFT) and a short
+    least-squares fit of it around that delay is subtracted; this works from the first frame on a direct echo path
+    (a headset, the virtual test device) and survives clocks that drift. The room: `EchoCanceller` learns the whole
+    echo path, reverberation included, while the persona speaks, and the direct fit then cleans up after it.
+    Frames where nothing was played pass through unchanged.
 
     `converged` turns true once the echo is held down by `converged_db` (echo return loss enhancement, smoothed
     over ~0.6 s of the persona speaking) and stays true for the session; until then the microphone cannot be
