@@ -118,6 +118,32 @@ def test_echo_gate_keeps_the_rep_talking_over_the_echo():
     assert np.corrcoef(residual, rep)[0, 1] > 0.95
 
 
+def test_echo_canceller_primed_with_the_history_equals_one_that_heard_it():
+    from voicetrainer.live import EchoCanceller
+
+    sig = np.random.default_rng(0).standard_normal(FRAME * 40)
+    heard = EchoCanceller()
+    for k in range(30):
+        heard.process(sig[k * FRAME:(k + 1) * FRAME], np.zeros(FRAME), adapt=False)
+    primed = EchoCanceller()
+    primed.prime(sig[(30 - 17) * FRAME:30 * FRAME])
+    assert np.allclose(heard.x, primed.x) and np.allclose(heard._prev, primed._prev)
+
+
+def test_echo_canceller_learns_a_long_echo_path():
+    from voicetrainer.live import EchoCanceller
+
+    rng = np.random.default_rng(1)
+    ref = rng.standard_normal(FRAME * 200) * 0.1
+    path = np.zeros(4000)
+    path[[600, 1500, 3900]] = [0.5, -0.3, 0.2]          # echoes at 38, 94 and 244 ms: far past the direct fit's reach
+    mic = np.convolve(ref, path)[:len(ref)]
+    ec = EchoCanceller()
+    out = np.concatenate([ec.process(ref[i:i + FRAME], mic[i:i + FRAME]) for i in range(0, len(ref), FRAME)])
+    last = slice(len(ref) - 20 * FRAME, len(ref))
+    assert 10 * np.log10(np.sum(mic[last] ** 2) / np.sum(out[last] ** 2)) > 30
+
+
 def test_echo_gate_passes_frames_through_when_nothing_was_played():
     gate = EchoGate(_FakePlayer(np.zeros(16_000, np.float32)))
     frame = np.full(FRAME, 0.1, np.float32)
