@@ -37,6 +37,7 @@ TAIL_FRAMES = 6        # ~190 ms after the last speech frame: word endings are q
 ECHO_TAIL_S = 0.35     # after the persona's last sample, its echo may still be arriving
 STEP = 0.8             # the echo canceller's NLMS step (0 < step < 2)
 RESYNC_S = 0.1         # the canceller's reference follows the speaker's samples; it is re-lined up only past this
+BARGE_IN_EXTRA_FRAMES = 5  # ~160 ms: talking over the persona takes ~320 ms of speech to stop it, not 160
 ECHO_DOMINATED_DB = -8.0  # while the persona speaks, a frame the echo gate took more than this out of is echo:
                           # it cannot start the rep's turn (the rep talking over the persona keeps most of a frame)
 
@@ -338,6 +339,7 @@ class MicReplies:
         ended = ""
         heard_at = 0.0
         persona_was_audible = False
+        barge_run = 0                          # frames in a row that sound like the rep talking over the persona
         waited_frames = 0                      # frames listened to after the persona finished, in all turns
         no_reply_frames = int(p.no_reply_s * SAMPLE_RATE / FRAME)
         for block in self.mic.frames():
@@ -366,8 +368,14 @@ class MicReplies:
                 waited_frames += 1
             frames.append(x)
             prob = self.speech_prob(x[:FRAME]) if len(x) >= FRAME else 0.0
-            if audible and self.gate is not None and det.started_at is None and self.gate.kept_db < ECHO_DOMINATED_DB:
-                prob = 0.0      # mostly the persona's echo (what is left of it still sounds like speech to Silero)
+            if audible and self.gate is not None and det.started_at is None:
+                # Talking over the persona must be clearly the rep: speech in frames the gate did not take more than
+                # ECHO_DOMINATED_DB out of (what is left of an echo still sounds like speech to Silero), for
+                # BARGE_IN_EXTRA_FRAMES more than an ordinary start of turn needs.
+                rep_like = prob >= p.start_threshold and self.gate.kept_db >= ECHO_DOMINATED_DB
+                barge_run = barge_run + 1 if rep_like else 0
+                if barge_run <= BARGE_IN_EXTRA_FRAMES:
+                    prob = 0.0
             probs.append(prob)
             if self.on_level:
                 rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
