@@ -111,6 +111,17 @@ def blocks_matched(reference: np.ndarray, captured: np.ndarray, block_s: float =
     return matched / max(1, loud)
 
 
+def two_lines(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """What the speaker should play for two lines queued back to back (each line ends in 150 ms of silence)."""
+    return np.concatenate([first, np.zeros(int(0.15 * RATE), np.float32), second])
+
+
+def heard_span_s(captured: np.ndarray) -> float:
+    """Seconds from the first to the last clearly audible sample of a capture."""
+    loud = np.flatnonzero(np.abs(captured) > 0.01)
+    return (loud[-1] - loud[0]) / RATE if len(loud) else 0.0
+
+
 @pytest.fixture(scope="module")
 def persona_line():
     """A persona line synthesised by the real pyttsx3/espeak-ng voice."""
@@ -153,8 +164,7 @@ def test_one_stream_plays_lines_back_to_back_and_reports_their_first_samples(vir
     finally:
         player.close()
     captured = cap.stop()
-    twice = np.concatenate([persona_line.samples, np.zeros(int(0.15 * RATE), np.float32), persona_line.samples])
-    assert blocks_matched(twice, captured) >= 0.9
+    assert blocks_matched(two_lines(persona_line.samples, persona_line.samples), captured) >= 0.9
 
 
 @pytest.mark.device
@@ -171,9 +181,7 @@ def test_stop_cuts_the_line_short(virtual_device, persona_line, tmp_path):
     finally:
         player.close()
     captured = cap.stop()
-    loud = np.abs(captured) > 0.01
-    heard_s = (np.flatnonzero(loud)[-1] - np.flatnonzero(loud)[0]) / RATE if loud.any() else 0.0
-    assert 0.2 < heard_s < persona_line.duration_s / 2
+    assert 0.2 < heard_span_s(captured) < persona_line.duration_s / 2
 
 
 def slow_pieces(clip, n: int, delay_s: float, made: list):
@@ -225,8 +233,7 @@ def test_a_line_started_while_another_is_made_waits_its_turn(virtual_device, per
     finally:
         player.close()
     captured = cap.stop()
-    both = np.concatenate([persona_line.samples, np.zeros(int(0.15 * RATE), np.float32), other.samples])
-    assert blocks_matched(both, captured) >= 0.9
+    assert blocks_matched(two_lines(persona_line.samples, other.samples), captured) >= 0.9
 
 
 @pytest.mark.device
@@ -246,9 +253,7 @@ def test_stop_also_stops_a_line_still_being_made(virtual_device, persona_line, t
     finally:
         player.close()
     captured = cap.stop()
-    loud = np.abs(captured) > 0.01
-    heard_s = (np.flatnonzero(loud)[-1] - np.flatnonzero(loud)[0]) / RATE if loud.any() else 0.0
-    assert 0.2 < heard_s < persona_line.duration_s / 2
+    assert 0.2 < heard_span_s(captured) < persona_line.duration_s / 2
 
 
 # --- the CLI's device options ------------------------------------------------------------------------------------

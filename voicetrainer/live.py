@@ -186,28 +186,31 @@ class EchoGate:
         # Both stages take out only what matches the played signal, so whichever leaves less has removed more echo:
         # the direct fit alone wins on a headset or a device whose two clocks drift apart (the canceller needs
         # them sample-locked), the canceller wins in a room.
-        out = self._fit_out(frame, heard_at)
+        played = self.player.reference(heard_at - self.max_lag / SAMPLE_RATE, n + self.max_lag - self.min_lag)
+        out = self._fit_out(frame, played)
+        e_in, e_out = float(np.dot(frame, frame)), float(np.dot(out, out))
         if x is not frame:
-            room = self._fit_out(x.astype(np.float32), heard_at, stats=False)
-            if float(np.dot(room, room)) < float(np.dot(out, out)):
-                out = room
-                self.echo_fraction = max(0.0, 1.0 - float(np.dot(out, out)) / (float(np.dot(frame, frame)) + 1e-12))
-        self.kept_db = 10 * np.log10((float(np.dot(out, out)) + 1e-12) / (float(np.dot(frame, frame)) + 1e-12))
+            room = self._fit_out(x.astype(np.float32), played, stats=False)
+            e_room = float(np.dot(room, room))
+            if e_room < e_out:
+                out, e_out = room, e_room
+                self.echo_fraction = max(0.0, 1.0 - e_out / (e_in + 1e-12))
+        self.kept_db = 10 * np.log10((e_out + 1e-12) / (e_in + 1e-12))
         if loud:
-            self._energy_in = 0.95 * self._energy_in + float(np.dot(frame, frame))
-            self._energy_out = 0.95 * self._energy_out + float(np.dot(out, out))
+            self._energy_in = 0.95 * self._energy_in + e_in
+            self._energy_out = 0.95 * self._energy_out + e_out
             self._loud_frames += 1
             self.erle_db = 10 * np.log10((self._energy_in + 1e-12) / (self._energy_out + 1e-12))
             if self._loud_frames >= 16 and self.erle_db >= self.converged_db:
                 self.converged = True
         return out
 
-    def _fit_out(self, frame: np.ndarray, heard_at: float, stats: bool = True) -> np.ndarray:
-        """The direct-path stage: `frame` minus a short least-squares fit of the played signal at its best delay
-        (`stats`: record `echo_fraction` and `delay_s`)."""
+    def _fit_out(self, frame: np.ndarray, ref: np.ndarray, stats: bool = True) -> np.ndarray:
+        """The direct-path stage: `frame` minus a short least-squares fit of `ref` (what the speaker played from
+        `max_delay_s` before the frame to `-min_delay_s` after it) at its best delay (`stats`: record
+        `echo_fraction` and `delay_s`)."""
         n = len(frame)
-        span = n + self.max_lag - self.min_lag
-        ref = self.player.reference(heard_at - self.max_lag / SAMPLE_RATE, span)
+        span = len(ref)
         ref_energy = float(np.dot(ref, ref))
         if ref_energy < 1e-6:
             if stats:
@@ -416,9 +419,6 @@ class MicReplies:
                 else:
                     spec.future.cancel()        # a gap between words: the segment stays open
                 spec = None
-            elif ev.kind == "timeout":
-                ended = "timeout"
-                break
             elif ev.kind in ("turn_ended", "max_length"):
                 end = ev.at_sample
                 ended = ev.kind

@@ -669,7 +669,7 @@ def _paraphrase(ct: Tokens, rt: Tokens, customer: str, c: _Compiled,
                 evidence.append(rt.span_text(g.start, g.end))
                 break
     # Wrong facts: only in sentences that restate (not plans or offers, not the rep talking about themselves).
-    future_sents = {rt.sentence[m] for m in (f.start for f in future)}
+    future_sents = {rt.sentence[m.start] for m in future}
     future_sents |= {rt.sentence[i] for i, w in enumerate(rt.words) if w == "i"}
     wrong: list[str] = []
     cue_sents = {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}

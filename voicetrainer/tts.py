@@ -156,6 +156,9 @@ class PersonaVoice:
                 self._engines[engine] = Pyttsx3Synthesizer()
         return self._engines[engine]
 
+    def _for(self, persona) -> Synthesizer:
+        return self._synthesizer(getattr(persona.voice, "engine", "pyttsx3"))
+
     def _key(self, persona, line) -> tuple:
         return (persona.id, line.text, str(persona.audio_path(line)))
 
@@ -167,8 +170,7 @@ class PersonaVoice:
             if path is not None:
                 self._cache[key] = read_audio(path)
             else:
-                synth = self._synthesizer(getattr(persona.voice, "engine", "pyttsx3"))
-                self._cache[key] = synth.synthesize(line.text, persona.voice)
+                self._cache[key] = self._for(persona).synthesize(line.text, persona.voice)
         return self._cache[key]
 
     def stream(self, persona, line) -> Iterator[AudioClip]:
@@ -177,7 +179,7 @@ class PersonaVoice:
         key = self._key(persona, line)
         synth = None
         if key not in self._cache and persona.audio_path(line) is None:
-            synth = self._synthesizer(getattr(persona.voice, "engine", "pyttsx3"))
+            synth = self._for(persona)
         if synth is None or not hasattr(synth, "stream"):
             yield self.render(persona, line)
             return
