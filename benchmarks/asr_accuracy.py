@@ -58,14 +58,14 @@ def normalise(text: str) -> list[str]:
 
 
 def word_errors(ref: str, hyp: str) -> tuple[int, int]:
-    from voicetrainer.textutil import edit_distance
+    from voicetrainer.text.textutil import edit_distance
 
     r, h = normalise(ref), normalise(hyp)
     return edit_distance(r, h), len(r)
 
 
 def shared_speech():
-    from voicetrainer.audio_io import read_audio
+    from voicetrainer.audio.io import read_audio
 
     for line in (SHARED / "speech" / "manifest.jsonl").read_text().splitlines():
         if line.strip():
@@ -74,7 +74,7 @@ def shared_speech():
 
 
 def fixtures(noise: str | None, snr_db: float = 10.0):
-    from voicetrainer.audio_io import read_audio
+    from voicetrainer.audio.io import read_audio
 
     manifest = {e["file"]: e for e in json.loads((FIXTURES / "manifest.json").read_text())}
     rng = np.random.default_rng(42)
@@ -113,7 +113,7 @@ def asterisk_prompts(count: int, seed: int = 5):
 def decode_g722(path: Path) -> np.ndarray:
     import av
 
-    from voicetrainer.audio_io import resample
+    from voicetrainer.audio.io import resample
 
     with av.open(str(path)) as c:
         stream = c.streams.audio[0]
@@ -162,11 +162,11 @@ def main(argv=None) -> int:
     ap.add_argument("--show-diffs", action="store_true", help="print the clips where the two windows differ")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
-    from voicetrainer.stt import FasterWhisperTranscriber
+    from voicetrainer.speech.stt import FasterWhisperTranscriber
 
     from dataclasses import replace
 
-    from voicetrainer.stt import WhisperParams
+    from voicetrainer.speech.stt import WhisperParams
 
     params = WhisperParams() if args.min_window is None else replace(WhisperParams(), min_window_s=args.min_window)
     t = FasterWhisperTranscriber(args.model, params)

@@ -25,8 +25,8 @@ def main(argv=None) -> int:
     ap.add_argument("--persona", default="delayed-refund")
     args = ap.parse_args(argv)
     from voicetrainer.errors import VoiceTrainerError
-    from voicetrainer.persona import find_persona
-    from voicetrainer.tts import PersonaVoice
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.speech.tts import PersonaVoice
 
     base = find_persona(args.persona)
     lines = [line for _, group in base.lines for line in group]

@@ -63,7 +63,7 @@ def ensure_virtual_audio() -> None:
 
 def speech_end_sample(samples: np.ndarray, vad) -> int:
     """The sample after the last 32 ms frame Silero calls speech."""
-    from voicetrainer.vad import FRAME
+    from voicetrainer.audio.vad import FRAME
 
     vad.reset()
     probs = [vad(samples[i:i + FRAME]) for i in range(0, len(samples) - FRAME + 1, FRAME)]
@@ -142,13 +142,13 @@ class Rep:
 
 
 def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, n_replies, verbose):
-    from voicetrainer.dialogue import FINAL_INTENTS
-    from voicetrainer.live import MicReplies
-    from voicetrainer.session import NoMoreReplies, run_session
-    from voicetrainer.tts import PersonaVoice
-    from voicetrainer.vad import TurnParams
+    from voicetrainer.core.dialogue import FINAL_INTENTS
+    from voicetrainer.audio.listening import MicReplies
+    from voicetrainer.core.session import NoMoreReplies, run_session
+    from voicetrainer.speech.tts import PersonaVoice
+    from voicetrainer.audio.vad import TurnParams
 
-    from voicetrainer.scoring import load_rubric
+    from voicetrainer.scoring.scorer import load_rubric
 
     voice = PersonaVoice()
     rubric = load_rubric(overrides=persona.rubric)   # once: the scorer's files are not part of what is measured
@@ -220,11 +220,11 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     ensure_virtual_audio()
     sys.path.insert(0, str(ROOT))
-    from voicetrainer.audio_io import SoundDeviceMicrophone, SoundDevicePlayer, read_audio
+    from voicetrainer.audio.io import SoundDeviceMicrophone, SoundDevicePlayer, read_audio
     from voicetrainer.errors import VoiceTrainerError
-    from voicetrainer.persona import find_persona
-    from voicetrainer.stt import FasterWhisperTranscriber
-    from voicetrainer.vad import SileroSpeechProb
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.speech.stt import FasterWhisperTranscriber
+    from voicetrainer.audio.vad import SileroSpeechProb
 
     try:
         transcriber = FasterWhisperTranscriber(args.model)

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
               "or set VOICETRAINER_CHROMIUM", file=sys.stderr)
         return 1
     from voicetrainer.errors import VoiceTrainerError
-    from voicetrainer.report import write_progress_report, write_session_report
+    from voicetrainer.reports.html import write_progress_report, write_session_report
     from voicetrainer.store import Store, default_data_dir
 
     try:

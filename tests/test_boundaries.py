@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-CORE = ["voicetrainer.types", "voicetrainer.persona", "voicetrainer.scoring", "voicetrainer.dialogue",
-        "voicetrainer.session", "voicetrainer.store", "voicetrainer.cli"]
+CORE = ["voicetrainer.types", "voicetrainer.core.persona", "voicetrainer.scoring.scorer", "voicetrainer.core.dialogue",
+        "voicetrainer.core.session", "voicetrainer.store", "voicetrainer.cli.main"]
 HEAVY = ["sounddevice", "pyttsx3", "faster_whisper", "ctranslate2", "onnxruntime"]
 
 

@@ -7,7 +7,7 @@ import sys
 
 from click.testing import CliRunner
 
-from voicetrainer.cli import main
+from voicetrainer.cli.main import main
 from voicetrainer.store import Store
 
 from .conftest import FIXTURES, ROOT
@@ -93,7 +93,7 @@ def test_no_microphone_falls_back_to_typed_replies(tmp_path):
     """In a process that sees no audio server, the default command says so in one line and takes typed replies."""
     env = dict(os.environ, PULSE_SERVER="unix:/nonexistent/pulse", VOICETRAINER_HOME=str(tmp_path / "h"))
     env.pop("ALSA_CONFIG_PATH", None)
-    p = subprocess.run([sys.executable, "-m", "voicetrainer.cli", "practice", "--seed", "1"], env=env,
+    p = subprocess.run([sys.executable, "-m", "voicetrainer.cli.main", "practice", "--seed", "1"], env=env,
                        input="I'm so sorry, I'll refund the eighty nine dollars today.\n", capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 0, p.stderr

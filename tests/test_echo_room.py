@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from voicetrainer.types import SAMPLE_RATE, AudioClip
-from voicetrainer.vad import FRAME, TurnParams
+from voicetrainer.audio.vad import FRAME, TurnParams
 
 from .conftest import FIXTURES, wer
 
@@ -107,8 +107,8 @@ class Room:
 
 @pytest.fixture(scope="module")
 def lines():
-    from voicetrainer.persona import Voice
-    from voicetrainer.tts import Pyttsx3Synthesizer
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.tts import Pyttsx3Synthesizer
 
     synth = Pyttsx3Synthesizer()
     return [synth.synthesize(text, Voice()) for text in LINES]
@@ -116,15 +116,15 @@ def lines():
 
 @pytest.fixture(scope="module")
 def silero():
-    from voicetrainer.vad import SileroSpeechProb
+    from voicetrainer.audio.vad import SileroSpeechProb
 
     return SileroSpeechProb()
 
 
 @pytest.mark.parametrize("rt60,seed", [(0.3, 3), (0.6, 3), (0.6, 4), (0.9, 3)])
 def test_the_persona_never_interrupts_itself_and_the_rep_can_still_barge_in(rt60, seed, lines, silero, whisper):
-    from voicetrainer.audio_io import read_audio
-    from voicetrainer.live import MicReplies
+    from voicetrainer.audio.io import read_audio
+    from voicetrainer.audio.listening import MicReplies
 
     room = Room(room_response(rt60, seed=seed))
     replies = MicReplies(room, silero, TurnParams.adaptive(no_reply_s=1.0), transcriber=whisper, player=room)
@@ -152,7 +152,7 @@ def test_the_persona_never_interrupts_itself_and_the_rep_can_still_barge_in(rt60
 
 def test_control_without_the_canceller_the_room_echo_interrupts_the_persona(lines, silero, whisper):
     """The same room with only the direct-path fit (the gate before the canceller): the echo barges in."""
-    from voicetrainer.live import MicReplies
+    from voicetrainer.audio.listening import MicReplies
 
     room = Room(room_response(0.3, seed=3))
     replies = MicReplies(room, silero, TurnParams.adaptive(no_reply_s=1.0), transcriber=whisper, player=room)

@@ -5,8 +5,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from voicetrainer.audio_io import read_audio
-from voicetrainer.cli import main
+from voicetrainer.audio.io import read_audio
+from voicetrainer.cli.main import main
 
 from .conftest import FIXTURES, wer
 

@@ -14,9 +14,9 @@ import time
 import numpy as np
 import pytest
 
-from voicetrainer.live import EchoGate, join_transcripts, vad_word_times
+from voicetrainer.audio.listening import EchoGate, join_transcripts, vad_word_times
 from voicetrainer.types import AudioClip, Transcript, Word
-from voicetrainer.vad import FRAME, TurnParams
+from voicetrainer.audio.vad import FRAME, TurnParams
 
 from .conftest import FIXTURES, normalise, wer
 from .test_devices import MonitorCapture, virtual_device  # noqa: F401  (fixture)
@@ -47,8 +47,8 @@ def test_vad_word_times_spread_words_over_the_speech_frames():
 
 
 def test_session_uses_a_transcript_made_while_listening_and_transcribes_only_bare_clips():
-    from voicetrainer.persona import find_persona
-    from voicetrainer.session import Reply, run_session
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.core.session import Reply, run_session
 
     class Inner:  # counts what the session itself transcribes (this test is about the hand-over, not Whisper)
         calls = 0
@@ -67,7 +67,7 @@ def test_session_uses_a_transcript_made_while_listening_and_transcribes_only_bar
                 return Reply(clip=clip, source="mic", transcript=Transcript("already heard"))
             if Two.n == 2:
                 return Reply(clip=clip, source="mic")
-            from voicetrainer.session import NoMoreReplies
+            from voicetrainer.core.session import NoMoreReplies
 
             raise NoMoreReplies
 
@@ -119,7 +119,7 @@ def test_echo_gate_keeps_the_rep_talking_over_the_echo():
 
 
 def test_echo_canceller_primed_with_the_history_equals_one_that_heard_it():
-    from voicetrainer.live import EchoCanceller
+    from voicetrainer.audio.listening import EchoCanceller
 
     sig = np.random.default_rng(0).standard_normal(FRAME * 40)
     heard = EchoCanceller()
@@ -131,7 +131,7 @@ def test_echo_canceller_primed_with_the_history_equals_one_that_heard_it():
 
 
 def test_echo_canceller_learns_a_long_echo_path():
-    from voicetrainer.live import EchoCanceller
+    from voicetrainer.audio.listening import EchoCanceller
 
     rng = np.random.default_rng(1)
     ref = rng.standard_normal(FRAME * 200) * 0.1
@@ -161,7 +161,7 @@ def speak_into_mic(name_or_path, delay_s: float = 0.0) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def mic(virtual_device):  # noqa: F811
-    from voicetrainer.audio_io import SoundDeviceMicrophone
+    from voicetrainer.audio.io import SoundDeviceMicrophone
 
     with SoundDeviceMicrophone("virtual_mic") as m:
         yield m
@@ -169,7 +169,7 @@ def mic(virtual_device):  # noqa: F811
 
 @pytest.fixture(scope="module")
 def silero():
-    from voicetrainer.vad import SileroSpeechProb
+    from voicetrainer.audio.vad import SileroSpeechProb
 
     return SileroSpeechProb()
 
@@ -188,7 +188,7 @@ def echo_loop(virtual_device):  # noqa: F811
 
 @pytest.fixture
 def player(virtual_device):  # noqa: F811
-    from voicetrainer.audio_io import SoundDevicePlayer
+    from voicetrainer.audio.io import SoundDevicePlayer
 
     p = SoundDevicePlayer("virtual_speaker")
     yield p
@@ -206,7 +206,7 @@ def reply_text(replies, reply) -> str:
 @pytest.mark.parametrize("name", ["refund_good_1.wav", "refund_bad_3.wav", "reply_slow_120wpm.wav",
                                   "reply_quiet.wav"])
 def test_reply_spoken_into_the_mic_is_recorded_ended_by_vad_and_transcribed(mic, silero, whisper, name):
-    from voicetrainer.live import MicReplies
+    from voicetrainer.audio.listening import MicReplies
 
     replies = MicReplies(mic, silero, transcriber=whisper)
     feeder = speak_into_mic(name, 0.3)
@@ -224,7 +224,7 @@ def test_reply_spoken_into_the_mic_is_recorded_ended_by_vad_and_transcribed(mic,
 
 @pytest.mark.device
 def test_fixed_silence_mode_records_the_whole_reply_for_the_session_to_transcribe(mic, silero, whisper):
-    from voicetrainer.live import MicReplies
+    from voicetrainer.audio.listening import MicReplies
 
     replies = MicReplies(mic, silero, TurnParams())  # no transcriber: the naive loop
     feeder = speak_into_mic("refund_good_2.wav", 0.3)
@@ -237,7 +237,7 @@ def test_fixed_silence_mode_records_the_whole_reply_for_the_session_to_transcrib
 
 @pytest.mark.device
 def test_a_finished_sentence_ends_the_turn_before_the_fixed_silence(mic, silero, whisper):
-    from voicetrainer.live import MicReplies
+    from voicetrainer.audio.listening import MicReplies
 
     replies = MicReplies(mic, silero, transcriber=whisper)
     feeder = speak_into_mic("refund_bad_3.wav", 0.3)   # "Like I said, just wait."
@@ -255,8 +255,8 @@ def test_a_finished_sentence_ends_the_turn_before_the_fixed_silence(mic, silero,
 def test_a_pause_mid_reply_closes_a_segment_that_is_transcribed_while_the_rep_goes_on(mic, silero, whisper, tmp_path):
     """Two sentences with a 0.7 s pause, and end-of-turn silences longer than that: the speculation at the pause
     is overruled when the rep carries on, its segment is kept, and only the second is left at the end."""
-    from voicetrainer.audio_io import read_audio, write_wav
-    from voicetrainer.live import MicReplies
+    from voicetrainer.audio.io import read_audio, write_wav
+    from voicetrainer.audio.listening import MicReplies
 
     a = read_audio(FIXTURES / "refund_bad_3.wav").samples
     b = read_audio(FIXTURES / "refund_good_3.wav").samples
@@ -278,7 +278,7 @@ def test_a_pause_mid_reply_closes_a_segment_that_is_transcribed_while_the_rep_go
 @pytest.mark.parametrize("name", ["room_tone.wav", "white_noise.wav", "hum.wav", "keyboard.wav", "cough.wav",
                                   "silence.wav"])
 def test_noise_through_the_mic_gives_no_reply(mic, silero, whisper, name):
-    from voicetrainer.live import MicReplies
+    from voicetrainer.audio.listening import MicReplies
 
     replies = MicReplies(mic, silero, TurnParams.adaptive(no_reply_s=4.0), transcriber=whisper)
     feeder = speak_into_mic(name, 0.2)
@@ -290,9 +290,9 @@ def test_noise_through_the_mic_gives_no_reply(mic, silero, whisper, name):
 
 @pytest.mark.device
 def test_long_silence_becomes_are_you_still_there(mic, silero, whisper):
-    from voicetrainer.live import MicReplies
-    from voicetrainer.persona import find_persona
-    from voicetrainer.session import NoMoreReplies, run_session
+    from voicetrainer.audio.listening import MicReplies
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.core.session import NoMoreReplies, run_session
 
     class OneReply(MicReplies):
         calls = 0
@@ -311,9 +311,9 @@ def test_long_silence_becomes_are_you_still_there(mic, silero, whisper):
 
 @pytest.mark.device
 def test_persona_voice_leaking_into_the_mic_starts_no_turn(mic, silero, whisper, player, echo_loop, tmp_path):
-    from voicetrainer.live import MicReplies
-    from voicetrainer.persona import Voice
-    from voicetrainer.tts import Pyttsx3Synthesizer
+    from voicetrainer.audio.listening import MicReplies
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.tts import Pyttsx3Synthesizer
 
     said = "I have been waiting three weeks for my refund, and nobody has called me back."
     line = Pyttsx3Synthesizer().synthesize(said, Voice())
@@ -337,9 +337,9 @@ def test_persona_voice_leaking_into_the_mic_starts_no_turn(mic, silero, whisper,
 
 @pytest.mark.device
 def test_rep_talking_over_the_persona_stops_it_and_is_transcribed(mic, silero, whisper, player, echo_loop, tmp_path):
-    from voicetrainer.live import MicReplies
-    from voicetrainer.persona import Voice
-    from voicetrainer.tts import Pyttsx3Synthesizer
+    from voicetrainer.audio.listening import MicReplies
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.tts import Pyttsx3Synthesizer
 
     line = Pyttsx3Synthesizer().synthesize(
         "I have been waiting three weeks for my refund. Nobody called me back, nobody answered my emails, "
@@ -361,9 +361,9 @@ def test_rep_talking_over_the_persona_stops_it_and_is_transcribed(mic, silero, w
 
 @pytest.mark.device
 def test_no_barge_in_lets_the_persona_finish(mic, silero, whisper, player, tmp_path):
-    from voicetrainer.live import MicReplies
-    from voicetrainer.persona import Voice
-    from voicetrainer.tts import Pyttsx3Synthesizer
+    from voicetrainer.audio.listening import MicReplies
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.tts import Pyttsx3Synthesizer
 
     line = Pyttsx3Synthesizer().synthesize(
         "I have been waiting three weeks for my refund. Nobody called me back about it.", Voice())

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from voicetrainer.errors import PersonaError
-from voicetrainer.persona import find_persona, load_persona, persona_errors, persona_files
+from voicetrainer.core.persona import find_persona, load_persona, persona_errors, persona_files
 from voicetrainer.types import INTENTS
 
 from .conftest import PERSONAS

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from voicetrainer.authoring import check_file, reachability
-from voicetrainer.persona import load_persona
-from voicetrainer.session import ScriptedReplies, run_session
+from voicetrainer.authoring.check import check_file, reachability
+from voicetrainer.core.persona import load_persona
+from voicetrainer.core.session import ScriptedReplies, run_session
 
 from .conftest import PERSONAS
 

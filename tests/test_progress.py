@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from voicetrainer.cli import main
-from voicetrainer.progress import (EXPORT_FIELDS, bar, compute_progress, first_attempts, session_point, sparkline,
+from voicetrainer.cli.main import main
+from voicetrainer.core.progress import (EXPORT_FIELDS, bar, compute_progress, first_attempts, session_point, sparkline,
                                    turn_rows)
 from voicetrainer.store import Store
 from voicetrainer.types import DIMENSIONS

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from voicetrainer.cli import main
-from voicetrainer.report import highlight, render_session
+from voicetrainer.cli.main import main
+from voicetrainer.reports.html import highlight, render_session
 from voicetrainer.store import Store
 from voicetrainer.types import DIMENSIONS
 

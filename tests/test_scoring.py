@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from voicetrainer.errors import RubricError
-from voicetrainer.scoring import load_rubric, merge, score_reply
-from voicetrainer.textutil import extract_facts, second_person, tokenize
+from voicetrainer.scoring.scorer import load_rubric, merge, score_reply
+from voicetrainer.text.textutil import extract_facts, second_person, tokenize
 from voicetrainer.types import DIMENSIONS, Acoustics
 
 DANA = "I sent those headphones back three weeks ago and I still haven't got my eighty nine dollars. What is going on?"
@@ -254,7 +254,7 @@ def test_scoring_imports_no_audio_or_model():
     import subprocess  # other tests may have loaded them: check in a clean process
 
     code = textwrap.dedent("""
-        import sys, voicetrainer.scoring, voicetrainer.textutil
+        import sys, voicetrainer.scoring.scorer, voicetrainer.text.textutil
         bad = [m for m in ("faster_whisper", "sounddevice", "pyttsx3", "soundfile", "onnxruntime") if m in sys.modules]
         print(bad)
     """)
@@ -432,6 +432,6 @@ def test_solution_by_structure(rubric, reply, expected):
 
 
 def test_british_and_american_spellings_match():
-    from voicetrainer.textutil import stem
+    from voicetrainer.text.textutil import stem
     assert stem("honour") == stem("honor") and stem("apologise") == stem("apologize")
     assert stem("cancelled") == stem("canceled") == stem("cancel")

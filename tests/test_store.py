@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 
 from voicetrainer.errors import StoreError
-from voicetrainer.persona import find_persona
-from voicetrainer.session import Reply, ScriptedReplies, run_session
+from voicetrainer.core.persona import find_persona
+from voicetrainer.core.session import Reply, ScriptedReplies, run_session
 from voicetrainer.store import SCHEMA_VERSION, Store
 
 
@@ -24,7 +24,7 @@ class InterruptingReplies:
 
 
 def test_interrupted_session_keeps_finished_turns(tmp_path):
-    from voicetrainer.persona import load_persona
+    from voicetrainer.core.persona import load_persona
 
     from .test_persona import VALID
 

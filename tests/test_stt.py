@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicetrainer.audio_io import read_audio
-from voicetrainer.stt import looks_wrong
+from voicetrainer.audio.io import read_audio
+from voicetrainer.speech.stt import looks_wrong
 from voicetrainer.types import AudioClip
 
 from .conftest import FIXTURES, SHARED, normalise, wer
@@ -169,7 +169,7 @@ def test_words_placed_in_the_padding_are_distrusted():
 
 
 def test_base_model_missing_says_what_to_install(monkeypatch, tmp_path):
-    from voicetrainer import models
+    from voicetrainer.speech import models
     from voicetrainer.errors import ModelUnavailableError
 
     monkeypatch.setattr(models, "_package_data", lambda module: None)
@@ -179,7 +179,7 @@ def test_base_model_missing_says_what_to_install(monkeypatch, tmp_path):
 
 
 def test_other_names_are_not_extra_models(tmp_path):
-    from voicetrainer.models import extra_model_path
+    from voicetrainer.speech.models import extra_model_path
 
     assert extra_model_path("small.en", tmp_path) is None
 
@@ -187,8 +187,8 @@ def test_other_names_are_not_extra_models(tmp_path):
 def test_cli_with_base_missing_is_one_line(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
-    from voicetrainer import models
-    from voicetrainer.cli import main
+    from voicetrainer.speech import models
+    from voicetrainer.cli.main import main
 
     monkeypatch.setattr(models, "_package_data", lambda module: None)
     script = tmp_path / "replies.txt"
@@ -206,14 +206,14 @@ needs_base = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def base_dir(tmp_path_factory):
-    from voicetrainer.models import extra_model_path
+    from voicetrainer.speech.models import extra_model_path
 
     return extra_model_path("base", tmp_path_factory.mktemp("models"))
 
 
 @needs_base
 def test_base_model_is_assembled_once_and_checked_by_size(base_dir):
-    from voicetrainer.models import BASE_PARTS, _package_data, extra_model_path
+    from voicetrainer.speech.models import BASE_PARTS, _package_data, extra_model_path
 
     parts = [_package_data(BASE_PARTS[0]) / "model.bin.part1", _package_data(BASE_PARTS[1]) / "model.bin.part2"]
     model = base_dir / "model.bin"
@@ -229,7 +229,7 @@ def test_base_model_is_assembled_once_and_checked_by_size(base_dir):
 
 @needs_base
 def test_base_model_transcribes_real_speech(base_dir):
-    from voicetrainer.stt import FasterWhisperTranscriber
+    from voicetrainer.speech.stt import FasterWhisperTranscriber
 
     t = FasterWhisperTranscriber(str(base_dir))
     entry = SPEECH[0]

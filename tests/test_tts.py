@@ -1,7 +1,7 @@
 """pyttsx3 synthesis: every line comes back complete and in its own clip, however many are made in one process."""
 
-from voicetrainer.persona import Voice
-from voicetrainer.tts import PersonaVoice, Pyttsx3Synthesizer
+from voicetrainer.core.persona import Voice
+from voicetrainer.speech.tts import PersonaVoice, Pyttsx3Synthesizer
 
 from .conftest import wer
 
@@ -33,8 +33,8 @@ def test_rate_changes_duration():
 def test_persona_voice_uses_a_recorded_line_instead_of_tts(tmp_path):
     import numpy as np
 
-    from voicetrainer.audio_io import write_wav
-    from voicetrainer.persona import find_persona
+    from voicetrainer.audio.io import write_wav
+    from voicetrainer.core.persona import find_persona
     from voicetrainer.types import AudioClip
 
     p = find_persona("delayed-refund")

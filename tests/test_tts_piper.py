@@ -7,7 +7,7 @@ import importlib.util
 
 import pytest
 
-from voicetrainer.tts_piper import split_sentences
+from voicetrainer.speech.piper import split_sentences
 
 from .conftest import wer
 
@@ -21,7 +21,7 @@ def test_split_sentences_keeps_clause_punctuation():
 
 
 def test_missing_voice_package_says_what_to_install(monkeypatch):
-    from voicetrainer import tts_piper
+    from voicetrainer.speech import piper as tts_piper
     from voicetrainer.errors import AudioDeviceError
 
     monkeypatch.setattr(tts_piper.importlib.util, "find_spec", lambda name: None)
@@ -31,8 +31,8 @@ def test_missing_voice_package_says_what_to_install(monkeypatch):
 
 @needs_voice
 def test_piper_voice_speaks_the_line(whisper):
-    from voicetrainer.persona import Voice
-    from voicetrainer.tts_piper import PiperSynthesizer
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.piper import PiperSynthesizer
 
     text = "I have been waiting three weeks for my refund. Where is my money?"
     clip = PiperSynthesizer().synthesize(text, Voice(engine="piper"))
@@ -43,9 +43,9 @@ def test_piper_voice_speaks_the_line(whisper):
 
 @needs_voice
 def test_a_persona_with_engine_piper_is_spoken_by_piper():
-    from voicetrainer.persona import find_persona
-    from voicetrainer.tts import PersonaVoice
-    from voicetrainer.tts_piper import PiperSynthesizer
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.speech.tts import PersonaVoice
+    from voicetrainer.speech.piper import PiperSynthesizer
 
     base = find_persona("delayed-refund")
     persona = base.model_copy(update={"voice": base.voice.model_copy(update={"engine": "piper"})})
@@ -57,8 +57,8 @@ def test_a_persona_with_engine_piper_is_spoken_by_piper():
 
 @needs_voice
 def test_piper_streams_a_line_sentence_by_sentence(whisper):
-    from voicetrainer.persona import Voice
-    from voicetrainer.tts_piper import PiperSynthesizer
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.piper import PiperSynthesizer
 
     sentences = ["I sent the headphones back three weeks ago.", "Nobody answered my emails.",
                  "I want my refund today."]
@@ -75,8 +75,8 @@ def test_piper_streams_a_line_sentence_by_sentence(whisper):
 def test_persona_voice_streams_piper_and_caches_the_whole_line():
     import numpy as np
 
-    from voicetrainer.persona import find_persona
-    from voicetrainer.tts import PersonaVoice
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.speech.tts import PersonaVoice
 
     base = find_persona("delayed-refund")
     persona = base.model_copy(update={"voice": base.voice.model_copy(update={"engine": "piper"})})
@@ -90,8 +90,8 @@ def test_persona_voice_streams_piper_and_caches_the_whole_line():
 
 
 def test_a_pyttsx3_line_streams_as_one_piece():
-    from voicetrainer.persona import find_persona
-    from voicetrainer.tts import PersonaVoice
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.speech.tts import PersonaVoice
 
     persona = find_persona("delayed-refund")
     pieces = list(PersonaVoice().stream(persona, persona.lines.opening[0]))

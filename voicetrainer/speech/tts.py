@@ -19,10 +19,10 @@ from typing import Iterator, Protocol
 
 import numpy as np
 
-from .audio_io import read_audio, resample
-from .errors import AudioDeviceError, AudioInputError
-from .persona import Voice
-from .types import SAMPLE_RATE, AudioClip
+from voicetrainer.audio.io import read_audio, resample
+from voicetrainer.errors import AudioDeviceError, AudioInputError
+from voicetrainer.core.persona import Voice
+from voicetrainer.types import SAMPLE_RATE, AudioClip
 
 
 class Synthesizer(Protocol):
@@ -149,7 +149,7 @@ class PersonaVoice:
             return self._synth
         if engine not in self._engines:
             if engine == "piper":
-                from .tts_piper import PiperSynthesizer
+                from voicetrainer.speech.piper import PiperSynthesizer
 
                 self._engines[engine] = PiperSynthesizer()
             else:

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.spinner import Spinner
 from rich.text import Text
 
-from .types import DIMENSIONS
+from voicetrainer.types import DIMENSIONS
 
 MARK = {True: "✓", False: "✗"}
 METER_WIDTH = 30
@@ -246,7 +246,7 @@ def print_progress(progress, console: Console | None = None) -> None:
     best and weakest skills. `progress` is a `progress.Progress`."""
     from rich.table import Table
 
-    from .progress import bar, sparkline
+    from voicetrainer.core.progress import bar, sparkline
 
     console = console or Console(highlight=False)
     pts = progress.sessions

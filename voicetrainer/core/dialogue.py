@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 
-from .persona import Line, Persona
-from .types import DIMENSIONS, PersonaState, TurnScore
+from voicetrainer.core.persona import Line, Persona
+from voicetrainer.types import DIMENSIONS, PersonaState, TurnScore
 
 # Intents after which the call is over, and the outcome each one means.
 FINAL_INTENTS = {"resolved": "resolved", "escalate": "escalated", "hang_up": "hung_up"}

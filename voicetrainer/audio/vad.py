@@ -21,7 +21,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from .types import SAMPLE_RATE
+from voicetrainer.types import SAMPLE_RATE
 
 FRAME = 512          # samples per VAD frame at 16 kHz (32 ms), what Silero expects
 _CONTEXT = 64        # samples of the previous frame Silero v5/v6 prepends
@@ -35,13 +35,13 @@ def silero_model_path() -> Path:
 
     spec = importlib.util.find_spec("faster_whisper")
     if spec is None or spec.origin is None:
-        from .errors import ModelUnavailableError
+        from voicetrainer.errors import ModelUnavailableError
 
         raise ModelUnavailableError("faster-whisper is not installed; run `pip install -e .` in the project folder")
     assets = Path(spec.origin).parent / "assets"
     found = sorted(assets.glob("silero_vad*.onnx"))
     if not found:
-        from .errors import ModelUnavailableError
+        from voicetrainer.errors import ModelUnavailableError
 
         raise ModelUnavailableError(f"no Silero VAD model in {assets}; reinstall faster-whisper")
     return found[-1]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .types import Acoustics, AudioClip, Word
+from voicetrainer.types import Acoustics, AudioClip, Word
 
 FRAME_S = 0.040        # analysis window: two periods of a 50 Hz voice
 HOP_S = 0.010

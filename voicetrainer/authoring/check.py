@@ -24,9 +24,9 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from .errors import PersonaError
-from .persona import SCENARIOS, Persona, _line_of, persona_errors
-from .types import DIMENSIONS, INTENTS, DimensionScore, PersonaState, ReplyAnalysis, TurnScore
+from voicetrainer.errors import PersonaError
+from voicetrainer.core.persona import SCENARIOS, Persona, _line_of, persona_errors
+from voicetrainer.types import DIMENSIONS, INTENTS, DimensionScore, PersonaState, ReplyAnalysis, TurnScore
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
@@ -195,7 +195,7 @@ def reachability(persona: Persona) -> Reachability:
     `dialogue.react`, so the precedence of intents and the clamping to 0-100 are exactly the engine's. Lines chosen
     after the last turn are only said when they end the call (resolved, escalate, hang_up), as in the session loop.
     """
-    from .dialogue import react
+    from voicetrainer.core.dialogue import react
 
     kinds = _reply_kinds(persona)
     max_turns = persona.outcomes.max_turns

@@ -20,12 +20,12 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .audio_io import read_audio, write_wav
-from .authoring import AUDIO_SUFFIXES, recording_relpath, set_line_audio
-from .errors import AudioInputError, PersonaError
-from .persona import Line, Persona, bundled_persona_dir, persona_errors
-from .types import INTENTS, SAMPLE_RATE, AudioClip
-from .vad import FRAME, SpeechProb, TurnDetector, TurnParams
+from voicetrainer.audio.io import read_audio, write_wav
+from voicetrainer.authoring.check import AUDIO_SUFFIXES, recording_relpath, set_line_audio
+from voicetrainer.errors import AudioInputError, PersonaError
+from voicetrainer.core.persona import Line, Persona, bundled_persona_dir, persona_errors
+from voicetrainer.types import INTENTS, SAMPLE_RATE, AudioClip
+from voicetrainer.audio.vad import FRAME, SpeechProb, TurnDetector, TurnParams
 
 # A trainer reading a line pauses for effect more than a rep answering: wait a full second of silence before the take
 # ends, and give them time to start.
@@ -158,7 +158,7 @@ def trim_silence(clip: AudioClip, speech_prob: SpeechProb, margin_ms: int = MARG
     """
     samples = clip.samples
     if clip.sample_rate != SAMPLE_RATE:
-        from .audio_io import resample
+        from voicetrainer.audio.io import resample
 
         samples = resample(samples, clip.sample_rate, SAMPLE_RATE)
     if hasattr(speech_prob, "reset"):

@@ -28,9 +28,9 @@ from typing import Callable
 
 import numpy as np
 
-from .session import Reply
-from .types import SAMPLE_RATE, AudioClip, Transcript, Word
-from .vad import FRAME, SpeechProb, TurnDetector, TurnParams, ending_verdict
+from voicetrainer.core.session import Reply
+from voicetrainer.types import SAMPLE_RATE, AudioClip, Transcript, Word
+from voicetrainer.audio.vad import FRAME, SpeechProb, TurnDetector, TurnParams, ending_verdict
 
 PRE_ROLL_FRAMES = 10   # keep ~320 ms before the detected start: onsets are soft and Silero needs a few frames
 TAIL_FRAMES = 6        # ~190 ms after the last speech frame: word endings are quiet

@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import PersonaError, StoreError
-from .progress import Progress, compute_progress, first_attempts
-from .types import DIMENSIONS
+from voicetrainer.errors import PersonaError, StoreError
+from voicetrainer.core.progress import Progress, compute_progress, first_attempts
+from voicetrainer.types import DIMENSIONS
 
 DIM_COLOURS = {"calm": "#3b6ea5", "empathy": "#b0457a", "paraphrase": "#7656b0", "solution": "#2f8a5b"}
 OUTCOME_TEXT = {"resolved": "Resolved", "escalated": "Escalated to a manager", "hung_up": "Customer hung up",
@@ -581,7 +581,7 @@ def write_session_report(store, session_id: int | None = None, out: Path | None 
     data = store.session_json(sid)
     scenario = None
     try:
-        from .persona import find_persona
+        from voicetrainer.core.persona import find_persona
 
         scenario = find_persona(data["persona"], store.data_dir).scenario
     except PersonaError:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-from .dialogue import FINAL_INTENTS, pick_line, react, start_state
-from .persona import Line, Persona
-from .scoring import Rubric, load_rubric, score_reply
-from .types import Acoustics, AudioClip, Transcript, Turn
+from voicetrainer.core.dialogue import FINAL_INTENTS, pick_line, react, start_state
+from voicetrainer.core.persona import Line, Persona
+from voicetrainer.scoring.scorer import Rubric, load_rubric, score_reply
+from voicetrainer.types import Acoustics, AudioClip, Transcript, Turn
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def run_session(
                 reaction = react(persona, state, score)
                 audio_path = None
                 if store is not None and keep_audio and reply.clip is not None:
-                    from .audio_io import write_wav  # file I/O only; no device
+                    from voicetrainer.audio.io import write_wav  # file I/O only; no device
 
                     audio_path = str(write_wav(store.audio_dir(sid) / f"turn-{index + 1}-{attempt}.wav", reply.clip))
                 turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
@@ -217,7 +217,7 @@ class ScriptedReplies:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "ScriptedReplies":
-        from .errors import VoiceTrainerError
+        from voicetrainer.errors import VoiceTrainerError
 
         path = Path(path)
         try:
@@ -235,7 +235,7 @@ class ScriptedReplies:
         item = self._lines[self._i]
         self._i += 1
         if item.lower().endswith(self.AUDIO_SUFFIXES):
-            from .audio_io import read_audio
+            from voicetrainer.audio.io import read_audio
 
             p = Path(item)
             p = p if p.is_absolute() else self._base / p

@@ -13,8 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import PersonaError
-from .types import DIMENSIONS, INTENTS
+from voicetrainer.errors import PersonaError
+from voicetrainer.types import DIMENSIONS, INTENTS
 
 SCENARIOS = (
     "delayed_refund", "defective_product", "verbal_abuse", "policy_no_receipt", "out_of_stock",
@@ -232,8 +232,17 @@ def load_persona(path: str | Path) -> Persona:
     return Persona.model_validate(data).model_copy(update={"id": path.stem, "path": path.resolve()})
 
 
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
 def bundled_persona_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "personas"
+    """The personas shipped with voicetrainer.
+
+    A wheel carries them inside the package (`voicetrainer/personas`, see pyproject.toml); a source checkout or an
+    editable install reads the repository's top-level `personas/` folder, beside the package.
+    """
+    inside = _PACKAGE / "personas"
+    return inside if inside.is_dir() else _PACKAGE.parent / "personas"
 
 
 def persona_dirs(data_dir: Path | None = None) -> list[Path]:

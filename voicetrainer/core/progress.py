@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .types import DIMENSIONS
+from voicetrainer.types import DIMENSIONS
 
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
 RECENT_SESSIONS = 5   # "best" and "weakest" look at this many latest sessions, so old habits fade out

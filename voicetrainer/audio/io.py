@@ -14,8 +14,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .errors import AudioDeviceError, AudioInputError
-from .types import SAMPLE_RATE, AudioClip
+from voicetrainer.errors import AudioDeviceError, AudioInputError
+from voicetrainer.types import SAMPLE_RATE, AudioClip
 
 
 # --- files -----------------------------------------------------------------------------------------------------
