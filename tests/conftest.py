@@ -13,6 +13,21 @@ SHARED = ROOT.parent / "shared"
 PERSONAS = ROOT / "personas"
 
 
+# A test is "slow" when it loads a model, a voice, an audio device or a browser, or builds a wheel: these fixtures
+# and modules mark it so. `pytest -m "not slow"` is the quick unit subset for development (README).
+SLOW_FIXTURES = {"whisper", "silero", "synth", "vad", "virtual_device", "mic", "transcribe", "sessions", "recorded",
+                 "line_wavs", "recorded_persona", "encoded_frames", "base_dir", "lines", "speech_dir", "persona_line",
+                 "installed"}
+SLOW_MODULES = {"test_devices", "test_live", "test_echo_room", "test_asr", "test_stt", "test_tts", "test_tts_piper",
+                "test_end_to_end", "test_wheel"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__.split(".")[-1] in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("VOICETRAINER_HOME", str(tmp_path / "home"))

@@ -10,7 +10,8 @@ import pytest
 
 from voicetrainer.authoring.check import check_file, reachability
 from voicetrainer.core.persona import load_persona
-from voicetrainer.core.session import ScriptedReplies, run_session
+from voicetrainer.audio.scripted import ScriptedReplies
+from voicetrainer.core.session import run_session
 
 from .conftest import PERSONAS
 

@@ -28,7 +28,8 @@ from voicetrainer.audio.io import read_audio, write_wav
 from voicetrainer.cli.main import main
 from voicetrainer.errors import PersonaError
 from voicetrainer.core.persona import Voice, find_persona, json_schema, load_persona, persona_errors
-from voicetrainer.core.session import ScriptedReplies, run_session
+from voicetrainer.audio.scripted import ScriptedReplies
+from voicetrainer.core.session import run_session
 from voicetrainer.types import INTENTS, AudioClip
 
 from .conftest import FIXTURES, PERSONAS, device_tests_required, wer

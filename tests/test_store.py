@@ -6,7 +6,8 @@ import pytest
 
 from voicetrainer.errors import StoreError
 from voicetrainer.core.persona import find_persona
-from voicetrainer.core.session import Reply, ScriptedReplies, run_session
+from voicetrainer.audio.scripted import ScriptedReplies
+from voicetrainer.core.session import Reply, run_session
 from voicetrainer.store import SCHEMA_VERSION, Store
 
 

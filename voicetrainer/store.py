@@ -7,14 +7,14 @@ The schema carries a version; `_MIGRATIONS[n]` upgrades version n to n+1.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from voicetrainer import config
 from voicetrainer.errors import StoreError
-from voicetrainer.types import Turn
+from voicetrainer.types import AudioClip, Turn
 
 SCHEMA_VERSION = 1
 
@@ -56,12 +56,8 @@ _MIGRATIONS: dict[int, str] = {
 
 
 def default_data_dir() -> Path:
-    env = os.environ.get("VOICETRAINER_HOME")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("voicetrainer", appauthor=False))
+    """The data folder in force (`config.data_dir`: $VOICETRAINER_HOME or the per-user data folder)."""
+    return config.data_dir()
 
 
 @dataclass(frozen=True)
@@ -110,6 +106,12 @@ class Store:
 
     def audio_dir(self, session_id: int) -> Path:
         return self.data_dir / "audio" / f"session-{session_id}"
+
+    def save_audio(self, session_id: int, name: str, clip: AudioClip) -> Path:
+        """Keep a spoken reply as a WAV in the session's audio folder; returns its path."""
+        from voicetrainer.audio.io import write_wav
+
+        return write_wav(self.audio_dir(session_id) / name, clip)
 
     def start_session(self, persona, seed: int | None, model: str | None, input_mode: str) -> int:
         with self.db:

@@ -82,7 +82,8 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
     from voicetrainer.audio import io as audio_io
     from voicetrainer.core.persona import find_persona
-    from voicetrainer.core.session import ScriptedReplies, TypedReplies, run_session
+    from voicetrainer.audio.scripted import ScriptedReplies
+    from voicetrainer.core.session import TypedReplies, run_session
     from voicetrainer.cli.view import LiveView
 
     if list_devices:

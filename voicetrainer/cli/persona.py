@@ -288,7 +288,8 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
     Nothing is played or saved.
     """
     from voicetrainer.core.persona import find_persona
-    from voicetrainer.core.session import ScriptedReplies, run_session
+    from voicetrainer.audio.scripted import ScriptedReplies
+    from voicetrainer.core.session import run_session
 
     p = find_persona(name, _data_dir(data_dir))
     source = ScriptedReplies.from_file(replies)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Callable, Protocol
 
 from voicetrainer.core.dialogue import FINAL_INTENTS, pick_line, react, start_state
 from voicetrainer.core.persona import Line, Persona
@@ -160,9 +159,7 @@ def run_session(
                 reaction = react(persona, state, score)
                 audio_path = None
                 if store is not None and keep_audio and reply.clip is not None:
-                    from voicetrainer.audio.io import write_wav  # file I/O only; no device
-
-                    audio_path = str(write_wav(store.audio_dir(sid) / f"turn-{index + 1}-{attempt}.wav", reply.clip))
+                    audio_path = str(store.save_audio(sid, f"turn-{index + 1}-{attempt}.wav", reply.clip))
                 turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
                             mood_before=state.mood, mood_after=reaction.state.mood, next_intent=reaction.intent,
                             attempt=attempt, audio_path=audio_path)
@@ -199,48 +196,6 @@ def run_session(
 
 
 # --- reply sources ---------------------------------------------------------------------------------------------
-
-
-class ScriptedReplies:
-    """Replies from a file: each non-empty line is the reply text, or a path to an audio file (read, then transcribed).
-
-    Relative audio paths are resolved against the script's folder. Lines starting with '#' are comments.
-    """
-
-    AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
-
-    def __init__(self, lines: list[str], base: Path | None = None, source: str = "script"):
-        self._lines = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-        self._base = base or Path.cwd()
-        self._source = source
-        self._i = 0
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> "ScriptedReplies":
-        from voicetrainer.errors import VoiceTrainerError
-
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise VoiceTrainerError(f"{path}: cannot read the replies file ({e}); one reply or WAV path per line")
-        return cls(text.splitlines(), path.parent, str(path))
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._lines)
-
-    def next_reply(self, persona_line: str) -> Reply:
-        if self._i >= len(self._lines):
-            raise NoMoreReplies
-        item = self._lines[self._i]
-        self._i += 1
-        if item.lower().endswith(self.AUDIO_SUFFIXES):
-            from voicetrainer.audio.io import read_audio
-
-            p = Path(item)
-            p = p if p.is_absolute() else self._base / p
-            return Reply(clip=read_audio(p), source=str(p))
-        return Reply(text=item, source=self._source)
 
 
 class TypedReplies:

@@ -31,9 +31,9 @@ def _package_data(module: str) -> Path | None:
 
 
 def default_cache_dir() -> Path:
-    from voicetrainer.store import default_data_dir
+    from voicetrainer import config
 
-    return default_data_dir() / "models"
+    return config.data_dir() / "models"
 
 
 def assemble_base(cache_dir: Path | None = None) -> Path:
