@@ -29,7 +29,7 @@ def turn(index, scores, attempt=1, tip="do better"):
 
 
 def session(sid, scenario, turns, outcome="resolved"):
-    return {"id": sid, "persona": scenario.replace("_", "-"), "persona_name": "P", "scenario_type": scenario,
+    return {"session_id": sid, "persona": scenario.replace("_", "-"), "persona_name": "P", "scenario_type": scenario,
             "outcome": outcome, "started_at": 1_700_000_000 + sid * 60, "input_mode": "text", "turns": turns}
 
 
@@ -117,7 +117,7 @@ def history():
 def test_progress_of_real_sessions(history):
     runner, store = history
     sessions = store.all_sessions()
-    assert [s["id"] for s in sessions] == [1, 2, 3]
+    assert [s["session_id"] for s in sessions] == [1, 2, 3]
     p = compute_progress(sessions)
     for trend in p.dimensions:
         expected = [sum(t["scores"][trend.name]["score"] for t in first_attempts(s["turns"]))
@@ -171,7 +171,7 @@ def test_export_csv_has_one_row_per_turn_attempt(history):
     assert list(rows[0].keys()) == EXPORT_FIELDS
     assert len(rows) == len(all_turns)
     for row, (s, t) in zip(rows, all_turns):
-        assert row["session_id"] == str(s["id"]) and row["persona"] == s["persona"]
+        assert row["session_id"] == str(s["session_id"]) and row["persona"] == s["persona"]
         assert row["scenario_type"] == s["scenario_type"] and row["outcome"] == s["outcome"]
         assert row["turn"] == str(t["index"]) and row["attempt"] == str(t["attempt"])
         for d in DIMENSIONS:

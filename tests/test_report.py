@@ -78,7 +78,7 @@ def strip_tags(fragment: str) -> str:
 
 
 def test_report_is_written_under_the_data_dir_and_its_path_printed(recorded):
-    sid = recorded["data"]["id"]
+    sid = recorded["data"]["session_id"]
     assert recorded["path"] == (recorded["home"] / "reports" / f"session-{sid}.html").resolve()
     assert recorded["data"]["turns"], "the recorded session has turns"
     assert all(t.get("audio_path") for t in recorded["data"]["turns"]), "reply audio is kept by default"
@@ -115,7 +115,7 @@ def test_report_scores_table_has_each_dimension_per_turn(recorded):
 def test_report_chart_data_matches_the_store(recorded):
     text, data = recorded["html"], recorded["data"]
     chart = report_data(text)
-    assert chart["session"] == data["id"]
+    assert chart["session"] == data["session_id"]
     expected = [data["start_mood"]] + [t["mood_after"] for t in data["turns"]]  # no retries in this session
     assert [p["mood"] for p in chart["mood"]] == pytest.approx(expected)
     assert [float(m) for m in re.findall(r'class="mood-point" data-mood="([\d.]+)"', text)] == \
@@ -185,7 +185,7 @@ def test_report_loads_in_headless_chromium_without_errors_or_requests(recorded):
 def test_screenshot_script_writes_a_full_page_png(recorded, tmp_path):
     needs_chromium()
     png = tmp_path / "report.png"
-    rc = screenshot_module().main([str(recorded["data"]["id"]), "--out", str(png), "--data-dir",
+    rc = screenshot_module().main([str(recorded["data"]["session_id"]), "--out", str(png), "--data-dir",
                                    str(recorded["home"])])
     assert rc == 0
     head = png.read_bytes()[:24]
@@ -198,7 +198,7 @@ def test_report_out_and_open(recorded, tmp_path, monkeypatch):
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)  # no browser in a test run
     out = tmp_path / "mine.html"
-    r = recorded["runner"].invoke(main, ["report", str(recorded["data"]["id"]), "--out", str(out), "--open"])
+    r = recorded["runner"].invoke(main, ["report", str(recorded["data"]["session_id"]), "--out", str(out), "--open"])
     assert r.exit_code == 0, r.output
     assert r.output == f"{out.resolve()}\n"
     assert opened == [out.resolve().as_uri()]

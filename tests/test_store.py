@@ -8,7 +8,8 @@ from voicetrainer.errors import StoreError
 from voicetrainer.core.persona import find_persona
 from voicetrainer.audio.scripted import ScriptedReplies
 from voicetrainer.core.session import Reply, run_session
-from voicetrainer.store import SCHEMA_VERSION, Store
+from voicetrainer.types import SessionRecord
+from voicetrainer.store import _MIGRATIONS, SCHEMA_VERSION, Store
 
 
 class InterruptingReplies:
@@ -50,6 +51,37 @@ def test_completed_session_round_trips(tmp_path):
     assert saved["outcome"] == result.outcome
     assert [t["mood_after"] for t in saved["turns"]] == [t.mood_after for t in result.turns]
     assert saved["turns"][0]["scores"] == result.turns[0].score.to_dict()
+
+
+def test_the_store_returns_the_record_the_session_produced(tmp_path):
+    """One JSON shape: what `practice --json` prints is what `sessions show --json` prints, and the store hands back
+    the same frozen records (not dicts) the session made."""
+    store = Store(tmp_path)
+    result = run_session(find_persona("delayed-refund"), ScriptedReplies(
+        ["I'm so sorry. So three weeks and no refund on your eighty nine dollars? I'll refund it today.", "Whatever."]),
+        store=store, seed=3, model_name="tiny.en", input_mode="script")
+    made, saved = result.record(), store.session(result.session_id)
+    assert saved.turns == made.turns                     # Turn, TurnScore, DimensionScore, ReplyAnalysis records
+    assert saved.turns[0].score.analysis.offers          # the analysis survives the round trip
+    timeless = {k: v for k, v in saved.to_dict().items() if k not in ("started_at", "ended_at")}
+    assert timeless == {k: v for k, v in result.to_dict().items() if k not in ("started_at", "ended_at")}
+    assert store.session_json(result.session_id) == saved.to_dict()
+    assert SessionRecord.from_dict(saved.to_dict()) == saved
+
+
+def test_a_version_1_store_is_migrated_and_its_sessions_still_read(tmp_path):
+    db = sqlite3.connect(tmp_path / "sessions.db")
+    db.executescript(_MIGRATIONS[0])
+    db.execute("INSERT INTO sessions (persona_id, persona_name, scenario_type, started_at, start_mood, outcome)"
+               " VALUES ('delayed-refund', 'Dana', 'delayed_refund', 1.0, 70, 'resolved')")
+    db.execute("INSERT INTO turns (session_id, idx, persona_line, intent, reply, scores, mood_before, mood_after,"
+               " created_at) VALUES (1, 1, 'Hi', 'opening', 'Hello', '{}', 70, 60, 1.0)")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    s = Store(tmp_path).session(1)
+    assert (s.persona, s.outcome, s.scenario, s.turns[0].reply, s.turns[0].score) == (
+        "delayed-refund", "resolved", "", "Hello", None)
 
 
 def test_schema_version_is_recorded_and_newer_databases_are_refused(tmp_path):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from voicetrainer import config
 from voicetrainer.errors import StoreError
-from voicetrainer.types import AudioClip, Turn
+from voicetrainer.types import AudioClip, SessionRecord, Turn
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     0: """
@@ -52,6 +52,13 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX turns_by_session ON turns(session_id, idx, attempt);
     """,
+    # 2: a stored session is the record the session produced (scenario, its last line), a turn keeps its analysis.
+    1: """
+    ALTER TABLE sessions ADD COLUMN scenario TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN final_line TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN final_intent TEXT NOT NULL DEFAULT '';
+    ALTER TABLE turns ADD COLUMN analysis TEXT;   -- JSON: {offers, wrong_facts, silent}
+    """,
 }
 
 
@@ -74,6 +81,9 @@ class SessionRow:
     input_mode: str | None
     start_mood: float
     final_mood: float | None
+    scenario: str = ""
+    final_line: str = ""
+    final_intent: str = ""
     turn_count: int = 0
 
 
@@ -116,26 +126,29 @@ class Store:
     def start_session(self, persona, seed: int | None, model: str | None, input_mode: str) -> int:
         with self.db:
             cur = self.db.execute(
-                "INSERT INTO sessions (persona_id, persona_name, scenario_type, started_at, seed, model, input_mode,"
-                " start_mood) VALUES (?,?,?,?,?,?,?,?)",
-                (persona.id, persona.name, persona.scenario_type, time.time(), seed, model, input_mode,
-                 persona.mood.start))
+                "INSERT INTO sessions (persona_id, persona_name, scenario_type, scenario, started_at, seed, model,"
+                " input_mode, start_mood) VALUES (?,?,?,?,?,?,?,?,?)",
+                (persona.id, persona.name, persona.scenario_type, persona.scenario, time.time(), seed, model,
+                 input_mode, persona.mood.start))
         return int(cur.lastrowid)
 
     def add_turn(self, session_id: int, turn: Turn) -> None:
         d = turn.to_dict()
         with self.db:
             self.db.execute(
-                "INSERT INTO turns (session_id, idx, attempt, persona_line, intent, reply, scores, acoustics,"
-                " mood_before, mood_after, next_intent, audio_path, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO turns (session_id, idx, attempt, persona_line, intent, reply, scores, analysis,"
+                " acoustics, mood_before, mood_after, next_intent, audio_path, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (session_id, turn.index, turn.attempt, turn.persona_line, turn.intent, turn.reply,
-                 json.dumps(d["scores"]), json.dumps(d.get("acoustics")) if d.get("acoustics") else None,
+                 json.dumps(d["scores"]), json.dumps(d["analysis"]) if "analysis" in d else None,
+                 json.dumps(d.get("acoustics")) if d.get("acoustics") else None,
                  turn.mood_before, turn.mood_after, turn.next_intent, turn.audio_path, time.time()))
 
-    def finish_session(self, session_id: int, outcome: str, final_mood: float) -> None:
+    def finish_session(self, session_id: int, outcome: str, final_mood: float, final_line: str = "",
+                       final_intent: str = "") -> None:
         with self.db:
-            self.db.execute("UPDATE sessions SET ended_at=?, outcome=?, final_mood=? WHERE id=?",
-                            (time.time(), outcome, final_mood, session_id))
+            self.db.execute("UPDATE sessions SET ended_at=?, outcome=?, final_mood=?, final_line=?, final_intent=?"
+                            " WHERE id=?", (time.time(), outcome, final_mood, final_line, final_intent, session_id))
 
     def _row(self, r: sqlite3.Row) -> SessionRow:
         return SessionRow(**{k: r[k] for k in r.keys()})
@@ -162,37 +175,46 @@ class Store:
             raise StoreError("no sessions saved yet; run `voicetrainer practice` first")
         return int(r[0])
 
-    def turns(self, session_id: int) -> list[dict]:
-        """Every saved turn (all attempts), in order, as the JSON-shaped dicts of `Turn.to_dict()`."""
+    def turn_records(self, session_id: int) -> list[Turn]:
+        """Every saved turn (all attempts), in order, as the `Turn` records the session produced."""
         rows = self.db.execute("SELECT * FROM turns WHERE session_id=? ORDER BY idx, attempt", (session_id,))
-        out = []
-        for r in rows:
-            d = {"index": r["idx"], "attempt": r["attempt"], "persona_line": r["persona_line"], "intent": r["intent"],
-                 "reply": r["reply"], "scores": json.loads(r["scores"]), "mood_before": r["mood_before"],
-                 "mood_after": r["mood_after"], "next_intent": r["next_intent"]}
-            if r["acoustics"]:
-                d["acoustics"] = json.loads(r["acoustics"])
-            if r["audio_path"]:
-                d["audio_path"] = r["audio_path"]
-            out.append(d)
-        return out
+        return [Turn.from_dict({
+            "index": r["idx"], "attempt": r["attempt"], "persona_line": r["persona_line"], "intent": r["intent"],
+            "reply": r["reply"], "scores": json.loads(r["scores"]), "mood_before": r["mood_before"],
+            "mood_after": r["mood_after"], "next_intent": r["next_intent"], "audio_path": r["audio_path"],
+            "analysis": json.loads(r["analysis"]) if r["analysis"] else None,
+            "acoustics": json.loads(r["acoustics"]) if r["acoustics"] else None}) for r in rows]
+
+    def turns(self, session_id: int) -> list[dict]:
+        """Every saved turn (all attempts), in order, in the JSON shape of `Turn.to_dict()`."""
+        return [t.to_dict() for t in self.turn_records(session_id)]
+
+    def session(self, session_id: int) -> SessionRecord:
+        """The saved session as the record the session produced (`SessionRecord`)."""
+        s = self.get_session(session_id)
+        return SessionRecord(
+            session_id=s.id, persona=s.persona_id, persona_name=s.persona_name, scenario=s.scenario,
+            scenario_type=s.scenario_type, outcome=s.outcome or "abandoned",
+            turns=tuple(self.turn_records(session_id)), start_mood=s.start_mood, final_mood=s.final_mood,
+            final_line=s.final_line, final_intent=s.final_intent, seed=s.seed, model=s.model,
+            input_mode=s.input_mode, started_at=s.started_at, ended_at=s.ended_at)
 
     def session_json(self, session_id: int) -> dict:
-        s = self.get_session(session_id)
-        return {"id": s.id, "persona": s.persona_id, "persona_name": s.persona_name,
-                "scenario_type": s.scenario_type, "outcome": s.outcome or "abandoned",
-                "started_at": s.started_at, "ended_at": s.ended_at, "seed": s.seed, "model": s.model,
-                "input_mode": s.input_mode, "start_mood": s.start_mood, "final_mood": s.final_mood,
-                "turns": self.turns(session_id)}
+        """`session(id).to_dict()`: the one JSON shape of a session (docs/architecture.md)."""
+        return self.session(session_id).to_dict()
 
-    def all_sessions(self) -> list[dict]:
-        """Every session that has at least one saved turn, oldest first, as `session_json` dicts.
+    def sessions(self) -> list[SessionRecord]:
+        """Every session that has at least one saved turn, oldest first.
 
         For progress over time and exports; sessions abandoned before the first reply carry nothing to show.
         """
         ids = [r[0] for r in self.db.execute(
             "SELECT id FROM sessions s WHERE EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id) ORDER BY id")]
-        return [self.session_json(i) for i in ids]
+        return [self.session(i) for i in ids]
+
+    def all_sessions(self) -> list[dict]:
+        """`sessions()` in their JSON shape, for the readers that take dicts (progress, exports)."""
+        return [s.to_dict() for s in self.sessions()]
 
     def close(self) -> None:
         self.db.close()

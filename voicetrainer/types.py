@@ -61,6 +61,13 @@ class Acoustics:
     pitch_variability_st: float   # standard deviation of pitch, semitones
     speech_s: float
 
+    def to_dict(self) -> dict:
+        return {k: round(v, 2) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Acoustics:
+        return cls(**{k: float(d[k]) for k in cls.__dataclass_fields__})
+
 
 @dataclass(frozen=True)
 class DimensionScore:
@@ -75,6 +82,10 @@ class DimensionScore:
     def to_dict(self) -> dict:
         return {"score": round(self.score, 3), "hit": self.hit, "evidence": list(self.evidence), "tip": self.tip}
 
+    @classmethod
+    def from_dict(cls, name: str, d: dict) -> DimensionScore:
+        return cls(name, float(d["score"]), bool(d["hit"]), tuple(d.get("evidence", ())), d.get("tip", ""))
+
 
 @dataclass(frozen=True)
 class ReplyAnalysis:
@@ -83,6 +94,14 @@ class ReplyAnalysis:
     offers: tuple[str, ...] = ()           # solution keywords found in the reply (e.g. "refund", "replacement")
     wrong_facts: tuple[str, ...] = ()      # restated facts that contradict the customer ("two weeks" vs "three weeks")
     silent: bool = False
+
+    def to_dict(self) -> dict:
+        return {"offers": list(self.offers), "wrong_facts": list(self.wrong_facts), "silent": self.silent}
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> ReplyAnalysis:
+        d = d or {}
+        return cls(tuple(d.get("offers", ())), tuple(d.get("wrong_facts", ())), bool(d.get("silent", False)))
 
 
 @dataclass(frozen=True)
@@ -102,7 +121,13 @@ class TurnScore:
         return sum(d.score for d in self.dimensions) / max(1, len(self.dimensions))
 
     def to_dict(self) -> dict:
+        """The dimensions as {name: {score, hit, evidence, tip}} (the `scores` of a turn in every JSON output)."""
         return {d.name: d.to_dict() for d in self.dimensions}
+
+    @classmethod
+    def from_dict(cls, scores: dict, analysis: dict | None = None, acoustics: dict | None = None) -> TurnScore:
+        return cls(tuple(DimensionScore.from_dict(n, s) for n, s in scores.items()), ReplyAnalysis.from_dict(analysis),
+                   Acoustics.from_dict(acoustics) if acoustics else None)
 
 
 @dataclass(frozen=True)
@@ -128,7 +153,7 @@ class Turn:
     audio_path: str | None = None
 
     def to_dict(self) -> dict:
-        d = {
+        d: dict = {
             "index": self.index,
             "persona_line": self.persona_line,
             "intent": self.intent,
@@ -136,11 +161,65 @@ class Turn:
             "scores": self.score.to_dict() if self.score else {},
             "mood_before": round(self.mood_before, 1),
             "mood_after": round(self.mood_after, 1),
+            "next_intent": self.next_intent,
             "attempt": self.attempt,
         }
+        if self.score:
+            d["analysis"] = self.score.analysis.to_dict()
         if self.score and self.score.acoustics:
-            a = self.score.acoustics
-            d["acoustics"] = {k: round(v, 2) for k, v in a.__dict__.items()}
+            d["acoustics"] = self.score.acoustics.to_dict()
         if self.audio_path:
             d["audio_path"] = self.audio_path
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Turn:
+        score = TurnScore.from_dict(d["scores"], d.get("analysis"), d.get("acoustics")) if d.get("scores") else None
+        return cls(index=int(d["index"]), persona_line=d["persona_line"], intent=d["intent"], reply=d["reply"],
+                   score=score, mood_before=float(d["mood_before"]), mood_after=float(d["mood_after"]),
+                   next_intent=d.get("next_intent") or "", attempt=int(d.get("attempt", 1)),
+                   audio_path=d.get("audio_path"))
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """One practice session as every output shows it: `practice --json`, `persona simulate --json`,
+    `sessions show --json` and `sessions export --format json` all print `to_dict()` of this record, and the store
+    returns it as the session produced it. Field names are documented in docs/architecture.md.
+    """
+
+    session_id: int | None
+    persona: str                       # the persona's id
+    persona_name: str
+    scenario: str
+    scenario_type: str
+    outcome: str                       # resolved | escalated | hung_up | turn_limit | abandoned
+    turns: tuple[Turn, ...]
+    start_mood: float
+    final_mood: float | None = None
+    final_line: str = ""
+    final_intent: str = ""
+    seed: int | None = None
+    model: str | None = None
+    input_mode: str | None = None
+    started_at: float | None = None    # Unix time
+    ended_at: float | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "session_id": self.session_id, "persona": self.persona, "persona_name": self.persona_name,
+            "scenario": self.scenario, "scenario_type": self.scenario_type, "seed": self.seed,
+            "outcome": self.outcome, "final_line": self.final_line, "final_intent": self.final_intent,
+            "start_mood": self.start_mood, "final_mood": self.final_mood, "model": self.model,
+            "input_mode": self.input_mode, "started_at": self.started_at, "ended_at": self.ended_at,
+            "turns": [t.to_dict() for t in self.turns],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SessionRecord:
+        return cls(session_id=d.get("session_id"), persona=d["persona"], persona_name=d.get("persona_name", ""),
+                   scenario=d.get("scenario", ""), scenario_type=d.get("scenario_type", ""), outcome=d["outcome"],
+                   turns=tuple(Turn.from_dict(t) for t in d.get("turns", ())), start_mood=float(d["start_mood"]),
+                   final_mood=d.get("final_mood"), final_line=d.get("final_line", ""),
+                   final_intent=d.get("final_intent", ""), seed=d.get("seed"), model=d.get("model"),
+                   input_mode=d.get("input_mode"), started_at=d.get("started_at"), ended_at=d.get("ended_at"))

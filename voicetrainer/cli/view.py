@@ -290,7 +290,7 @@ def print_progress(progress, console: Console | None = None) -> None:
 
 def format_session(data: dict) -> str:
     """A plain-text transcript of a saved session with scores, evidence and tips."""
-    out = [f"Session {data['id']}: {data['persona_name']} ({data['persona']}) — {data['outcome']}",
+    out = [f"Session {data['session_id']}: {data['persona_name']} ({data['persona']}) — {data['outcome']}",
            f"Mood {data['start_mood']:.0f} → {data['final_mood'] if data['final_mood'] is not None else '?'}", ""]
     for t in data["turns"]:
         attempt = f" (attempt {t['attempt']})" if t.get("attempt", 1) > 1 else ""

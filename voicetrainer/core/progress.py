@@ -114,7 +114,7 @@ def session_point(session: dict) -> SessionPoint | None:
         if vals:
             scores[d] = sum(v["score"] for v in vals) / len(vals)
             hits[d] = sum(1 for v in vals if v["hit"]) / len(vals)
-    return SessionPoint(session["id"], session["started_at"], session["persona"], session["scenario_type"],
+    return SessionPoint(session["session_id"], session["started_at"], session["persona"], session["scenario_type"],
                         session["outcome"], scores, hits, len(turns))
 
 
@@ -197,7 +197,7 @@ def turn_rows(sessions: list[dict]) -> list[dict]:
     for s in sessions:
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(s["started_at"]))
         for t in s["turns"]:
-            row: dict = {"session_id": s["id"], "started_at": started, "persona": s["persona"],
+            row: dict = {"session_id": s["session_id"], "started_at": started, "persona": s["persona"],
                          "persona_name": s["persona_name"], "scenario_type": s["scenario_type"],
                          "outcome": s["outcome"], "input_mode": s.get("input_mode"), "turn": t["index"],
                          "attempt": t.get("attempt", 1), "intent": t["intent"], "persona_line": t["persona_line"],

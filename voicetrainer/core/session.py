@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 from voicetrainer.core.dialogue import FINAL_INTENTS, pick_line, react, start_state
 from voicetrainer.core.persona import Line, Persona
 from voicetrainer.scoring.scorer import Rubric, load_rubric, score_reply
-from voicetrainer.types import Acoustics, AudioClip, Transcript, Turn
+from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn
 
 
 @dataclass(frozen=True)
@@ -56,20 +56,21 @@ class SessionResult:
     final_intent: str
     session_id: int | None = None
     seed: int | None = None
+    model: str | None = None
+    input_mode: str | None = None
+
+    def record(self) -> SessionRecord:
+        """The session as a `SessionRecord`: the shape every JSON output and the store share."""
+        final_mood = self.turns[-1].mood_after if self.turns else self.persona.mood.start
+        return SessionRecord(
+            session_id=self.session_id, persona=self.persona.id, persona_name=self.persona.name,
+            scenario=self.persona.scenario, scenario_type=self.persona.scenario_type, outcome=self.outcome,
+            turns=tuple(self.turns), start_mood=self.persona.mood.start, final_mood=final_mood,
+            final_line=self.final_line, final_intent=self.final_intent, seed=self.seed, model=self.model,
+            input_mode=self.input_mode)
 
     def to_dict(self) -> dict:
-        return {
-            "persona": self.persona.id,
-            "persona_name": self.persona.name,
-            "scenario": self.persona.scenario,
-            "session_id": self.session_id,
-            "seed": self.seed,
-            "outcome": self.outcome,
-            "final_line": self.final_line,
-            "final_intent": self.final_intent,
-            "start_mood": self.persona.mood.start,
-            "turns": [t.to_dict() for t in self.turns],
-        }
+        return self.record().to_dict()
 
 
 MAX_ATTEMPTS = 3
@@ -189,8 +190,9 @@ def run_session(
         completed = True
     finally:
         if store is not None:
-            store.finish_session(sid, outcome if completed else "abandoned", state.mood)
-    result = SessionResult(persona, outcome, turns, final_line, final_intent, sid, seed)
+            store.finish_session(sid, outcome if completed else "abandoned", state.mood,
+                                 final_line if completed else "", final_intent if completed else "")
+    result = SessionResult(persona, outcome, turns, final_line, final_intent, sid, seed, model_name, input_mode or None)
     emit(Event("end", {"result": result}))
     return result
 

@@ -331,7 +331,7 @@ def render_session(data: dict, scenario: str | None = None,
     duration = f" · {_duration(data['ended_at'] - data['started_at'])}" if data.get("ended_at") else ""
     b: list[str] = []
     b.append(f"<h1>{esc(data['persona_name'])}</h1>")
-    b.append(f'<p class="meta">Session {data["id"]} · {esc(data["persona"])} · '
+    b.append(f'<p class="meta">Session {data["session_id"]} · {esc(data["persona"])} · '
              f"{esc(data['scenario_type'].replace('_', ' '))} · {_when(data['started_at'])}{duration}"
              + (f" · {esc(INPUT_TEXT.get(data['input_mode'], data['input_mode']))}" if data.get("input_mode") else "")
              + (f" · model {esc(data['model'])}" if data.get("model") else "") + "</p>")
@@ -456,7 +456,7 @@ def render_session(data: dict, scenario: str | None = None,
                  f'<ul class="scores">{"".join(items)}</ul></article>')
 
     chart_data = {
-        "session": data["id"], "persona": data["persona"], "outcome": outcome,
+        "session": data["session_id"], "persona": data["persona"], "outcome": outcome,
         "mood": [{"label": label, "mood": m} for label, m in points],
         "turns": [{"turn": t["index"], "attempt": t.get("attempt", 1),
                    "scores": {d: s["score"] for d, s in t["scores"].items()},
@@ -466,7 +466,7 @@ def render_session(data: dict, scenario: str | None = None,
                    "loudness_db": (t.get("acoustics") or {}).get("loudness_db"),
                    "audio": bool(t.get("audio_path"))} for t in turns],
     }
-    return _page(f"Session {data['id']} · {data['persona_name']}", "\n".join(b), chart_data)
+    return _page(f"Session {data['session_id']} · {data['persona_name']}", "\n".join(b), chart_data)
 
 
 # --- the progress page -------------------------------------------------------------------------------------------
