@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voicetrainer.scoring.scorer import load_rubric, score_reply  # noqa: E402
+from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.types import DIMENSIONS  # noqa: E402
 
 SETS = {"dev": ROOT / "tests/data/scorer_dev.jsonl", "dev2": ROOT / "tests/data/scorer_dev2.jsonl",

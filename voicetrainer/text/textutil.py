@@ -113,6 +113,16 @@ def tokenize(text: str) -> Tokens:
                   tuple(breaks))
 
 
+# Function words: what is left out when counting a text's content words (a restatement is judged on the rest).
+STOP_WORDS = frozenset("""a an the and or but if so of to in on at by for with from into onto about as than then that
+this these those there here it its is are was were be been being am do does did doing have has had having i me my mine
+myself we us our ours you your yours yourself he him his she her hers they them their theirs what which who whom whose
+when where why how all any both each few more most other some such no nor not only own same too very can will would
+shall should could may might must just don now up down out off over under again further once s t ll re ve d m o y
+ain isn aren wasn weren hasn haven hadn doesn didn won wouldn shan shouldn can couldn mustn let oh um uh yeah ok okay
+gonna really still even ever also""".split())
+
+
 # --- stemming ----------------------------------------------------------------------------------------------------
 
 _IRREGULAR = {
@@ -224,7 +234,7 @@ class Phrase:
 
     def __init__(self, text: str):
         self.text = text
-        slots: list[tuple[str, frozenset[str] | None]] = []
+        slots: list[tuple[str, frozenset[str]]] = []
         raw_words = normalise(text).split()
         # `<` / `>` anchor the phrase to the start / end of a sentence or clause: `< whatever >` is the curt
         # "Whatever." but not "whatever interest you paid".
@@ -233,7 +243,7 @@ class Phrase:
         raw_words = [w for w in raw_words if w not in ("<", ">")]
         for raw in raw_words:
             if raw == "*":
-                slots.append(("gap", None))
+                slots.append(("gap", frozenset()))
                 continue
             optional = raw.startswith("?")
             raw = raw.lstrip("?")
@@ -262,11 +272,29 @@ class Phrase:
             return None
         first = self._slots[0]
         for i in range(start, n):
-            if first[0] == "word" and stems[i] not in first[1]:  # type: ignore[operator]
+            if first[0] == "word" and stems[i] not in first[1]:
                 continue
-            end = self._match_at(stems, 0, i)
-            if end is not None and self.anchored_ok(tokens, i, end):
-                return Match(self.text, i, end)
+            m = self.match_at(tokens, i)
+            if m is not None:
+                return m
+        return None
+
+    @property
+    def first_words(self) -> frozenset[str] | None:
+        """The stems a match must start with, or None when it may start anywhere (a leading `*` or `?word`).
+
+        An empty pattern has no first words and matches nothing. `PhraseSet` indexes patterns by these.
+        """
+        if not self._slots:
+            return frozenset()
+        kind, alts = self._slots[0]
+        return alts if kind == "word" else None
+
+    def match_at(self, tokens: Tokens, i: int) -> Match | None:
+        """The match starting exactly at token `i` (respecting the `<` / `>` anchors), or None."""
+        end = self._match_at(tokens.stems, 0, i)
+        if end is not None and self.anchored_ok(tokens, i, end):
+            return Match(self.text, i, end)
         return None
 
     def anchored_ok(self, tokens: Tokens, start: int, end: int) -> bool:
@@ -301,12 +329,12 @@ class Phrase:
                     return end
             return None
         if kind == "opt":
-            if i < len(stems) and stems[i] in alts:  # type: ignore[operator]
+            if i < len(stems) and stems[i] in alts:
                 end = self._match_at(stems, k + 1, i + 1)
                 if end is not None:
                     return end
             return self._match_at(stems, k + 1, i)
-        if i < len(stems) and stems[i] in alts:  # type: ignore[operator]
+        if i < len(stems) and stems[i] in alts:
             return self._match_at(stems, k + 1, i + 1)
         return None
 
