@@ -10,7 +10,6 @@ Every token keeps the index of the word it came from, so a match can be reported
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -756,14 +755,3 @@ def split_sentences(text: str) -> list[str]:
 
 WEEKDAYS = frozenset(_WEEKDAYS)
 MONTHS = frozenset(_MONTHS)
-
-
-def edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
-    """Word-level Levenshtein distance (substitutions, insertions, deletions): the numerator of a word error rate."""
-    d = list(range(len(hyp) + 1))
-    for i in range(1, len(ref) + 1):
-        prev, d[0] = d[0], i
-        for j in range(1, len(hyp) + 1):
-            cur = min(d[j] + 1, d[j - 1] + 1, prev + (ref[i - 1] != hyp[j - 1]))
-            prev, d[j] = d[j], cur
-    return d[len(hyp)]
