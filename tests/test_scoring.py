@@ -9,8 +9,8 @@ import pytest
 
 from voicetrainer.errors import RubricError
 from voicetrainer import config
-from voicetrainer.scoring import DEFAULT_RUBRIC, load_rubric, merge, score_reply
-from voicetrainer.text.textutil import extract_facts, second_person, tokenize
+from voicetrainer.scoring import DEFAULT_RUBRIC, PhraseSet, load_rubric, merge, score_reply
+from voicetrainer.text import Match, Phrase, extract_facts, second_person, stem, tokenize
 from voicetrainer.types import DIMENSIONS, Acoustics
 
 DANA = "I sent those headphones back three weeks ago and I still haven't got my eighty nine dollars. What is going on?"
@@ -292,7 +292,7 @@ def test_scoring_imports_no_audio_or_model():
     import subprocess  # other tests may have loaded them: check in a clean process
 
     code = textwrap.dedent("""
-        import sys, voicetrainer.scoring, voicetrainer.text.textutil
+        import sys, voicetrainer.scoring, voicetrainer.text
         bad = [m for m in ("faster_whisper", "sounddevice", "pyttsx3", "soundfile", "onnxruntime") if m in sys.modules]
         print(bad)
     """)
@@ -321,6 +321,28 @@ def test_extract_facts(text, kind, value):
 def test_second_person():
     assert second_person("I sent my headphones back and you lost them.") == \
         "you sent your headphones back and we lost them."
+
+
+@pytest.mark.parametrize("pattern,text,spans", [
+    ("refund", "They refunded it, and the refunds came.", [(1, 2), (5, 6)]),   # any inflection, every match
+    ("?really sorry", "I'm really sorry. Sorry!", [(2, 4), (4, 5)]),          # optional first word: no index key
+    ("* feel that way", "sorry you feel that way", [(0, 5)]),                 # a leading gap
+    ("< whatever >", "Whatever. Whatever interest you paid.", [(0, 1)]),     # anchored to a sentence or clause
+    ("that's not my problem", "That is not my problem", [(0, 5)]),           # contractions on both sides
+])
+def test_phrase_set_finds_what_each_phrase_finds(pattern, text, spans):
+    t = tokenize(text)
+    assert [(m.start, m.end) for m in Phrase(pattern).find_all(t)] == spans
+    found = PhraseSet([(pattern, "label"), ("no such words here", "other")]).find_all(t)
+    assert [(m.start, m.end, label) for m, label in found] == [(a, b, "label") for a, b in spans]
+
+
+def test_phrase_first_words_and_match_at():
+    assert Phrase("refund|replace it").first_words == {stem("refund"), stem("replace")}
+    assert Phrase("?really sorry").first_words is None and Phrase("* sorry").first_words is None
+    t = tokenize("Sorry, whatever.")
+    assert Phrase("< whatever >").match_at(t, 1) == Match("< whatever >", 1, 2)
+    assert Phrase("< whatever").match_at(tokenize("so whatever"), 1) is None    # not at a clause start
 
 
 # --- regressions found while writing personas ----------------------------------------------------------------------
@@ -470,6 +492,5 @@ def test_solution_by_structure(rubric, reply, expected):
 
 
 def test_british_and_american_spellings_match():
-    from voicetrainer.text.textutil import stem
     assert stem("honour") == stem("honor") and stem("apologise") == stem("apologize")
     assert stem("cancelled") == stem("canceled") == stem("cancel")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel, VoiceRules
-from voicetrainer.text.textutil import Match, Tokens
+from voicetrainer.text import Match, Tokens
 from voicetrainer.types import Acoustics, DimensionScore
 
 

@@ -7,7 +7,7 @@ Used by the solution dimension; the word lists here are grammar, not rubric cont
 from __future__ import annotations
 
 from voicetrainer.scoring.phrases import CompiledRubric
-from voicetrainer.text.textutil import Match, Tokens
+from voicetrainer.text import Match, Tokens
 
 _CLAUSE_WORDS = frozenset(("but", "however", "instead", "although", "though", "what", "otherwise", "unless"))
 _NEW_SUBJECT = frozenset(("i", "we", "let", "you", "they", "it", "that", "he", "she"))

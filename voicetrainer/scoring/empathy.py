@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel
-from voicetrainer.text.textutil import Match, Tokens, extract_facts
+from voicetrainer.text import Match, Tokens, extract_facts
 from voicetrainer.types import DimensionScore
 
 

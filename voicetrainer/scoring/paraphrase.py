@@ -12,8 +12,19 @@ from dataclasses import dataclass
 
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel
-from voicetrainer.text.textutil import (MONTHS, STOP_WORDS, WEEKDAYS, Fact, Match, Tokens, extract_facts, same_value,
-                                        second_person, split_sentences, tokenize)
+from voicetrainer.text import (
+    MONTHS,
+    STOP_WORDS,
+    WEEKDAYS,
+    Fact,
+    Match,
+    Tokens,
+    extract_facts,
+    same_value,
+    second_person,
+    split_sentences,
+    tokenize,
+)
 from voicetrainer.types import DimensionScore
 
 

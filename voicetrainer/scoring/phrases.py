@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voicetrainer.scoring.schema import RubricModel
-from voicetrainer.text.textutil import Match, Phrase, Tokens, normalise, stem
+from voicetrainer.text import Match, Phrase, Tokens, normalise, stem
 
 
 class PhraseSet:

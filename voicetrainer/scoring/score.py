@@ -22,7 +22,7 @@ from voicetrainer.scoring.empathy import empathy_tip, score_empathy
 from voicetrainer.scoring.paraphrase import paraphrase_tip, score_paraphrase
 from voicetrainer.scoring.rubric import Rubric
 from voicetrainer.scoring.solution import find_persona_offers, score_solution, solution_tip
-from voicetrainer.text.textutil import Tokens, tokenize
+from voicetrainer.text import Tokens, tokenize
 from voicetrainer.types import Acoustics, DimensionScore, ReplyAnalysis, TurnScore
 
 

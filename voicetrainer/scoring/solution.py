@@ -13,7 +13,7 @@ from functools import lru_cache
 from voicetrainer.scoring.clauses import OTHER_SUBJECTS, clause_ids, negated, not_proposed
 from voicetrainer.scoring.phrases import CompiledRubric, PhraseSet, overlaps
 from voicetrainer.scoring.schema import RubricModel
-from voicetrainer.text.textutil import STOP_WORDS, Match, Tokens, is_number_word, tokenize
+from voicetrainer.text import STOP_WORDS, Match, Tokens, is_number_word, tokenize
 from voicetrainer.types import DimensionScore
 
 
