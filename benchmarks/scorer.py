@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# E402: these imports come after the sys.path insert, so they load this checkout's code, not an installed copy.
 from tests.scorer_eval import SETS, dimension_counts, load_rows  # noqa: E402  (the F1 the accuracy test checks)
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.types import DIMENSIONS  # noqa: E402
@@ -40,7 +41,8 @@ def evaluate(rows: list[dict], rubric) -> tuple[dict, list[float], list[tuple[di
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    ap.add_argument("--errors", choices=["dev", "dev2", "dev3"], help="list the rows where the scorer disagrees with the label")
+    ap.add_argument("--errors", choices=["dev", "dev2", "dev3"],
+                    help="list the rows where the scorer disagrees with the label")
     ap.add_argument("--dimension", choices=DIMENSIONS, help="with --errors: only this dimension")
     ap.add_argument("--rubric", help="rubric file (default: the packaged one)")
     args = ap.parse_args(argv)

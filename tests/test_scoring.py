@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from voicetrainer.errors import RubricError
 from voicetrainer import config
+from voicetrainer.errors import RubricError
 from voicetrainer.scoring import DEFAULT_RUBRIC, PhraseSet, load_rubric, merge, score_reply
 from voicetrainer.text import Match, Phrase, extract_facts, second_person, stem, tokenize
 from voicetrainer.types import DIMENSIONS, Acoustics

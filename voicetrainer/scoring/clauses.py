@@ -31,7 +31,7 @@ def clause_ids(t: Tokens) -> list[int]:
     clause = 0
     prev_sent = -1
     n = len(t.words)
-    for k, (w, s) in enumerate(zip(t.words, t.sentence)):
+    for k, (w, s) in enumerate(zip(t.words, t.sentence, strict=True)):
         nxt = t.words[k + 1] if k + 1 < n else ""
         if (s != prev_sent or w in _CLAUSE_WORDS or (t.breaks and t.breaks[k])
                 or (w in ("and", "so", "then") and nxt in _NEW_SUBJECT)):

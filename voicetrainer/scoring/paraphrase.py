@@ -49,7 +49,7 @@ def _content(t: Tokens, c: CompiledRubric, skip: set[int] | None = None) -> _Con
             continue
         items.setdefault(g, (m.start, m.end))
         used.update(range(m.start, m.end))
-    for m, g in c.items.find_all(t):  # an item inside a plan still blocks its words from counting again
+    for m, _ in c.items.find_all(t):  # an item inside a plan still blocks its words from counting again
         used.update(range(m.start, m.end))
     words: dict[str, tuple[int, int]] = {}
     for m, g in c.synonyms.find_all(t):
@@ -57,7 +57,7 @@ def _content(t: Tokens, c: CompiledRubric, skip: set[int] | None = None) -> _Con
             continue
         words.setdefault("syn:" + g, (m.start, m.end))
         used.update(range(m.start, m.end))
-    for i, (w, s) in enumerate(zip(t.words, t.stems)):
+    for i, (w, s) in enumerate(zip(t.words, t.stems, strict=True)):
         if i in used or w in STOP_WORDS or s in c.generic or len(w) < 3 or not w.isalpha():
             continue
         words.setdefault(s, (i, i + 1))
@@ -204,9 +204,9 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric,
         tip = paraphrase_tip(customer, ct)
     # evidence in reply order, no duplicates
     seen: list[str] = []
-    for e in evidence:
-        if e and e not in seen:
-            seen.append(e)
+    for words in evidence:
+        if words and words not in seen:
+            seen.append(words)
     return DimensionScore("paraphrase", score, hit, tuple(seen), "" if hit else tip), wrong
 
 
@@ -234,7 +234,8 @@ def paraphrase_tip(customer: str, ct: Tokens, prefix: bool = True) -> str:
     """
     def weight(s: str) -> tuple[int, int]:
         t = tokenize(s)
-        content = sum(1 for w in t.words if w not in STOP_WORDS and w not in _TIP_GENERIC and len(w) > 2 and w.isalpha())
+        content = sum(1 for w in t.words
+                      if w not in STOP_WORDS and w not in _TIP_GENERIC and len(w) > 2 and w.isalpha())
         return (len(extract_facts(t)) * 3 + content + (0 if s.rstrip().endswith("?") else 2), len(t))
 
     sentences = [x for x in split_sentences(customer) if len(tokenize(x)) >= 3 and weight(x)[0] >= 4]

@@ -91,7 +91,8 @@ def _structural_offers(rt: Tokens, c: CompiledRubric) -> list[Match]:
             j += 1
         if j + 1 >= n or clauses[j] != clauses[m.start] or clauses[j + 1] != clauses[m.start]:
             continue  # nothing acted on ("I'll be right back.", "Yes, we can.")
-        if j in actions or not rt.words[j].isalpha() or rt.words[j] in STOP_WORDS and rt.words[j] not in ("get", "have"):
+        w = rt.words[j]
+        if j in actions or not w.isalpha() or (w in STOP_WORDS and w not in ("get", "have")):
             continue
         if rt.words[j] == "have" and rt.words[j + 1] == "to":
             continue
@@ -109,13 +110,14 @@ def _persona_matches(text: str, rt: Tokens) -> list[Match]:
     """Where a persona's offer phrase occurs in the reply.
 
     Exact (on stems) first; failing that, loosely: the phrase's content words (two or more) in order within one
-    clause, with numbers and small words free ("honour the $399 price" matches "I'll honor that three ninety nine price").
+    clause, with numbers and small words free ("honour the $399 price" matches "I'll honor that three ninety nine
+    price").
     """
     strict = [m for m, _ in _phrase_set(text).find_all(rt)]
     if strict:
         return strict
     pt = tokenize(text)
-    content = [s for w, s in zip(pt.words, pt.stems)
+    content = [s for w, s in zip(pt.words, pt.stems, strict=True)
                if w not in STOP_WORDS and w.isalpha() and not is_number_word(w)]
     if len(content) < 2 or len(content) == len(pt.words):
         return []   # one content word alone is too loose: "order one" is not in "your order number"

@@ -103,7 +103,8 @@ def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...]
             break
         nxt = words[j + 1] if j + 1 < n and not (breaks and breaks[j + 1]) else ""
         if t in _ZERO_WORDS and (t in ("zero", "nought") or (
-                cur is not None and last in ("unit", "teen", "tens", "zero") and (nxt in _UNITS or nxt in _ZERO_WORDS))):
+                cur is not None and last in ("unit", "teen", "tens", "zero")
+                and (nxt in _UNITS or nxt in _ZERO_WORDS))):
             if cur is not None:
                 groups.append(str(cur))
             cur, last = 0, "zero"
@@ -191,21 +192,22 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
     prev2 = words[i - 2] if i > 1 else ""
     o = _ordinal_at(words, i)
     if o is not None:
-        value, j = o
+        day, j = o
         after = words[j] if j < n and not tokens.breaks[j] else ""
-        if not 1 <= value <= 31 or after in _COUNT_WORDS:
+        if not 1 <= day <= 31 or after in _COUNT_WORDS:
             return None
         if after == "of" or after in MONTHS or prev in MONTHS:
-            return value, j
+            return day, j
         if words[i][0].isdigit():  # Whisper's "12th" is a date unless it counts ("the 3rd time")
-            return value, j
+            return day, j
         if after and after.isalpha() and after not in _NOT_COUNTED and after not in WEEKDAYS:
             return None  # "the fifth call", "the second one"
-        if prev in ("the", "on") and (value > 3 or prev2 in ("on", "since", "until", "by", "before", "after", "from")
+        if prev in ("the", "on") and (day > 3 or prev2 in ("on", "since", "until", "by", "before", "after", "from")
                                       or prev == "on"):
-            return value, j
+            return day, j
         return None
-    if prev in MONTHS and prev not in ("may", "march") or (prev in ("may", "march") and prev2 in ("in", "on", "since", "")):
+    if (prev in MONTHS and prev not in ("may", "march")
+            or (prev in ("may", "march") and prev2 in ("in", "on", "since", ""))):
         value, j = _parse_number_words(words, i, tokens.breaks) if (
             re.fullmatch(r"\d{1,2}", words[i]) or words[i] in _UNITS or words[i] in _TENS) else (None, i)
         after = words[j] if j < n else ""
@@ -267,8 +269,9 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             out.append(Fact("duration", 14.0, tokens.span_text(s, i + 1), s, i + 1))
             i += 1
             continue
-        if w in ("a", "an", "per", "each") and i > 0 and (words[i - 1] in _UNITS or words[i - 1] in _TENS
-                                                          or words[i - 1][-1:].isdigit() or words[i - 1] in _MONEY_WORDS):
+        prev = words[i - 1] if i > 0 else ""
+        if w in ("a", "an", "per", "each") and i > 0 and (prev in _UNITS or prev in _TENS or prev[-1:].isdigit()
+                                                          or prev in _MONEY_WORDS):
             i += 1  # "forty-five a month" is a rate, not a duration
             continue
         if w in _VAGUE_QUANTITY and i + 1 < n:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from voicetrainer.text.stemming import stem
 from voicetrainer.text.tokens import Tokens, expand_contraction, normalise
 
+
 @dataclass(frozen=True)
 class Match:
     """Where a phrase pattern matched: token span [start, end) and the pattern's text."""
@@ -58,7 +59,7 @@ class Phrase:
                 else:
                     multi.append([stem(p) for p in parts])
             if multi and not alts and len(multi) == 1:
-                for i, p in enumerate(multi[0]):
+                for p in multi[0]:
                     slots.append(("opt" if optional else "word", frozenset([p])))
                 continue
             for m in multi:  # a contraction among alternatives: keep its first word (rare in practice)

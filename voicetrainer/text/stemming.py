@@ -22,7 +22,8 @@ _IRREGULAR = {
     "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose", "ran": "run", "sold": "sell",
     "stole": "steal", "stolen": "steal", "forgot": "forget", "forgotten": "forget", "understood": "understand",
     "note": "note", "noted": "note", "notes": "note", "noting": "note", "hope": "hope", "hoped": "hope",
-    "hopes": "hope", "hoping": "hope", "worse": "bad", "worst": "bad", "better": "good", "best": "good", "happened": "happen", "twice": "twice",
+    "hopes": "hope", "hoping": "hope", "worse": "bad", "worst": "bad", "better": "good", "best": "good",
+    "happened": "happen", "twice": "twice",
 }
 
 
