@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's voicetrainer and tests/wer.py
 SHARED = ROOT.parent / "shared"
 FIXTURES = ROOT / "audio_fixtures"
 ASTERISK_SOUNDS = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
@@ -58,10 +59,10 @@ def normalise(text: str) -> list[str]:
 
 
 def word_errors(ref: str, hyp: str) -> tuple[int, int]:
-    from voicetrainer.text.textutil import edit_distance
+    from tests.wer import edit_count  # jiwer, as the tests count word errors
 
     r, h = normalise(ref), normalise(hyp)
-    return edit_distance(r, h), len(r)
+    return edit_count(r, h), len(r)
 
 
 def shared_speech():

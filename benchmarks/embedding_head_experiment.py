@@ -57,7 +57,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voicetrainer.scoring.scorer import load_rubric, score_reply  # noqa: E402
+from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 
 TRAIN = [ROOT / "tests/data/scorer_dev.jsonl", ROOT / "tests/data/scorer_dev2.jsonl"]
 SETS = {"dev": TRAIN[0], "dev2": TRAIN[1], "holdout": ROOT / "tests/data/scorer_holdout.jsonl"}

@@ -20,47 +20,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voicetrainer.scoring.scorer import load_rubric, score_reply  # noqa: E402
+# E402: these imports come after the sys.path insert, so they load this checkout's code, not an installed copy.
+from tests.scorer_eval import SETS, dimension_counts, load_rows  # noqa: E402  (the F1 the accuracy test checks)
+from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.types import DIMENSIONS  # noqa: E402
-
-SETS = {"dev": ROOT / "tests/data/scorer_dev.jsonl", "dev2": ROOT / "tests/data/scorer_dev2.jsonl",
-        "dev3": ROOT / "tests/data/scorer_dev3.jsonl",
-        "holdout": ROOT / "tests/data/scorer_holdout.jsonl"}
-
-
-def load_rows(path: Path) -> list[dict]:
-    """Labelled rows: {"id", "scenario", "customer", "reply", "labels": {dimension: bool}, "note"}."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def evaluate(rows: list[dict], rubric) -> tuple[dict, list[float], list[tuple[dict, dict]]]:
     """Score rows; return ({dimension: {tp, fp, fn, tn, precision, recall, f1}}, times in ms, (row, scores))."""
-    counts = {d: {"tp": 0, "fp": 0, "fn": 0, "tn": 0} for d in DIMENSIONS}
     times: list[float] = []
     results = []
     for row in rows:
         t0 = time.perf_counter()
         score = score_reply(row["customer"], row["reply"], rubric)
         times.append((time.perf_counter() - t0) * 1000)
-        got = score.to_dict()
-        results.append((row, got))
-        for d in DIMENSIONS:
-            if d not in row["labels"]:
-                continue
-            want, hit = bool(row["labels"][d]), got[d]["hit"]
-            key = "tp" if want and hit else "fp" if hit else "fn" if want else "tn"
-            counts[d][key] += 1
-    for c in counts.values():
-        p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
-        r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
-        c.update(precision=round(p, 3), recall=round(r, 3), f1=round(2 * p * r / (p + r) if p + r else 0.0, 3))
-    return counts, times, results
+        results.append((row, score.to_dict()))
+    return dimension_counts(rows, [got for _, got in results]), times, results
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    ap.add_argument("--errors", choices=["dev", "dev2", "dev3"], help="list the rows where the scorer disagrees with the label")
+    ap.add_argument("--errors", choices=["dev", "dev2", "dev3"],
+                    help="list the rows where the scorer disagrees with the label")
     ap.add_argument("--dimension", choices=DIMENSIONS, help="with --errors: only this dimension")
     ap.add_argument("--rubric", help="rubric file (default: the packaged one)")
     args = ap.parse_args(argv)

@@ -148,7 +148,7 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
     from voicetrainer.speech.tts import PersonaVoice
     from voicetrainer.audio.vad import TurnParams
 
-    from voicetrainer.scoring.scorer import load_rubric
+    from voicetrainer.scoring import load_rubric
 
     voice = PersonaVoice()
     rubric = load_rubric(overrides=persona.rubric)   # once: the scorer's files are not part of what is measured

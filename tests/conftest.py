@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .wer import edit_count
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "audio_fixtures"
 SHARED = ROOT.parent / "shared"
@@ -51,11 +53,9 @@ def normalise(text: str) -> str:
 
 
 def wer(ref: str, hyp: str) -> float:
-    """Word error rate by edit distance over normalised words."""
-    from voicetrainer.text.textutil import edit_distance
-
+    """Word error rate over normalised words (edits counted by jiwer, see tests/wer.py)."""
     r, h = normalise(ref).split(), normalise(hyp).split()
-    return edit_distance(r, h) / max(1, len(r))
+    return edit_count(r, h) / max(1, len(r))
 
 
 def device_tests_required() -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from voicetrainer.batch import format_rubric, score_lines
 from voicetrainer.errors import ModelUnavailableError
-from voicetrainer.scoring.scorer import load_rubric
+from voicetrainer.scoring import load_rubric
 from voicetrainer.types import DIMENSIONS
 
 from .conftest import FIXTURES

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-CORE = ["voicetrainer.types", "voicetrainer.core.persona", "voicetrainer.scoring.scorer", "voicetrainer.core.dialogue",
+CORE = ["voicetrainer.types", "voicetrainer.core.persona", "voicetrainer.scoring", "voicetrainer.core.dialogue",
         "voicetrainer.core.session", "voicetrainer.store", "voicetrainer.cli.main"]
 HEAVY = ["sounddevice", "pyttsx3", "faster_whisper", "ctranslate2", "onnxruntime"]
 

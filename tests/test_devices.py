@@ -290,7 +290,7 @@ def test_a_piper_persona_is_streamed_to_the_speaker_and_heard_whole(virtual_devi
     from voicetrainer.cli.main import main
     from voicetrainer.types import AudioClip
 
-    from voicetrainer.text.textutil import is_number_word
+    from voicetrainer.text import is_number_word
 
     from .conftest import PERSONAS, normalise, wer
 

@@ -7,9 +7,10 @@ import textwrap
 
 import pytest
 
+from voicetrainer import config
 from voicetrainer.errors import RubricError
-from voicetrainer.scoring.scorer import load_rubric, merge, score_reply
-from voicetrainer.text.textutil import extract_facts, second_person, tokenize
+from voicetrainer.scoring import DEFAULT_RUBRIC, PhraseSet, load_rubric, merge, score_reply
+from voicetrainer.text import Match, Phrase, extract_facts, second_person, stem, tokenize
 from voicetrainer.types import DIMENSIONS, Acoustics
 
 DANA = "I sent those headphones back three weeks ago and I still haven't got my eighty nine dollars. What is going on?"
@@ -213,12 +214,49 @@ def test_persona_overrides_add_phrases_and_change_thresholds(rubric):
     assert "+ overrides" in custom.source
 
 
-def test_env_rubric_is_used(tmp_path, monkeypatch, rubric):
+def test_env_rubric_is_found_by_config_not_by_the_scorer(tmp_path, monkeypatch, rubric):
     own = tmp_path / "org.yaml"
     own.write_text(rubric.to_yaml().replace("hit_at_or_above: 0.5", "hit_at_or_above: 0.9", 1))
+    assert config.rubric_path() is None
     monkeypatch.setenv("VOICETRAINER_RUBRIC", str(own))
-    r = load_rubric()
+    assert load_rubric().source == str(DEFAULT_RUBRIC)     # the pure layer reads no environment
+    assert config.rubric_path() == own
+    r = load_rubric(config.rubric_path())
     assert r.source == str(own) and r.rules.calm.hit_at_or_above == 0.9
+
+
+def test_cli_uses_the_env_rubric_with_a_personas_overrides(tmp_path, monkeypatch, rubric):
+    """An organisation's rubric (VOICETRAINER_RUBRIC) and a persona's overrides both apply in every command."""
+    import json
+
+    import yaml
+    from click.testing import CliRunner
+
+    from voicetrainer.cli.main import main
+
+    own = tmp_path / "org.yaml"   # the organisation finds "fair enough" dismissive
+    own.write_text(yaml.safe_dump(merge(rubric.data, {"calm": {"costs": {"dismissal": {"phrases": ["fair enough"]}}}})))
+    replies = tmp_path / "r.txt"
+    replies.write_text("Fair enough. Your payment is pending.\n")   # "pending" is jargon to language-barrier
+
+    def calm_evidence(*args, input=None):
+        r = CliRunner().invoke(main, [str(a) for a in args], input=input)
+        assert r.exit_code == 0, r.output
+        out = json.loads(r.stdout.splitlines()[-1])
+        return (out["scores"] if "scores" in out else out["turns"][0]["scores"])["calm"]["evidence"]
+
+    line = json.dumps({"customer": DANA, "reply": "Fair enough."})
+    simulate = ("persona", "simulate", "language-barrier", "--replies", replies, "--json", "--seed", "1")
+    practice = ("practice", "language-barrier", "--replies", replies, "--json", "--seed", "1", "--no-audio",
+                "--audio-out", tmp_path / "audio", "--no-keep-audio")
+    assert calm_evidence("score", input=line) == []
+    assert calm_evidence(*simulate) == calm_evidence(*practice) == ["pending"]
+    monkeypatch.setenv("VOICETRAINER_RUBRIC", str(own))
+    assert calm_evidence("score", input=line) == ["Fair enough"]
+    assert calm_evidence(*simulate) == calm_evidence(*practice) == ["Fair enough", "pending"]
+    shown = CliRunner().invoke(main, ["rubric", "show", "--persona", "language-barrier"]).stdout
+    assert shown.startswith(f"# rubric in force: {own} + overrides\n")
+    assert "fair enough" in shown and "reconciliation" in shown
 
 
 @pytest.mark.parametrize("text,message", [
@@ -254,7 +292,7 @@ def test_scoring_imports_no_audio_or_model():
     import subprocess  # other tests may have loaded them: check in a clean process
 
     code = textwrap.dedent("""
-        import sys, voicetrainer.scoring.scorer, voicetrainer.text.textutil
+        import sys, voicetrainer.scoring, voicetrainer.text
         bad = [m for m in ("faster_whisper", "sounddevice", "pyttsx3", "soundfile", "onnxruntime") if m in sys.modules]
         print(bad)
     """)
@@ -283,6 +321,28 @@ def test_extract_facts(text, kind, value):
 def test_second_person():
     assert second_person("I sent my headphones back and you lost them.") == \
         "you sent your headphones back and we lost them."
+
+
+@pytest.mark.parametrize("pattern,text,spans", [
+    ("refund", "They refunded it, and the refunds came.", [(1, 2), (5, 6)]),   # any inflection, every match
+    ("?really sorry", "I'm really sorry. Sorry!", [(2, 4), (4, 5)]),          # optional first word: no index key
+    ("* feel that way", "sorry you feel that way", [(0, 5)]),                 # a leading gap
+    ("< whatever >", "Whatever. Whatever interest you paid.", [(0, 1)]),     # anchored to a sentence or clause
+    ("that's not my problem", "That is not my problem", [(0, 5)]),           # contractions on both sides
+])
+def test_phrase_set_finds_what_each_phrase_finds(pattern, text, spans):
+    t = tokenize(text)
+    assert [(m.start, m.end) for m in Phrase(pattern).find_all(t)] == spans
+    found = PhraseSet([(pattern, "label"), ("no such words here", "other")]).find_all(t)
+    assert [(m.start, m.end, label) for m, label in found] == [(a, b, "label") for a, b in spans]
+
+
+def test_phrase_first_words_and_match_at():
+    assert Phrase("refund|replace it").first_words == {stem("refund"), stem("replace")}
+    assert Phrase("?really sorry").first_words is None and Phrase("* sorry").first_words is None
+    t = tokenize("Sorry, whatever.")
+    assert Phrase("< whatever >").match_at(t, 1) == Match("< whatever >", 1, 2)
+    assert Phrase("< whatever").match_at(tokenize("so whatever"), 1) is None    # not at a clause start
 
 
 # --- regressions found while writing personas ----------------------------------------------------------------------
@@ -432,6 +492,5 @@ def test_solution_by_structure(rubric, reply, expected):
 
 
 def test_british_and_american_spellings_match():
-    from voicetrainer.text.textutil import stem
     assert stem("honour") == stem("honor") and stem("apologise") == stem("apologize")
     assert stem("cancelled") == stem("canceled") == stem("cancel")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from voicetrainer.audio.io import read_audio
 from voicetrainer.errors import VoiceTrainerError
-from voicetrainer.scoring.scorer import Rubric, score_reply
+from voicetrainer.scoring import Rubric, score_reply
 from voicetrainer.types import AudioClip, Transcript
 
 KNOWN_KEYS = ("id", "customer", "reply", "audio", "offers", "baseline_db")

@@ -7,6 +7,7 @@ Everything else takes these values as arguments, so the pure layers stay pure an
 | VOICETRAINER_HOME | where sessions, recordings and the user's own personas live | the per-user data folder |
 | VOICETRAINER_PERSONAS | an extra persona folder, looked up first | none |
 | VOICETRAINER_MODEL | the Whisper model | tiny.en |
+| VOICETRAINER_RUBRIC | an organisation's rubric file instead of the packaged rubric.yaml | the packaged one |
 """
 
 from __future__ import annotations
@@ -41,3 +42,9 @@ def extra_persona_dir() -> Path | None:
 def model_name(explicit: str | None = None) -> str:
     """The Whisper model in force: the explicit choice, else $VOICETRAINER_MODEL, else tiny.en."""
     return explicit or _env("VOICETRAINER_MODEL") or DEFAULT_MODEL
+
+
+def rubric_path() -> Path | None:
+    """The rubric file an organisation chose with $VOICETRAINER_RUBRIC, or None for the packaged rubric.yaml."""
+    value = _env("VOICETRAINER_RUBRIC")
+    return Path(value).expanduser() if value else None

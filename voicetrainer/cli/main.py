@@ -80,17 +80,20 @@ def main():
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
              list_devices, no_barge_in, retry, no_keep_audio, quiet, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
+    from voicetrainer import config
     from voicetrainer.audio import io as audio_io
     from voicetrainer.core.persona import find_persona
     from voicetrainer.audio.scripted import ScriptedReplies
     from voicetrainer.core.session import TypedReplies, run_session
     from voicetrainer.cli.view import LiveView
+    from voicetrainer.scoring import load_rubric
 
     if list_devices:
         click.echo(audio_io.list_devices())
         return
     store = open_store(data_dir)
     p = find_persona(persona, store.data_dir)
+    rubric = load_rubric(config.rubric_path(), p.rubric)
     view = LiveView(quiet=quiet or as_json, stream=sys.stderr if as_json else sys.stdout)
     say = view.note
 
@@ -160,7 +163,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         offer = interactive and (sys.stdin.isatty() if retry is None else retry)
         retry = view.offer_retry if offer else None
         result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed,
-                             measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
+                             rubric=rubric, measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
                              model_name=getattr(transcriber, "name", None), input_mode=input_mode)
     finally:
         if mic is not None:
@@ -317,10 +320,11 @@ main.add_command(persona)
 @handle_errors
 def score(file, model, rubric_path):
     """Score replies in JSON Lines (FILE or stdin): {"customer": ..., "reply": ...} or {"customer": ..., "audio": WAV}."""
+    from voicetrainer import config
     from voicetrainer.batch import score_lines
-    from voicetrainer.scoring.scorer import load_rubric
+    from voicetrainer.scoring import load_rubric
 
-    rubric = load_rubric(rubric_path)
+    rubric = load_rubric(rubric_path or config.rubric_path())
     transcriber = None
 
     def transcribe(clip):  # the model loads on the first audio line only
@@ -357,12 +361,13 @@ def rubric():
 @handle_errors
 def rubric_show(persona, rubric_path, data_dir):
     """Print the rubric in force: phrases, patterns, weights and thresholds."""
+    from voicetrainer import config
     from voicetrainer.batch import format_rubric
     from voicetrainer.core.persona import find_persona
-    from voicetrainer.scoring.scorer import load_rubric
+    from voicetrainer.scoring import load_rubric
 
     overrides = find_persona(persona, data_dir or default_data_dir()).rubric if persona else None
-    click.echo(format_rubric(load_rubric(rubric_path, overrides)))
+    click.echo(format_rubric(load_rubric(rubric_path or config.rubric_path(), overrides)))
 
 
 @main.command()

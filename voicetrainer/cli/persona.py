@@ -287,11 +287,14 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
 
     Nothing is played or saved.
     """
+    from voicetrainer import config
     from voicetrainer.core.persona import find_persona
     from voicetrainer.audio.scripted import ScriptedReplies
     from voicetrainer.core.session import run_session
+    from voicetrainer.scoring import load_rubric
 
     p = find_persona(name, _data_dir(data_dir))
+    rubric = load_rubric(config.rubric_path(), p.rubric)
     source = ScriptedReplies.from_file(replies)
     transcriber = None
     if any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source):
@@ -309,7 +312,7 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
 
     if not as_json:
         click.echo("turn  mood       intent        scores")
-    result = run_session(p, source, transcriber=transcriber, seed=seed, on_event=on_event,
+    result = run_session(p, source, transcriber=transcriber, seed=seed, rubric=rubric, on_event=on_event,
                          model_name=getattr(transcriber, "name", None), input_mode="replies")
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))

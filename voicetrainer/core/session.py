@@ -13,7 +13,7 @@ from typing import Callable, Protocol
 
 from voicetrainer.core.dialogue import FINAL_INTENTS, pick_line, react, start_state
 from voicetrainer.core.persona import Line, Persona
-from voicetrainer.scoring.scorer import Rubric, load_rubric, score_reply
+from voicetrainer.scoring import Rubric, load_rubric, score_reply
 from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn
 
 

@@ -1,0 +1,20 @@
+"""Text helpers for the rubric scorer: tokens, stemming, phrase patterns, numbers and facts, person swap.
+
+Pure functions on strings; no audio, no models, no rubric knowledge (the scorer decides what matches mean).
+
+    tokens.py    `tokenize` -> `Tokens` (contractions expanded, origins kept), `normalise`, stop words, sentences
+    stemming.py  `stem`, a light English stemmer (British spellings fold into American ones)
+    patterns.py  `Phrase`, the pattern language of rubric.yaml, and the `Match` it finds
+    numbers.py   spoken numbers, amounts, durations and dates as `Fact`s (`extract_facts`, `same_value`)
+    person.py    `second_person`: the customer's "I sent my ..." as the rep's "you sent your ..."
+"""
+
+from voicetrainer.text.numbers import MONTHS, WEEKDAYS, Fact, extract_facts, is_number_word, same_value
+from voicetrainer.text.patterns import Match, Phrase
+from voicetrainer.text.person import second_person
+from voicetrainer.text.stemming import stem
+from voicetrainer.text.tokens import STOP_WORDS, Tokens, expand_contraction, normalise, split_sentences, tokenize
+
+__all__ = ["MONTHS", "STOP_WORDS", "WEEKDAYS", "Fact", "Match", "Phrase", "Tokens", "expand_contraction",
+           "extract_facts", "is_number_word", "normalise", "same_value", "second_person", "split_sentences", "stem",
+           "tokenize"]

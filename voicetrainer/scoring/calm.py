@@ -1,0 +1,81 @@
+"""The calm dimension: what in the words (blame, dismissal, sarcasm, ...) and in the voice (shouting, rushing,
+erratic or flat pitch) costs calm, and the tip for the first cost.
+
+The cost groups, their weights and the voice thresholds are the rubric's `calm:` section; polite boundary-setting
+("I won't be able to continue if ...") is forgiven.
+"""
+
+from __future__ import annotations
+
+from voicetrainer.scoring.phrases import CompiledRubric, overlaps
+from voicetrainer.scoring.schema import RubricModel, VoiceRules
+from voicetrainer.text import Match, Tokens
+from voicetrainer.types import Acoustics, DimensionScore
+
+
+def calm_costs(rt: Tokens, c: CompiledRubric) -> list[tuple[Match, str]]:
+    """Cost-phrase matches (with their group) that are not inside polite boundary-setting; overlaps merged."""
+    bounds = [m for m, _ in c.boundary.find_all(rt)]
+    out: list[tuple[Match, str]] = []
+    for m, label in c.costs.find_all(rt):
+        if any(overlaps(m, b) for b in bounds):
+            continue
+        for k, (o, olabel) in enumerate(out):
+            if overlaps(m, o):  # overlapping matches become one piece of evidence
+                out[k] = (Match(o.pattern, min(o.start, m.start), max(o.end, m.end)), olabel)
+                break
+        else:
+            out.append((m, label))
+    return out
+
+
+def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
+               acoustics: Acoustics | None) -> DimensionScore:
+    """1 minus the weights of the cost groups (each counted once) and voice costs; the first cost gives the tip."""
+    groups = r.calm.costs
+    lost: dict[str, float] = {}
+    evidence: list[str] = []
+    tip = ""
+    for m, label in costs:
+        lost[label] = groups[label].weight
+        words = rt.span_text(m.start, m.end)
+        evidence.append(words)
+        if not tip:
+            alt = groups[label].alternative
+            tip = f"'{words}' cost calm ({label}); say '{alt}' instead." if alt else f"'{words}' cost calm ({label})."
+    voice_tip = ""
+    if acoustics is not None and acoustics.speech_s >= r.calm.voice.min_speech_s:
+        for name, weight, why in _voice_costs(acoustics, r.calm.voice):
+            lost["voice:" + name] = weight
+            evidence.append(why)
+            if not voice_tip:
+                voice_tip = {
+                    "shouting": f"Your voice was {why}; bring it back to your normal level.",
+                    "fast": f"You spoke at {why}; slow down and pause between sentences.",
+                    "slow": f"You spoke at {why}; keep a steady, natural pace.",
+                    "erratic": f"Your pitch jumped around ({why}); keep your tone even and low.",
+                    "flat": f"Your voice sounded flat ({why}); let some warmth into it.",
+                }[name]
+    score = max(0.0, 1.0 - sum(lost.values()))
+    hit = score >= r.calm.hit_at_or_above
+    if hit:
+        tip = "" if not voice_tip else voice_tip
+    else:
+        tip = tip or voice_tip
+    return DimensionScore("calm", score, hit, tuple(evidence), tip)
+
+
+def _voice_costs(a: Acoustics, v: VoiceRules) -> list[tuple[str, float, str]]:
+    """(cost name, weight, what was measured) for each voice rule the reply broke."""
+    out: list[tuple[str, float, str]] = []
+    if a.relative_loudness_db > v.shouting_db:
+        out.append(("shouting", v.shouting_weight, f"{a.relative_loudness_db:+.1f} dB above your usual level"))
+    if v.fast_wpm and a.words_per_minute > v.fast_wpm:
+        out.append(("fast", v.fast_weight, f"{a.words_per_minute:.0f} words per minute"))
+    if v.slow_wpm and 0 < a.words_per_minute < v.slow_wpm:
+        out.append(("slow", v.slow_weight, f"{a.words_per_minute:.0f} words per minute"))
+    if v.erratic_pitch_st and a.pitch_variability_st > v.erratic_pitch_st:
+        out.append(("erratic", v.erratic_weight, f"pitch varied by {a.pitch_variability_st:.1f} semitones"))
+    elif v.flat_pitch_st and 0 < a.pitch_variability_st < v.flat_pitch_st:
+        out.append(("flat", v.flat_weight, f"pitch varied by only {a.pitch_variability_st:.1f} semitones"))
+    return out

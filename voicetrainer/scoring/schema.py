@@ -1,0 +1,115 @@
+"""The rubric file's schema: pydantic models that validate rubric.yaml (and a persona's overrides merged into it).
+
+Only the shape and ranges of the data; loading the file lives in `rubric.py`, what the phrases mean in the
+dimension modules. docs/rubric.md describes every key.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Weight = Field(ge=0.0, le=1.0)
+
+
+class CostGroup(_Strict):
+    weight: float = Field(ge=0.0, le=1.0, description="calm lost when any phrase of the group matches")
+    alternative: str = Field("", description="a neutral thing to say instead, used in the tip")
+    phrases: list[str]
+
+
+class VoiceRules(_Strict):
+    shouting_db: float = Field(6.0, description="speech this many dB above the speaker's baseline is raised")
+    shouting_weight: float = Weight
+    fast_wpm: float = Field(210, ge=0)
+    fast_weight: float = Weight
+    slow_wpm: float = Field(0, ge=0, description="0 = no lower limit")
+    slow_weight: float = Field(0.0, ge=0.0, le=1.0)
+    erratic_pitch_st: float = Field(6.0, ge=0)
+    erratic_weight: float = Weight
+    flat_pitch_st: float = Field(0.8, ge=0)
+    flat_weight: float = Weight
+    min_speech_s: float = Field(0.8, ge=0)
+
+
+class CalmRules(_Strict):
+    hit_at_or_above: float = Weight
+    costs: dict[str, CostGroup]
+    boundary: list[str] = Field(default_factory=list)
+    voice: VoiceRules = Field(default_factory=lambda: VoiceRules(shouting_weight=0.6, fast_weight=0.5,
+                                                                 erratic_weight=0.5, flat_weight=0.2))
+
+
+class AckGroup(_Strict):
+    weight: float = Weight
+    phrases: list[str]
+
+
+class EmpathyRules(_Strict):
+    hit_at_or_above: float = Weight
+    acknowledge: dict[str, AckGroup]
+    non_apology: list[str] = Field(default_factory=list)
+    undone_by: list[str] = Field(default_factory=list, description="calm cost groups that undo empathy")
+
+
+class Points(_Strict):
+    fact: float = Field(2.0, ge=0)
+    item: float = Field(2.0, ge=0)
+    word: float = Field(1.0, ge=0)
+
+
+class ParaphraseRules(_Strict):
+    hit_at_or_above: float = Weight
+    points: Points = Field(default_factory=Points)
+    needed: float = Field(3.0, gt=0)
+    needed_fraction: float = Field(0.5, gt=0, le=1)
+    parrot_run_words: int = Field(8, ge=2)
+    parrot_fraction: float = Field(0.7, gt=0, le=1)
+    cue_points: float = Field(0.5, ge=0)
+    cues: list[str] = Field(default_factory=list)
+    generic: list[str] = Field(default_factory=list)
+    items: list[str] = Field(default_factory=list)
+    things: list[str] = Field(default_factory=list)
+    synonyms: list[str] = Field(default_factory=list)
+    future_markers: list[str] = Field(default_factory=list)
+    not_plans: list[str] = Field(default_factory=list, description="phrases with a future marker that start no plan")
+
+
+class SolutionRules(_Strict):
+    hit_at_or_above: float = Weight
+    vague_score: float = Weight
+    offers: list[str]
+    commitments: list[str] = Field(default_factory=list)
+    timing: list[str] = Field(default_factory=list)
+    not_offers: list[str] = Field(default_factory=list)
+    vague: list[str] = Field(default_factory=list)
+    negators: list[str] = Field(default_factory=list)
+    not_negators: list[str] = Field(default_factory=list)
+    suggestions: dict[str, str] = Field(default_factory=dict)
+    rep_commitments: list[str] = Field(default_factory=list, description="the rep committing to act: I'll, let me")
+    offer_questions: list[str] = Field(default_factory=list, description="an offer put as a question: how about")
+    non_actions: list[str] = Field(default_factory=list, description="verbs after a commitment that commit to nothing")
+    fillers_after_commit: list[str] = Field(default_factory=list, description="words skipped after a commitment")
+
+
+class RubricModel(_Strict):
+    schema_version: Literal[1] = 1
+    fillers: list[str] = Field(default_factory=list)
+    calm: CalmRules
+    empathy: EmpathyRules
+    paraphrase: ParaphraseRules
+    solution: SolutionRules
+
+    @model_validator(mode="after")
+    def _undone_by_known(self) -> RubricModel:
+        unknown = [g for g in self.empathy.undone_by if g not in self.calm.costs]
+        if unknown:
+            raise ValueError(f"empathy.undone_by: unknown calm cost group(s) {', '.join(unknown)}; "
+                             f"expected some of: {', '.join(self.calm.costs)}")
+        return self

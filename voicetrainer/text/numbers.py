@@ -1,0 +1,382 @@
+"""Numbers, amounts, durations and dates in text: a parser for spoken numbers and the `Fact`s found with it.
+
+Hand-written on purpose: people say order numbers and prices as digit groups ("order forty four seventy one" is
+4471, "one twenty nine" is 129), which general number-word parsers (text2num) read as sums. Pure; no rubric
+knowledge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from voicetrainer.text.stemming import stem
+from voicetrainer.text.tokens import Tokens
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+}
+_DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_DURATION_WORDS = {
+    "night": "day", "nights": "day", "evening": "day", "evenings": "day", "minute": "minute", "minutes": "minute",
+    "mins": "minute", "hour": "hour", "hours": "hour", "hrs": "hour",
+    "day": "day", "days": "day", "week": "week", "weeks": "week", "fortnight": "fortnight",
+    "month": "month", "months": "month", "year": "year", "years": "year",
+}
+_MONEY_WORDS = {"dollar", "dollars", "bucks", "buck", "pound", "pounds", "quid", "euro", "euros", "cents", "usd"}
+_COUNT_WORDS = {"time", "times"}
+_VAGUE_QUANTITY = {"a": 1, "an": 1, "one": 1, "couple": 2, "few": 3, "several": 3}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A quantity said in a text.
+
+    Attributes:
+        kind: "duration" (value in days), "money" (value in currency units), "count" (times), or "number".
+        value: the normalised value.
+        text: the words as written ("three weeks").
+        start: first token index; end: one past the last.
+        exact: False for vague amounts ("a few days", "a couple of weeks"), which never contradict anything.
+    """
+
+    kind: str
+    value: float
+    text: str
+    start: int
+    end: int
+    exact: bool = True
+
+
+_ZERO_WORDS = {"oh": 0, "o": 0, "zero": 0, "nought": 0}
+MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+                    "oct", "nov", "dec"})
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+
+
+def is_number_word(w: str) -> bool:
+    """A word that can be part of a spoken number ("oh" only counts inside a run, see `_parse_number_words`)."""
+    return w in _UNITS or w in _TENS or w in _SCALES
+
+
+def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...] = ()) -> tuple[float | None, int]:
+    """Parse a number at words[i] (digits or words). Returns (value, next index) or (None, i).
+
+    A spoken number is one run of number words with no punctuation inside it (so "It's six. Three hundred" is two
+    numbers). Within a run, "hundred"/"thousand" compose ("a hundred and twenty nine" = 129) and anything else is
+    read as digit groups, as people say order numbers and prices: "forty four seventy one" = 4471,
+    "one twenty nine" = 129, "three oh nine one seven" = 30917. "oh"/"o" is zero only between digit words, so
+    "Oh no" is not a number.
+    """
+    w = words[i]
+    digits = re.fullmatch(r"[$£€]?(\d+(?:[.,]\d+)*)%?", w)
+    if digits:
+        s = digits.group(1).replace(",", "")
+        try:
+            return float(s), i + 1
+        except ValueError:
+            return None, i
+    if w in ("a", "an") and i + 1 < len(words) and words[i + 1] in _SCALES and not (breaks and breaks[i + 1]):
+        value, j = _parse_number_words(("one",) + words[i + 1:], 0, ((False,) + breaks[i + 1:]) if breaks else ())
+        return (value, i + j) if value is not None else (None, i)
+    if w in _SCALES:  # "hundred and fifty" said without "a"
+        value, j = _parse_number_words(("one",) + words[i:], 0, ((False,) + breaks[i:]) if breaks else ())
+        return (value, i + j - 1) if value is not None and j > 1 else (None, i)
+    groups: list[str] = []
+    cur: int | None = None
+    last = ""  # kind of the last word: unit, teen, tens, scale, zero
+    j = i
+    n = len(words)
+    while j < n:
+        t = words[j]
+        if j > i and breaks and breaks[j]:
+            break
+        nxt = words[j + 1] if j + 1 < n and not (breaks and breaks[j + 1]) else ""
+        if t in _ZERO_WORDS and (t in ("zero", "nought") or (
+                cur is not None and last in ("unit", "teen", "tens", "zero")
+                and (nxt in _UNITS or nxt in _ZERO_WORDS))):
+            if cur is not None:
+                groups.append(str(cur))
+            cur, last = 0, "zero"
+        elif t in _UNITS and _UNITS[t] < 10:
+            u = _UNITS[t]
+            if cur is not None and last == "tens":
+                cur += u
+            elif cur is not None and last == "scale":
+                cur += u
+            else:
+                if cur is not None:
+                    groups.append(str(cur))
+                cur = u
+            last = "unit"
+        elif t in _UNITS:  # ten .. nineteen
+            if cur is not None and last == "scale":
+                cur += _UNITS[t]
+            else:
+                if cur is not None:
+                    groups.append(str(cur))
+                cur = _UNITS[t]
+            last = "teen"
+        elif t in _TENS:
+            if cur is not None and last == "scale":
+                cur += _TENS[t]
+            else:
+                if cur is not None:
+                    groups.append(str(cur))
+                cur = _TENS[t]
+            last = "tens"
+        elif t in _SCALES and cur is not None and last != "zero":
+            scale = _SCALES[t]
+            if scale == 100 and cur % 100 == 0 and cur >= 1000:
+                cur += 100
+            elif cur < scale:
+                cur *= scale
+            else:  # "two thousand three hundred": multiply only the part below the thousands
+                cur = cur // 1000 * 1000 + (cur % 1000) * scale
+            last = "scale"
+        elif t == "and" and last == "scale" and (nxt in _UNITS or nxt in _TENS):
+            pass
+        else:
+            break
+        j += 1
+    if cur is None:
+        return None, i
+    groups.append(str(cur))
+    if len(groups) == 1:
+        return float(groups[0]), j
+    return float("".join(groups)), j
+
+
+def _ordinal_at(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
+    """An ordinal at words[i]: "12th" (as Whisper writes it), "twelfth", "twenty first". Returns (value, end)."""
+    w = words[i]
+    m = re.fullmatch(r"(\d{1,2})(st|nd|rd|th)", w)
+    if m:
+        return float(m.group(1)), i + 1
+    if w in _TENS and i + 1 < len(words) and words[i + 1] in _ORDINALS and _ORDINALS[words[i + 1]] < 10:
+        return float(_TENS[w] + _ORDINALS[words[i + 1]]), i + 2
+    if w in _ORDINALS:
+        return float(_ORDINALS[w]), i + 1
+    return None
+
+
+_NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from is are was were be been it its
+this that these those i you he she we they me him her us them my your our their not no so if then than as up out off
+more less times time o am pm""".split())
+
+_APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
+                "under", "least", "some", "couple", "few", "several"}
+
+
+def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
+    """A day of the month at token i, as (day, end), or None.
+
+    "12th", "the twelfth", "twelfth of March", "March 12", "on the 2nd" are dates; so Whisper's "12th" and a
+    persona's "twelfth" agree. Dates are their own kind of fact: they are compared only with other dates.
+    Spelled "first", "second", "third" need a date context ("the second of May", "on the third", "May third"),
+    and an ordinal before a noun ("the fifth call", "the 3rd time") is not a date.
+    """
+    words = tokens.words
+    n = len(words)
+    prev = words[i - 1] if i > 0 else ""
+    prev2 = words[i - 2] if i > 1 else ""
+    o = _ordinal_at(words, i)
+    if o is not None:
+        day, j = o
+        after = words[j] if j < n and not tokens.breaks[j] else ""
+        if not 1 <= day <= 31 or after in _COUNT_WORDS:
+            return None
+        if after == "of" or after in MONTHS or prev in MONTHS:
+            return day, j
+        if words[i][0].isdigit():  # Whisper's "12th" is a date unless it counts ("the 3rd time")
+            return day, j
+        if after and after.isalpha() and after not in _NOT_COUNTED and after not in WEEKDAYS:
+            return None  # "the fifth call", "the second one"
+        if prev in ("the", "on") and (day > 3 or prev2 in ("on", "since", "until", "by", "before", "after", "from")
+                                      or prev == "on"):
+            return day, j
+        return None
+    if (prev in MONTHS and prev not in ("may", "march")
+            or (prev in ("may", "march") and prev2 in ("in", "on", "since", ""))):
+        value, j = _parse_number_words(words, i, tokens.breaks) if (
+            re.fullmatch(r"\d{1,2}", words[i]) or words[i] in _UNITS or words[i] in _TENS) else (None, i)
+        after = words[j] if j < n else ""
+        if value is not None and 1 <= value <= 31 and value == int(value) and not (
+                after in _COUNT_WORDS or after in _DURATION_WORDS or after in _MONEY_WORDS):
+            return value, j
+    return None
+
+
+def extract_facts(tokens: Tokens) -> list[Fact]:
+    """Facts in text order; amounts after "nearly", "about", "over", "more than" ... are marked inexact."""
+    out = _extract_facts(tokens)
+    words = tokens.words
+    return [Fact(f.kind, f.value, f.text, f.start, f.end, False)
+            if f.exact and f.start > 0 and words[f.start - 1] in _APPROXIMATE else f for f in out]
+
+
+def _extract_facts(tokens: Tokens) -> list[Fact]:
+    """Find durations, amounts of money, counts and other numbers in tokenised text.
+
+    Args:
+        tokens: output of `tokenize`.
+
+    Returns:
+        Facts in text order, e.g. "three weeks" -> Fact("duration", 21.0), "$89" -> Fact("money", 89.0),
+        "third time" / "twice" -> Fact("count", 3.0 / 2.0), "order 4471" -> Fact("number", 4471.0).
+    """
+    words = tokens.words
+    out: list[Fact] = []
+    i = 0
+    n = len(words)
+    while i < n:
+        w = words[i]
+        start = i
+        value: float | None = None
+        exact = True
+        currency = w[:1] in "$£€" and len(w) > 1
+        date = _date_at(tokens, i)
+        if date is not None:
+            value, j = date
+            out.append(Fact("date", value, tokens.span_text(i, j), i, j))
+            i = j
+            continue
+        if w in _ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
+            # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
+            out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
+            i += 2
+            continue
+        if re.fullmatch(r"\d{1,2}:\d\d", w):
+            out.append(Fact("time", float(w.split(":")[0]) % 12, tokens.span_text(i, i + 1), i, i + 1))
+            i += 1
+            continue
+        if w == "twice":
+            out.append(Fact("count", 2.0, tokens.span_text(i, i + 1), i, i + 1))
+            i += 1
+            continue
+        if w == "fortnight" and (i == 0 or words[i - 1] in ("a", "one", "the")):
+            s = i - 1 if i > 0 and words[i - 1] in ("a", "one") else i
+            out.append(Fact("duration", 14.0, tokens.span_text(s, i + 1), s, i + 1))
+            i += 1
+            continue
+        prev = words[i - 1] if i > 0 else ""
+        if w in ("a", "an", "per", "each") and i > 0 and (prev in _UNITS or prev in _TENS or prev[-1:].isdigit()
+                                                          or prev in _MONEY_WORDS):
+            i += 1  # "forty-five a month" is a rate, not a duration
+            continue
+        if w in _VAGUE_QUANTITY and i + 1 < n:
+            # "a week", "a couple of weeks", "a few days", "an hour"
+            j = i + 1
+            qty = _VAGUE_QUANTITY[w]
+            if w in ("a", "an") and words[j] in ("couple", "few"):
+                qty = _VAGUE_QUANTITY[words[j]]
+                exact = False
+                j += 1
+            elif w in ("couple", "few", "several"):
+                exact = False
+            if j < n and words[j] in ("extra", "more", "whole", "full", "long", "entire", "additional"):
+                j += 1
+            if j < n and words[j] == "of":
+                j += 1
+            if j < n and words[j] in _DURATION_WORDS:
+                unit = _DURATION_WORDS[words[j]]
+                out.append(Fact("duration", qty * _DAYS[unit], tokens.span_text(start, j + 1), start, j + 1, exact))
+                i = j + 1
+                continue
+            if w in ("one", "a", "an") and words[i + 1] in _SCALES:
+                value, j = _parse_number_words(words, i, tokens.breaks)
+            elif w == "one":
+                value, j = _parse_number_words(words, i, tokens.breaks)
+            else:
+                i += 1
+                continue
+        else:
+            value, j = _parse_number_words(words, i, tokens.breaks)
+        if value is None or j <= i:
+            i += 1
+            continue
+        # What follows the number says what it is.
+        k = j
+        if k < n and words[k] in ("more", "whole", "full", "long", "straight") and k + 1 < n \
+                and words[k + 1] in _DURATION_WORDS:
+            k += 1
+        if k < n and words[k] in _DURATION_WORDS:
+            unit = _DURATION_WORDS[words[k]]
+            out.append(Fact("duration", value * _DAYS[unit], tokens.span_text(start, k + 1), start, k + 1))
+            i = k + 1
+        elif currency or (k < n and words[k] in _MONEY_WORDS):
+            end = k + 1 if not currency and k < n else j
+            if (not currency and k + 1 < n and words[k] != "cents" and not tokens.breaks[k + 1]
+                    and (words[k + 1] in _TENS or words[k + 1] == "and")):
+                # "eighty nine dollars fifty", "... dollars and fifty cents": cents only when the number ends the
+                # clause or says "cents" ("dollars ten days ago" and "the seventy nine dollar one" are not cents).
+                c0 = k + 2 if words[k + 1] == "and" else k + 1
+                cents, k2 = _parse_number_words(words, c0, tokens.breaks) if c0 < n else (None, c0)
+                if cents is not None and cents < 100 and k2 > c0 and (
+                        k2 == n or tokens.breaks[k2] or words[k2] in ("cents", "cent")) and (
+                        words[k + 1] != "and" or (k2 < n and words[k2] in ("cents", "cent"))):
+                    value += cents / 100
+                    end = k2 + 1 if k2 < n and words[k2] in ("cents", "cent") else k2
+            out.append(Fact("money", value, tokens.span_text(start, end), start, end))
+            i = end
+        elif k < n and words[k] in _COUNT_WORDS:
+            out.append(Fact("count", value, tokens.span_text(start, k + 1), start, k + 1))
+            i = k + 1
+        elif (k < n and words[k] in ("am", "pm", "oclock")) or (k + 1 < n and words[k:k + 2] == ("o", "clock")) or (
+                start > 0 and words[start - 1] in ("from", "till", "until", "til", "between", "at")):
+            end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] == (
+                "o", "clock") else j
+            out.append(Fact("time", value % 12, tokens.span_text(start, end), start, end))
+            i = end
+        elif value < 100 and not (start > 0 and words[start - 1] in (
+                "order", "number", "ticket", "case", "reference", "room", "flight", "seat", "size")):
+            # A small number: a quantity of the next word ("12 kilos" = "twelve kilos", not "six kilos"), a bare
+            # amount ("seventy at the pump" for "$70"), or nothing ("the one you got").
+            if value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED and not tokens.breaks[k]\
+                    and not is_number_word(words[k]) and words[k] not in _ORDINALS and words[k] not in _ZERO_WORDS:
+                out.append(Fact("qty:" + stem(words[k]), value, tokens.span_text(start, k + 1), start, k + 1))
+                i = k + 1
+            else:
+                if value >= 10:
+                    out.append(Fact("bare", value, tokens.span_text(start, j), start, j))
+                i = j
+        else:
+            out.append(Fact("number", value, tokens.span_text(start, j), start, j))
+            i = j
+    return out
+
+
+def same_value(a: Fact, b: Fact) -> bool:
+    """Whether two facts of one kind agree, with a little slack (a month ~ four weeks, $89 ~ $89.99)."""
+    numeric = {"money", "number", "bare"}
+    if a.kind != b.kind and not (a.kind in numeric and b.kind in numeric):
+        return False
+    if not (a.exact and b.exact):
+        # "about four weeks" agrees with "a month" but not with "eight weeks".
+        return a.kind == b.kind and abs(a.value - b.value) <= 0.35 * max(a.value, b.value)
+    if a.kind != b.kind or a.kind in ("money", "number"):
+        # "forty nine ninety nine" is read as 4999 and "$49.99" as 49.99: compare the digits said.
+        if _digits(a.value) == _digits(b.value):
+            return True
+        if a.kind != b.kind:
+            return False
+    if a.kind == "duration":
+        return abs(a.value - b.value) <= 0.1 * max(a.value, b.value) + 1e-9
+    if a.kind == "money":
+        return abs(a.value - b.value) < 1.0 or int(a.value) == int(b.value)
+    return a.value == b.value
+
+
+def _digits(value: float) -> str:
+    """The digits of an amount, without the point or trailing zeros: 49.99 -> "4999", 89.0 -> "89"."""
+    return f"{value:.2f}".replace(".", "").rstrip("0") or "0"
