@@ -117,7 +117,7 @@ def persona_check(paths, strict, data_dir):
     Prints `file:line: field: problem` for each error, and `file:line: warning: field: ...` for lines that can never
     be said and outcomes that can never happen. Exit 1 on errors (on warnings too with --strict).
     """
-    from voicetrainer.authoring.check import check_file
+    from voicetrainer.authoring import check_file
 
     files = _check_targets(paths, _data_dir(data_dir))
     n_err = n_warn = 0
@@ -149,7 +149,7 @@ def persona_check(paths, strict, data_dir):
 @handle_errors
 def persona_new(name, scenario_type, folder, data_dir):
     """Write a commented skeleton for a new persona NAME (it validates as it is; then edit it)."""
-    from voicetrainer.authoring.check import skeleton_text
+    from voicetrainer.authoring import skeleton_text
 
     text = skeleton_text(name, scenario_type)
     folder = folder or _user_personas(data_dir)
@@ -252,7 +252,9 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
         else:
             from voicetrainer.audio.io import SoundDeviceMicrophone
 
-            keys = recording.KeyboardLines()
+            from voicetrainer.cli.keys import KeyboardLines
+
+            keys = KeyboardLines()
             with SoundDeviceMicrophone(input_device) as mic:
                 written = recording.record_walk(target.path, p.id, refs, mic, SileroSpeechProb(), SileroSpeechProb(),
                                                 ask=keys.ask, say=click.echo, stop=keys.pressed)
@@ -330,7 +332,7 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
 @handle_errors
 def persona_export(name, out, force, data_dir):
     """Write persona NAME, its recordings and a manifest (with sha256 of each file) to one archive."""
-    from voicetrainer.authoring.check import export_persona
+    from voicetrainer.authoring import export_persona
     from voicetrainer.core.persona import find_persona
 
     p = find_persona(name, _data_dir(data_dir))
@@ -344,7 +346,7 @@ def persona_export(name, out, force, data_dir):
 @handle_errors
 def persona_import(archive, force, data_dir):
     """Install a persona archive made by `persona export` into your persona folder (after checking all of it)."""
-    from voicetrainer.authoring.check import import_archive
+    from voicetrainer.authoring import import_archive
 
     path = import_archive(archive, _user_personas(data_dir), force)
     click.echo(str(path))
