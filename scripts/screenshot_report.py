@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
               "or set VOICETRAINER_CHROMIUM", file=sys.stderr)
         return 1
     from voicetrainer.errors import VoiceTrainerError
-    from voicetrainer.cli.main import write_progress_page, write_session_page
+    from voicetrainer.cli.report import write_progress_page, write_session_page
     from voicetrainer.store import Store, default_data_dir
 
     try:

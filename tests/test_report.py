@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from voicetrainer.cli.main import main, read_recordings
+from voicetrainer.cli.main import main
+from voicetrainer.cli.report import read_recordings
 from voicetrainer.reports import highlight, render_session
 from voicetrainer.store import Store
 from voicetrainer.types import DIMENSIONS

@@ -12,6 +12,24 @@ import threading
 from typing import TextIO
 
 import click
+from rich.console import Console
+
+
+def read_key(console: Console) -> str:
+    """One key press on a real terminal (no Enter needed); a line elsewhere (a pipe, a test). '' on end of input.
+
+    On a terminal click's `getchar` reads the key (raw mode, any OS; Ctrl-C raises KeyboardInterrupt); the line
+    break after it goes to `console`, where the question was asked. Elsewhere a whole line is read, so piped answers
+    stay one per line. Not `click.prompt` there: it turns Ctrl-C into a quiet Abort, and Ctrl-C must end the session
+    as everywhere else ("Interrupted; everything said so far is saved.").
+    """
+    stdin = sys.stdin
+    if stdin is not None and stdin.isatty():
+        ch = click.getchar()
+        console.print()
+        return ch
+    line = stdin.readline() if stdin is not None else ""
+    return line.rstrip("\r\n")
 
 
 class KeyboardLines:
