@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {CHROMIUM} not found; install Debian's chromium (apt-get install chromium) "
               "or set VOICETRAINER_CHROMIUM", file=sys.stderr)
         return 1
-    from voicetrainer.errors import VoiceTrainerError
     from voicetrainer.cli.report import write_progress_page, write_session_page
+    from voicetrainer.errors import VoiceTrainerError
     from voicetrainer.store import Store, default_data_dir
 
     try:
