@@ -115,13 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {CHROMIUM} not found; install Debian's chromium (apt-get install chromium) "
               "or set VOICETRAINER_CHROMIUM", file=sys.stderr)
         return 1
+    from voicetrainer.cli.report import write_progress_page, write_session_page
     from voicetrainer.errors import VoiceTrainerError
-    from voicetrainer.reports.html import write_progress_report, write_session_report
     from voicetrainer.store import Store, default_data_dir
 
     try:
         store = Store(args.data_dir or default_data_dir())
-        html_path = write_progress_report(store) if args.progress else write_session_report(store, args.session)
+        html_path = write_progress_page(store) if args.progress else write_session_page(store, args.session)
     except VoiceTrainerError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -78,6 +78,34 @@ def test_bad_lines_give_error_objects_and_the_batch_goes_on(rubric, tmp_path):
     assert_scores(out[8])
 
 
+@pytest.mark.parametrize("obj,error", [
+    ({"customer": CUSTOMER, "reply": "hi", "offers": ["refund", 3]}, '"offers" must be a list of strings'),
+    ({"customer": CUSTOMER, "reply": "hi", "offers": "refund"}, '"offers" must be a list of strings'),
+    ({"customer": CUSTOMER, "reply": "hi", "baseline_db": "-24"}, '"baseline_db" must be a number (dBFS), e.g. -24'),
+    ({"customer": CUSTOMER, "audio": ""}, '"audio" must be a path to a WAV file'),
+    ({"customer": 7, "reply": "hi"}, '"customer" must be a string (the customer\'s last line)'),
+    ({"customer": CUSTOMER, "reply": None}, 'give exactly one of "reply" (text) or "audio" (path to a WAV)'),
+    ({"customer": 7, "reply": "hi", "tone": "x", "offers": [1, 2]},
+     "unknown key(s) 'tone'; expected id, customer, reply, audio, offers, baseline_db; "
+     '"customer" must be a string (the customer\'s last line); "offers" must be a list of strings'),
+])
+def test_each_bad_field_is_named_in_one_error_object(rubric, obj, error):
+    assert list(score_lines(lines(obj), rubric, None)) == [{"error": f"line 1: {error}"}]
+
+
+def test_score_command_prints_one_json_line_per_input_line(tmp_path):
+    from click.testing import CliRunner
+
+    from voicetrainer.cli.main import main
+
+    text = "\n".join(lines({"customer": CUSTOMER, "reply": GOOD, "id": 1}, {"customer": CUSTOMER, "offers": 3}))
+    r = CliRunner().invoke(main, ["score"], input=text + "\n")
+    assert r.exit_code == 0, r.output
+    first, second = [json.loads(ln) for ln in r.output.splitlines()]
+    assert first["id"] == 1 and all(s["hit"] for s in first["scores"].values())
+    assert second == {"error": 'line 2: "offers" must be a list of strings'}
+
+
 def test_audio_line_is_transcribed_and_measured(rubric, transcribe, tmp_path):
     wav = tmp_path / "reply.wav"
     # tiny.en hears espeak-ng's "refund" reliably at 140 words per minute (it mishears some other wordings).

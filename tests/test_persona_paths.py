@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from voicetrainer.authoring.check import check_file, reachability
+from voicetrainer.authoring import check_file, reachability
 from voicetrainer.core.persona import load_persona
 from voicetrainer.audio.scripted import ScriptedReplies
 from voicetrainer.core.session import run_session

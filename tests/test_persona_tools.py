@@ -23,8 +23,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from voicetrainer.authoring import check as authoring, recording
+import voicetrainer.authoring as authoring
 from voicetrainer.audio.io import read_audio, write_wav
+from voicetrainer.authoring import recording
+from voicetrainer.cli.keys import KeyboardLines
 from voicetrainer.cli.main import main
 from voicetrainer.errors import PersonaError
 from voicetrainer.core.persona import Voice, find_persona, json_schema, load_persona, persona_errors
@@ -443,7 +445,7 @@ def test_record_walk_skip_quit_and_retry_after_silence(synth, vad):
 
 
 def test_keyboard_lines_share_one_queue():
-    keys = recording.KeyboardLines(io.StringIO("\ns\n"))
+    keys = KeyboardLines(io.StringIO("\ns\n"))
     time.sleep(0.2)
     assert keys.pressed() is True
     assert keys.ask("") == "s"

@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from voicetrainer.cli.main import main
-from voicetrainer.reports.html import highlight, render_session
+from voicetrainer.cli.report import read_recordings
+from voicetrainer.reports import highlight, render_session
 from voicetrainer.store import Store
 from voicetrainer.types import DIMENSIONS
 
@@ -244,7 +245,7 @@ def test_report_of_a_retried_typed_session(tmp_path):
 def test_missing_recording_is_noted_not_fatal(recorded):
     data = json.loads(json.dumps(recorded["data"]))
     data["turns"][0]["audio_path"] = "/nonexistent/turn.wav"
-    text = render_session(data)
+    text = render_session(data, recordings=read_recordings(data["turns"]))
     assert "The recording of this reply is no longer on disk." in text
     assert text.count("<audio") == len(data["turns"]) - 1
 
@@ -270,6 +271,6 @@ def test_highlight(reply, scores, expected):
 def test_json_block_cannot_close_the_script_element(recorded):
     data = json.loads(json.dumps(recorded["data"]))
     data["persona"] = "</script><script>alert(1)</script>"
-    text = render_session(data, audio_uri=lambda p: None)
+    text = render_session(data, recordings={})
     assert "<script>alert(1)" not in text
     assert report_data(text)["persona"] == data["persona"]

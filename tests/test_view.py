@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -128,6 +131,37 @@ def test_offer_retry_only_after_a_weak_reply(monkeypatch):
     assert view.offer_retry(make_turn()) is False
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert view.offer_retry(make_turn()) is False  # end of input goes on
+
+
+KEY_SCRIPT = """
+import sys
+from rich.console import Console
+from voicetrainer.cli.keys import read_key
+print("ready", flush=True)
+try:
+    print(repr(read_key(Console())), flush=True)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("typed,expected", [(b"r", "'r'"), (b"\r", "'\\r'"), (b"\x03", "interrupted")])
+def test_read_key_takes_one_key_on_a_terminal(typed, expected):
+    """On a real terminal (a pty here) one key is read without Enter, through click.getchar; Ctrl-C interrupts."""
+    import pty
+    import subprocess
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", KEY_SCRIPT], stdin=slave, stdout=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parent.parent)
+    os.close(slave)
+    assert proc.stdout.readline() == b"ready\n"
+    time.sleep(0.5)  # getchar switches the terminal to raw mode, which drops input typed before it
+    os.write(master, typed)
+    out, _ = proc.communicate(timeout=30)
+    os.close(master)
+    assert out.decode().strip().splitlines()[-1] == expected
 
 
 # --- retry in practice ---------------------------------------------------------------------------------------------

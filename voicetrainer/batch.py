@@ -2,8 +2,9 @@
 
 Input lines are `{"customer": ..., "reply": ...}` or `{"customer": ..., "audio": "reply.wav"}` (then the reply is
 transcribed first and its acoustics measured). Optional keys: "id" (echoed back), "offers" (offer phrases to look
-for), "baseline_db" (the speaker's usual loudness, for relative loudness). A bad line yields an error object for
-that line and the batch goes on. Transcription is injected, so this module imports no model.
+for), "baseline_db" (the speaker's usual loudness, for relative loudness). Each line is validated by the pydantic
+model `ReplyLine`; a bad line yields one error object naming its fields and the batch goes on. Transcription is
+injected, so this module imports no model.
 """
 
 from __future__ import annotations
@@ -11,47 +12,78 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from voicetrainer.audio.io import read_audio
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.scoring import Rubric, score_reply
 from voicetrainer.types import AudioClip, Transcript
 
-KNOWN_KEYS = ("id", "customer", "reply", "audio", "offers", "baseline_db")
+FIELD_HINTS = {  # what a field must be, said the way the error line says it
+    "customer": "a string (the customer's last line)",
+    "reply": "a string",
+    "audio": "a path to a WAV file",
+    "offers": "a list of strings",
+    "baseline_db": "a number (dBFS), e.g. -24",
+}
+
+
+class ReplyLine(BaseModel):
+    """One input line of `voicetrainer score`. Strict: no key beyond these, no coercion ("5" is not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    id: Any = None                                 # any JSON value, echoed back when given
+    customer: str
+    reply: str | None = None
+    audio: str | None = Field(default=None, min_length=1)
+    offers: list[str] = Field(default_factory=list)
+    baseline_db: float | None = None
+
+    @model_validator(mode="after")
+    def _reply_or_audio(self) -> ReplyLine:
+        if (self.reply is None) == (self.audio is None):  # null counts as absent, as for baseline_db
+            raise PydanticCustomError("reply_or_audio", 'give exactly one of "reply" (text) or "audio" (path to a WAV)')
+        return self
+
+
+def _problems(e: ValidationError) -> str:
+    """A pydantic error as one line naming each field: unknown keys first, then missing or mistyped fields."""
+    unknown = [str(err["loc"][0]) for err in e.errors() if err["type"] == "extra_forbidden"]
+    out = [f"unknown key(s) {', '.join(map(repr, unknown))}; expected {', '.join(ReplyLine.model_fields)}"] \
+        if unknown else []
+    for err in e.errors():
+        kind, loc = err["type"], err["loc"]
+        if kind == "extra_forbidden":
+            continue
+        if kind == "model_type":
+            out.append("expected a JSON object like {\"customer\": ..., \"reply\": ...}, "
+                       f"got {type(err['input']).__name__}")
+        elif not loc:
+            out.append(err["msg"])
+        elif kind == "missing":
+            out.append(f'"{loc[0]}" is missing; give {FIELD_HINTS.get(str(loc[0]), "it")}')
+        elif not any(f'"{loc[0]}" must be' in p for p in out):  # one line per field, not per list item
+            out.append(f'"{loc[0]}" must be {FIELD_HINTS.get(str(loc[0]), "valid")}')
+    return "; ".join(out)
 
 
 def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[AudioClip], Transcript] | None,
                base_dir: Path | None) -> dict:
-    if not isinstance(obj, dict):
-        return {"error": f"line {n}: expected a JSON object like {{\"customer\": ..., \"reply\": ...}}, "
-                         f"got {type(obj).__name__}"}
-    unknown = [k for k in obj if k not in KNOWN_KEYS]
-    if unknown:
-        return {"error": f"line {n}: unknown key(s) {', '.join(map(repr, unknown))}; "
-                         f"expected {', '.join(KNOWN_KEYS)}"}
-    customer = obj.get("customer")
-    if not isinstance(customer, str):
-        return {"error": f"line {n}: \"customer\" is missing or not a string; give the customer's last line"}
-    has_reply, has_audio = "reply" in obj, "audio" in obj
-    if has_reply == has_audio:
-        return {"error": f"line {n}: give exactly one of \"reply\" (text) or \"audio\" (path to a WAV)"}
-    offers = obj.get("offers", [])
-    if not (isinstance(offers, list) and all(isinstance(o, str) for o in offers)):
-        return {"error": f"line {n}: \"offers\" must be a list of strings"}
-    baseline = obj.get("baseline_db")
-    if baseline is not None and not isinstance(baseline, (int, float)):
-        return {"error": f"line {n}: \"baseline_db\" must be a number (dBFS), e.g. -24"}
-    out: dict = {"id": obj["id"]} if "id" in obj else {}
+    try:
+        line = ReplyLine.model_validate(obj)
+    except ValidationError as e:
+        return {"error": f"line {n}: {_problems(e)}"}
+    out: dict = {"id": line.id} if "id" in line.model_fields_set else {}
     acoustics = None
-    if has_reply:
-        reply = obj["reply"]
-        if not isinstance(reply, str):
-            return {"error": f"line {n}: \"reply\" must be a string"}
+    if line.reply is not None:
+        reply = line.reply
     else:
-        audio = obj["audio"]
-        if not isinstance(audio, str) or not audio:
-            return {"error": f"line {n}: \"audio\" must be a path to a WAV file"}
-        path = Path(audio)
+        assert line.audio is not None  # the validator saw exactly one of reply and audio
+        path = Path(line.audio)
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
         if not path.is_file():
@@ -66,10 +98,10 @@ def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[AudioC
         except VoiceTrainerError as e:
             return {"error": f"line {n}: {e}"}
         reply = transcript.text
-        acoustics = measure(clip, transcript.words, baseline_db=float(baseline) if baseline is not None else None)
+        acoustics = measure(clip, transcript.words, baseline_db=line.baseline_db)
         out["transcript"] = transcript.text
         out["acoustics"] = {k: round(v, 2) for k, v in acoustics.__dict__.items()}
-    score = score_reply(customer, reply, rubric, offer_phrases=offers, acoustics=acoustics)
+    score = score_reply(line.customer, reply, rubric, offer_phrases=line.offers, acoustics=acoustics)
     out["scores"] = score.to_dict()
     out["analysis"] = {"offers": list(score.analysis.offers), "wrong_facts": list(score.analysis.wrong_facts),
                        "silent": score.analysis.silent}

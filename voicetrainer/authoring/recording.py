@@ -10,22 +10,20 @@ the trainer's comments and layout survive.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
-import sys
-import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
 from voicetrainer.audio.io import read_audio, write_wav
-from voicetrainer.authoring.check import AUDIO_SUFFIXES, recording_relpath, set_line_audio
-from voicetrainer.errors import AudioInputError, PersonaError
-from voicetrainer.core.persona import Line, Persona, bundled_persona_dir, persona_errors
-from voicetrainer.types import INTENTS, SAMPLE_RATE, AudioClip
 from voicetrainer.audio.vad import FRAME, SpeechProb, TurnDetector, TurnParams
+from voicetrainer.authoring.paths import AUDIO_SUFFIXES, recording_relpath
+from voicetrainer.authoring.yaml_edit import set_line_audio
+from voicetrainer.core.persona import Line, Persona, bundled_persona_dir, persona_errors
+from voicetrainer.errors import AudioInputError, PersonaError
+from voicetrainer.types import INTENTS, SAMPLE_RATE, AudioClip
 
 # A trainer reading a line pauses for effect more than a rep answering: wait a full second of silence before the take
 # ends, and give them time to start.
@@ -49,7 +47,7 @@ class WavFileMicrophone:
         self._sources = list(sources)
         self.frame = frame
 
-    def __enter__(self) -> "WavFileMicrophone":
+    def __enter__(self) -> WavFileMicrophone:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -74,51 +72,6 @@ def _frames(samples: np.ndarray, frame: int = FRAME) -> Iterator[np.ndarray]:
         if len(block) < frame:
             block = np.concatenate([block, np.zeros(frame - len(block), np.float32)])
         yield block
-
-
-class KeyboardLines:
-    """Lines typed on stdin, read by one background thread so a take can be stopped with Enter while recording.
-
-    Prompts and the stop key share one queue, so a keypress is never lost to the wrong reader.
-    """
-
-    def __init__(self, stream=None):
-        self._q: queue.Queue[str | None] = queue.Queue()
-        stream = stream or sys.stdin
-        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream) -> None:
-        for line in stream:
-            self._q.put(line.rstrip("\r\n"))
-        self._q.put(None)  # EOF
-
-    def ask(self, prompt: str) -> str | None:
-        """Print `prompt`, then wait for a line (None at end of input)."""
-        print(prompt, end="", flush=True)
-        line = self._q.get()
-        if line is None:
-            self._q.put(None)  # end of input stays the end
-        return line
-
-    def pressed(self) -> bool:
-        """True (consuming it) if a line was typed since the last call."""
-        try:
-            line = self._q.get_nowait()
-        except queue.Empty:
-            return False
-        if line is None:
-            self._q.put(None)
-        return True
-
-    def clear(self) -> None:
-        while True:
-            try:
-                line = self._q.get_nowait()
-            except queue.Empty:
-                return
-            if line is None:
-                self._q.put(None)
-                return
 
 
 # --- one take --------------------------------------------------------------------------------------------------
@@ -284,7 +237,7 @@ def select_lines(persona: Persona, intent: str | None = None, n: int | None = No
     if intent is not None and intent not in INTENTS:
         raise PersonaError(f"unknown intent '{intent}'; expected one of: {', '.join(INTENTS)}")
     refs = [LineRef(i, k, ln) for i in INTENTS if intent in (None, i) for k, ln in enumerate(persona.lines_for(i))]
-    if n is not None:
+    if n is not None and intent is not None:  # (--index without --intent was refused above)
         count = len(persona.lines_for(intent))
         if not 1 <= n <= count:
             raise PersonaError(f"lines.{intent} has {count} line(s); --index must be 1-{count}")
@@ -350,7 +303,7 @@ def import_dir(persona_file: Path, persona_id: str, refs: list[LineRef], folder:
         AudioInputError: a file is unreadable or holds no speech.
     """
     takes, ignored = find_takes(folder, refs)
-    written = []
+    written: list[str] = []
     for ref in refs:
         if ref.label not in takes:
             continue
@@ -380,7 +333,7 @@ def record_walk(persona_file: Path, persona_id: str, refs: list[LineRef], mic, s
     Returns:
         The audio paths written.
     """
-    written = []
+    written: list[str] = []
     for k, ref in enumerate(refs, 1):
         say(f"\n[{k}/{len(refs)}] {ref.intent} {ref.n}: {ref.line.text}")
         while True:

@@ -2,7 +2,7 @@
 
 list, check (errors and unreachable lines/outcomes), new (a skeleton), preview (hear every line), record (the lines in
 the trainer's own voice), simulate (a scripted conversation), export/import (share as one archive) and schema (JSON
-Schema for editors). Parsing and printing only: the work is done in authoring.py, recording.py and session.py, imported
+Schema for editors). Parsing and printing only: the work is done in voicetrainer.authoring and core.session, imported
 inside each command so `import voicetrainer.cli.main` stays light.
 """
 
@@ -15,45 +15,11 @@ from pathlib import Path
 
 import click
 
+from voicetrainer.cli.common import PERSONAS_HELP, data_dir_option, data_folder, handle_errors, note, user_personas
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.types import INTENTS
 
-
-def _cli():
-    from voicetrainer.cli import main as cli
-
-    return cli
-
-
-def handle_errors(fn):
-    """cli.handle_errors, looked up when the command runs (cli imports this module, so not at import time)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return _cli().handle_errors(fn)(*args, **kwargs)
-
-    return wrapper
-
-
-def data_dir_option(fn):
-    return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="VOICETRAINER_HOME",
-                        default=None,
-                        help="Your data folder (env VOICETRAINER_HOME); personas live in its personas/.")(fn)
-
-
-def _data_dir(data_dir: Path | None) -> Path:
-    from voicetrainer.store import default_data_dir
-
-    return data_dir or default_data_dir()
-
-
-def _user_personas(data_dir: Path | None) -> Path:
-    return _data_dir(data_dir) / "personas"
-
-
-def _note(msg: str) -> None:
-    click.echo(msg, err=True)
+persona_data_dir_option = data_dir_option(PERSONAS_HELP)
 
 
 @click.group()
@@ -65,12 +31,12 @@ def persona():
 
 
 @persona.command("list")
-@data_dir_option
+@persona_data_dir_option
 def persona_list(data_dir):
     """List the personas you can practise with."""
     from voicetrainer.core.persona import load_persona, persona_files
 
-    files = persona_files(_data_dir(data_dir))
+    files = persona_files(data_folder(data_dir))
     if not files:
         click.echo("No personas found.")
         return
@@ -109,7 +75,7 @@ def _check_targets(args: tuple[str, ...], data_dir: Path) -> list[Path]:
 @persona.command("check")
 @click.argument("paths", nargs=-1)
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too (unreachable lines or outcomes).")
-@data_dir_option
+@persona_data_dir_option
 @handle_errors
 def persona_check(paths, strict, data_dir):
     """Validate persona files (PATH, folder or persona name; default: all of them).
@@ -117,9 +83,9 @@ def persona_check(paths, strict, data_dir):
     Prints `file:line: field: problem` for each error, and `file:line: warning: field: ...` for lines that can never
     be said and outcomes that can never happen. Exit 1 on errors (on warnings too with --strict).
     """
-    from voicetrainer.authoring.check import check_file
+    from voicetrainer.authoring import check_file
 
-    files = _check_targets(paths, _data_dir(data_dir))
+    files = _check_targets(paths, data_folder(data_dir))
     n_err = n_warn = 0
     for f in files:
         if not f.is_file():
@@ -131,7 +97,7 @@ def persona_check(paths, strict, data_dir):
             click.echo(line)
         n_err += len(errors)
         n_warn += len(warnings)
-    _note(f"{len(files)} persona file(s) checked: {n_err} error(s), {n_warn} warning(s)")
+    note(f"{len(files)} persona file(s) checked: {n_err} error(s), {n_warn} warning(s)")
     if n_err or (strict and n_warn):
         raise SystemExit(1)
 
@@ -145,21 +111,21 @@ def persona_check(paths, strict, data_dir):
               help="One of the scenario types (see docs/personas.md), e.g. delayed_refund.")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write it here instead of your persona folder.")
-@data_dir_option
+@persona_data_dir_option
 @handle_errors
 def persona_new(name, scenario_type, folder, data_dir):
     """Write a commented skeleton for a new persona NAME (it validates as it is; then edit it)."""
-    from voicetrainer.authoring.check import skeleton_text
+    from voicetrainer.authoring import skeleton_text
 
     text = skeleton_text(name, scenario_type)
-    folder = folder or _user_personas(data_dir)
+    folder = folder or user_personas(data_dir)
     path = folder / f"{name}.yaml"
     if path.exists():
         raise VoiceTrainerError(f"{path} already exists; pick another name or edit that file")
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(str(path))
-    _note(f"Next: edit it, then `voicetrainer persona check {path}`")
+    note(f"Next: edit it, then `voicetrainer persona check {path}`")
 
 
 # --- preview ---------------------------------------------------------------------------------------------------
@@ -172,7 +138,7 @@ def persona_new(name, scenario_type, folder, data_dir):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the WAV files (default: in your data folder).")
 @click.option("--output-device", default=None, help="Speaker name or number.")
-@data_dir_option
+@persona_data_dir_option
 @handle_errors
 def persona_preview(name, intent, no_audio, out, output_device, data_dir):
     """Speak every line of persona NAME (recordings where there are, text-to-speech otherwise)."""
@@ -180,9 +146,9 @@ def persona_preview(name, intent, no_audio, out, output_device, data_dir):
     from voicetrainer.core.persona import find_persona
     from voicetrainer.speech.tts import PersonaVoice
 
-    home = _data_dir(data_dir)
+    home = data_folder(data_dir)
     p = find_persona(name, home)
-    player = None if no_audio else audio_io.open_player(output_device, _note)
+    player = None if no_audio else audio_io.open_player(output_device, note)
     no_audio = player is None
     out = out or home / "persona-audio" / f"preview-{p.id}-{time.strftime('%Y%m%d-%H%M%S')}"
     voice = PersonaVoice()
@@ -214,7 +180,7 @@ def persona_preview(name, intent, no_audio, out, output_device, data_dir):
               help="Import <intent>-<n>.wav files recorded elsewhere instead of using the microphone.")
 @click.option("--redo", is_flag=True, help="Also record lines that already have a recording.")
 @click.option("--input-device", default=None, help="Microphone name or number.")
-@data_dir_option
+@persona_data_dir_option
 @handle_errors
 def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
     """Record the lines of persona NAME in your own voice; sessions then play them instead of text-to-speech.
@@ -225,10 +191,10 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
     from voicetrainer.authoring import recording
     from voicetrainer.core.persona import find_persona, load_persona
 
-    p = find_persona(name, _data_dir(data_dir))
+    p = find_persona(name, data_folder(data_dir))
     refs = recording.select_lines(p, intent, n, redo=redo or from_dir is not None or intent is not None)
     if not refs:
-        _note("Every line already has a recording; use --intent/--index to re-record one, or --redo for all.")
+        note("Every line already has a recording; use --intent/--index to re-record one, or --redo for all.")
         return
     if from_dir is None:
         from voicetrainer.audio import io as audio_io
@@ -241,9 +207,9 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
         recording.find_takes(from_dir, refs)  # fail before copying anything
     from voicetrainer.audio.vad import SileroSpeechProb
 
-    target = recording.writable_persona_file(p, _user_personas(data_dir))
+    target = recording.writable_persona_file(p, user_personas(data_dir))
     if target.notice:
-        _note(target.notice)
+        note(target.notice)
     written: list[str] = []
     try:  # if nothing gets recorded (quit, Ctrl-C, an error), a copy made just now is removed again
         p = load_persona(target.path)
@@ -251,8 +217,9 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
             written = recording.import_dir(target.path, p.id, refs, from_dir, SileroSpeechProb(), say=click.echo)
         else:
             from voicetrainer.audio.io import SoundDeviceMicrophone
+            from voicetrainer.cli.keys import KeyboardLines
 
-            keys = recording.KeyboardLines()
+            keys = KeyboardLines()
             with SoundDeviceMicrophone(input_device) as mic:
                 written = recording.record_walk(target.path, p.id, refs, mic, SileroSpeechProb(), SileroSpeechProb(),
                                                 ask=keys.ask, say=click.echo, stop=keys.pressed)
@@ -280,7 +247,7 @@ def _format_turn(turn, reasons) -> str:
 @click.option("--seed", type=int, default=0, show_default=True, help="Fixes the persona's choices of lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the session as JSON (the same as `practice --json`).")
 @click.option("--model", default=None, envvar="VOICETRAINER_MODEL", help="Whisper model for audio replies.")
-@data_dir_option
+@persona_data_dir_option
 @handle_errors
 def persona_simulate(name, replies, seed, as_json, model, data_dir):
     """Run a scripted conversation with persona NAME: mood before→after each reply, the intent chosen, the outcome.
@@ -293,7 +260,7 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
     from voicetrainer.core.session import run_session
     from voicetrainer.scoring import load_rubric
 
-    p = find_persona(name, _data_dir(data_dir))
+    p = find_persona(name, data_folder(data_dir))
     rubric = load_rubric(config.rubric_path(), p.rubric)
     source = ScriptedReplies.from_file(replies)
     transcriber = None
@@ -330,27 +297,27 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Archive to write: .zip (default <id>.zip here) or .tar.gz.")
 @click.option("--force", is_flag=True, help="Overwrite an existing archive.")
-@data_dir_option
+@persona_data_dir_option
 @handle_errors
 def persona_export(name, out, force, data_dir):
     """Write persona NAME, its recordings and a manifest (with sha256 of each file) to one archive."""
-    from voicetrainer.authoring.check import export_persona
+    from voicetrainer.authoring import export_persona
     from voicetrainer.core.persona import find_persona
 
-    p = find_persona(name, _data_dir(data_dir))
+    p = find_persona(name, data_folder(data_dir))
     click.echo(str(export_persona(p, out or Path(f"{p.id}.zip"), force)))
 
 
 @persona.command("import")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a persona of the same id in your folder.")
-@data_dir_option
+@persona_data_dir_option
 @handle_errors
 def persona_import(archive, force, data_dir):
     """Install a persona archive made by `persona export` into your persona folder (after checking all of it)."""
-    from voicetrainer.authoring.check import import_archive
+    from voicetrainer.authoring import import_archive
 
-    path = import_archive(archive, _user_personas(data_dir), force)
+    path = import_archive(archive, user_personas(data_dir), force)
     click.echo(str(path))
 
 

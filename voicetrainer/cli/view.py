@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Callable, Iterator, TextIO
+from collections.abc import Callable, Iterator
+from typing import TextIO
 
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.spinner import Spinner
+from rich.table import Table
 from rich.text import Text
 
+from voicetrainer.cli.keys import read_key
 from voicetrainer.types import DIMENSIONS
 
 MARK = {True: "✓", False: "✗"}
@@ -53,33 +56,6 @@ def level_meter(db: float, speaking: bool, width: int = METER_WIDTH) -> Text:
     t.append("·" * (width - filled), style="dim")
     t.append(f"▏ {db:4.0f} dB", style="dim")
     return t
-
-
-def read_key(prompt_console: Console) -> str:
-    """One key press on a real terminal (no Enter needed); a line elsewhere. '' on end of input."""
-    stdin = sys.stdin
-    if stdin is not None and stdin.isatty():
-        try:
-            import termios
-            import tty
-        except ImportError:  # Windows: fall back to a line
-            pass
-        else:
-            fd = stdin.fileno()
-            old = termios.tcgetattr(fd)
-            try:
-                tty.setcbreak(fd)
-                ch = stdin.read(1)
-            finally:
-                termios.tcsetattr(fd, termios.TCSADRAIN, old)
-            prompt_console.print()
-            if ch == "\x03":  # Ctrl-C in cbreak mode still raises SIGINT, but be safe
-                raise KeyboardInterrupt
-            return ch
-    try:
-        return prompt_console.input("")
-    except EOFError:
-        return ""
 
 
 class LiveView:
@@ -241,22 +217,27 @@ def _change(v: float | None) -> str:
     return f"[green]▲ {v:+.2f}[/]" if v > 0 else f"[yellow]▼ {v:+.2f}[/]"
 
 
+def _trend_table(first: str, last: str) -> Table:
+    """A progress table: its name column, sessions/first/latest/change (numbers, right-aligned), trend, `last`."""
+    t = Table(header_style="dim", show_edge=False, pad_edge=False)
+    t.add_column(first)
+    for name in ("Sessions", "First", "Latest", "Change"):
+        t.add_column(name, justify="right")
+    t.add_column("Trend")
+    t.add_column(last)
+    return t
+
+
 def print_progress(progress, console: Console | None = None) -> None:
     """`voicetrainer progress` in the terminal: a table per skill and per scenario with sparklines, then the
     best and weakest skills. `progress` is a `progress.Progress`."""
-    from rich.table import Table
-
     from voicetrainer.core.progress import bar, sparkline
 
     console = console or Console(highlight=False)
     pts = progress.sessions
     console.print(f"[bold]Progress over {len(pts)} session(s)[/] [dim](scores 0–1, first attempts only; "
                   "the trend runs oldest → newest)[/]")
-    t = Table(title=None, header_style="dim", show_edge=False, pad_edge=False)
-    for name, kw in (("Skill", {}), ("Sessions", {"justify": "right"}), ("First", {"justify": "right"}),
-                     ("Latest", {"justify": "right"}), ("Change", {"justify": "right"}), ("Trend", {}),
-                     ("Recent", {})):
-        t.add_column(name, **kw)
+    t = _trend_table("Skill", "Recent")
     skills = {k.name: k for k in progress.skills}
     for d in progress.dimensions:
         recent = skills[d.name].recent_mean
@@ -264,11 +245,7 @@ def print_progress(progress, console: Console | None = None) -> None:
                   sparkline(d.values[-24:]), f"{bar(recent)} {recent:.2f}")
     console.print(t)
     console.print()
-    t = Table(header_style="dim", show_edge=False, pad_edge=False)
-    for name, kw in (("Scenario", {}), ("Sessions", {"justify": "right"}), ("First", {"justify": "right"}),
-                     ("Latest", {"justify": "right"}), ("Change", {"justify": "right"}), ("Trend", {}),
-                     ("Weakest here", {})):
-        t.add_column(name, **kw)
+    t = _trend_table("Scenario", "Weakest here")
     for sc in progress.scenarios:
         grid = progress.scenario_dimensions[sc.name]
         low = min(grid, key=grid.get) if grid else ""

@@ -156,7 +156,7 @@ class Persona(_Strict):
 # --- loading ---------------------------------------------------------------------------------------------------
 
 
-def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
     """Walk a composed YAML node tree along a pydantic error location and return its 1-based line.
 
     A missing field is reported at its parent's key ("lines:" for a missing lines.hang_up).
@@ -203,7 +203,7 @@ def persona_errors(path: Path) -> list[str]:
                 msg = "unknown field (check the spelling; `voicetrainer persona schema` lists the fields)"
             elif err["type"] == "missing":
                 msg = "required field is missing"
-            line = _line_of(root, loc)
+            line = line_of(root, loc)
             out.append(f"{path}:{line or 1}: {field}: {msg}")
         return out
     out = []
@@ -211,7 +211,7 @@ def persona_errors(path: Path) -> list[str]:
     for intent in INTENTS:
         for i, line in enumerate(getattr(p.lines, intent)):
             if line.audio and not (base / line.audio).is_file():
-                ln = _line_of(root, ("lines", intent, i, "audio")) or 1
+                ln = line_of(root, ("lines", intent, i, "audio")) or 1
                 out.append(f"{path}:{ln}: lines.{intent}.{i}.audio: file not found: {line.audio}")
     return out
 

@@ -1,0 +1,145 @@
+"""`voicetrainer practice`: a conversation with a persona, answered out loud, typed or scripted.
+
+Parses the options, builds the real stages (microphone, speech recognition, the persona's voice, the speaker or WAV
+files), runs `core.session.run_session` and prints; the conversation itself is the core's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from voicetrainer.cli.common import data_dir_option, handle_errors, open_store
+from voicetrainer.errors import VoiceTrainerError
+
+DEFAULT_PERSONA = "delayed-refund"
+
+
+@click.command()
+@click.argument("persona", default=DEFAULT_PERSONA)
+@click.option("--mic", "mode", flag_value="mic", help="Answer out loud (default when a microphone exists).")
+@click.option("--text", "mode", flag_value="text", help="Type each reply.")
+@click.option("--replies", type=click.Path(dir_okay=False, path_type=Path),
+              help="Non-interactive: each line is a reply, or a path to a WAV file to transcribe.")
+@click.option("--seed", type=int, default=None, help="Fix the persona's choices of lines.")
+@click.option("--no-audio", is_flag=True, help="Write the persona's speech to WAV files instead of playing it.")
+@click.option("--audio-out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for --no-audio WAV files (default: in the data folder).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole session as one JSON object on stdout.")
+@click.option("--model", default=None, envvar="VOICETRAINER_MODEL",
+              help="Whisper model: tiny.en (bundled, default), base (if installed) or a local model folder.")
+@click.option("--input-device", default=None, help="Microphone name or number (see --list-devices).")
+@click.option("--output-device", default=None, help="Speaker name or number (see --list-devices).")
+@click.option("--list-devices", is_flag=True, help="List audio devices and exit.")
+@click.option("--no-barge-in", is_flag=True,
+              help="Don't stop the customer when you talk over it (the microphone is ignored while it speaks).")
+@click.option("--retry/--no-retry", default=None,
+              help="Offer to retry a weak turn (default: when typing or speaking at a terminal).")
+@click.option("--no-keep-audio", is_flag=True, help="Don't keep the recordings of your replies.")
+@click.option("--quiet", "-q", is_flag=True, help="No live view; print only the result.")
+@data_dir_option()
+@handle_errors
+def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
+             list_devices, no_barge_in, retry, no_keep_audio, quiet, data_dir):
+    """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
+    from voicetrainer.audio import io as audio_io
+    from voicetrainer.cli.view import LiveView
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer import config
+    from voicetrainer.audio.scripted import ScriptedReplies
+    from voicetrainer.core.session import TypedReplies, run_session
+    from voicetrainer.scoring import load_rubric
+
+    if list_devices:
+        click.echo(audio_io.list_devices())
+        return
+    store = open_store(data_dir)
+    p = find_persona(persona, store.data_dir)
+    rubric = load_rubric(config.rubric_path(), p.rubric)
+    view = LiveView(quiet=quiet or as_json, stream=sys.stderr if as_json else sys.stdout)
+    say = view.note
+
+    # Where replies come from.
+    transcriber = None
+    if replies is not None:
+        source = ScriptedReplies.from_file(replies)
+        input_mode = "replies"
+        needs_model = any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source)
+    else:
+        if mode is None:
+            problem = audio_io.check_input(input_device)
+            mode = "mic" if problem is None else "text"
+            if problem:
+                say(f"No microphone: {problem}. Type your replies instead (--text).")
+        elif mode == "mic":
+            problem = audio_io.check_input(input_device)
+            if problem:
+                raise VoiceTrainerError(f"{problem}; plug one in, pick one with --input-device, or use --text")
+        input_mode = mode
+        needs_model = mode == "mic"
+        source = TypedReplies(view.ask) if mode == "text" else None
+    if needs_model:
+        with view.status(f"Loading speech recognition ({model or 'tiny.en'})…"):
+            from voicetrainer.speech.stt import FasterWhisperTranscriber
+
+            transcriber = FasterWhisperTranscriber(model)
+
+    # Where the persona's voice goes.
+    from voicetrainer.speech.tts import PersonaVoice
+
+    voice = PersonaVoice()
+    player = None if no_audio else audio_io.open_player(output_device, say)
+    no_audio = player is None
+    out_dir = None
+    if no_audio:
+        out_dir = audio_out or store.data_dir / "persona-audio" / time.strftime("%Y%m%d-%H%M%S")
+    counter = iter(range(1, 10_000))
+
+    def speak(persona_, line, intent):
+        if player is None:
+            audio_io.write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", voice.render(persona_, line))
+        elif input_mode == "mic":
+            # Returns once the first sentence is queued: the mic listens while the customer speaks (barge-in).
+            player.start(voice.stream(persona_, line))
+        else:
+            player.play(voice.stream(persona_, line))
+
+    def measure(clip, transcript, baseline_db):
+        from voicetrainer.audio.acoustics import measure as measure_acoustics
+
+        return measure_acoustics(clip, transcript.words, baseline_db)
+
+    mic = None
+    try:
+        if input_mode == "mic":
+            from voicetrainer.audio.listening import MicReplies
+            from voicetrainer.audio.vad import SileroSpeechProb
+
+            mic = audio_io.SoundDeviceMicrophone(input_device).__enter__()
+            source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
+                                barge_in=not no_barge_in, on_level=view.level)
+        view.intro(p)
+        # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, piped input, --json
+        # or --quiet (piped replies would be eaten by the retry prompt).
+        interactive = input_mode in ("text", "mic") and not view.quiet
+        offer = interactive and (sys.stdin.isatty() if retry is None else retry)
+        retry = view.offer_retry if offer else None
+        result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed, rubric=rubric,
+                             measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
+                             model_name=getattr(transcriber, "name", None), input_mode=input_mode)
+    finally:
+        if mic is not None:
+            mic.__exit__(None, None, None)
+            source.close()
+        if player is not None:
+            player.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        view.summary(result)
+        if out_dir is not None:
+            say(f"The customer's lines are in {out_dir}")

@@ -1,0 +1,85 @@
+"""`voicetrainer sessions list|show|export`: the saved practice sessions, as a table, a transcript, CSV or JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from voicetrainer.cli.common import data_dir_option, handle_errors, open_store
+from voicetrainer.errors import VoiceTrainerError
+
+
+@click.group()
+def sessions():
+    """Saved practice sessions."""
+
+
+@sessions.command("list")
+@click.option("--limit", type=int, default=20, show_default=True)
+@data_dir_option()
+@handle_errors
+def sessions_list(limit, data_dir):
+    """List recent sessions, newest first."""
+    rows = open_store(data_dir).list_sessions(limit)
+    if not rows:
+        click.echo("No sessions yet. Start one with `voicetrainer practice`.")
+        return
+    click.echo(f"{'ID':>4}  {'WHEN':16}  {'PERSONA':22}  {'TURNS':>5}  {'OUTCOME':10}  MOOD")
+    for r in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at))
+        mood = f"{r.start_mood:.0f}→{r.final_mood:.0f}" if r.final_mood is not None else f"{r.start_mood:.0f}"
+        click.echo(f"{r.id:>4}  {when:16}  {r.persona_id[:22]:22}  {r.turn_count:>5}  "
+                   f"{r.outcome or 'abandoned':10}  {mood}")
+
+
+@sessions.command("show")
+@click.argument("session_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the session as JSON.")
+@data_dir_option()
+@handle_errors
+def sessions_show(session_id, as_json, data_dir):
+    """Show one session turn by turn: what was said, the scores, their evidence and tips."""
+    from voicetrainer.cli.view import format_session
+
+    data = open_store(data_dir).session_json(session_id)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_session(data))
+
+
+@sessions.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of stdout.")
+@data_dir_option()
+@handle_errors
+def sessions_export(fmt, out, data_dir):
+    """Export every saved turn attempt, one row each, for a trainer or manager (CSV or JSON)."""
+    from voicetrainer.core.progress import EXPORT_FIELDS, turn_rows
+
+    store = open_store(data_dir)
+    rows = turn_rows(store.all_sessions())
+    if not rows:
+        store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
+        raise VoiceTrainerError("no saved turns yet: every session ended before the first reply")
+    if fmt == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+        w.writeheader()
+        for row in rows:  # hits as 1/0 so a spreadsheet can sum them; missing values as empty cells
+            w.writerow({k: ("" if v is None else int(v) if isinstance(v, bool) else v) for k, v in row.items()})
+        text = buf.getvalue()
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise VoiceTrainerError(f"cannot write {out} ({e}); pass another --out") from None
+    click.echo(f"Wrote {len(rows)} turn(s) to {out}")
