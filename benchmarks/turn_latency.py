@@ -220,7 +220,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     ensure_virtual_audio()
     sys.path.insert(0, str(ROOT))
-    from voicetrainer.audio.io import SoundDeviceMicrophone, SoundDevicePlayer, read_audio
+    from voicetrainer.audio.devices import SoundDeviceMicrophone, SoundDevicePlayer
+    from voicetrainer.audio.files import read_audio
     from voicetrainer.errors import VoiceTrainerError
     from voicetrainer.core.persona import find_persona
     from voicetrainer.speech.stt import FasterWhisperTranscriber

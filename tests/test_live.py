@@ -161,7 +161,7 @@ def speak_into_mic(name_or_path, delay_s: float = 0.0) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def mic(virtual_device):  # noqa: F811
-    from voicetrainer.audio.io import SoundDeviceMicrophone
+    from voicetrainer.audio.devices import SoundDeviceMicrophone
 
     with SoundDeviceMicrophone("virtual_mic") as m:
         yield m
@@ -188,7 +188,7 @@ def echo_loop(virtual_device):  # noqa: F811
 
 @pytest.fixture
 def player(virtual_device):  # noqa: F811
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
 
     p = SoundDevicePlayer("virtual_speaker")
     yield p
@@ -255,7 +255,7 @@ def test_a_finished_sentence_ends_the_turn_before_the_fixed_silence(mic, silero,
 def test_a_pause_mid_reply_closes_a_segment_that_is_transcribed_while_the_rep_goes_on(mic, silero, whisper, tmp_path):
     """Two sentences with a 0.7 s pause, and end-of-turn silences longer than that: the speculation at the pause
     is overruled when the rep carries on, its segment is kept, and only the second is left at the end."""
-    from voicetrainer.audio.io import read_audio, write_wav
+    from voicetrainer.audio.files import read_audio, write_wav
     from voicetrainer.audio.listening import MicReplies
 
     a = read_audio(FIXTURES / "refund_bad_3.wav").samples

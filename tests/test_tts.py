@@ -33,7 +33,7 @@ def test_rate_changes_duration():
 def test_persona_voice_uses_a_recorded_line_instead_of_tts(tmp_path):
     import numpy as np
 
-    from voicetrainer.audio.io import write_wav
+    from voicetrainer.audio.files import write_wav
     from voicetrainer.core.persona import find_persona
     from voicetrainer.types import AudioClip
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 from voicetrainer.audio.vad import FRAME, SileroSpeechProb, TurnDetector, TurnParams
 
 from .conftest import FIXTURES, SHARED

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.scoring.scorer import Rubric, score_reply
 from voicetrainer.types import AudioClip, Transcript

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from voicetrainer.audio.io import read_audio, write_wav
+from voicetrainer.audio.files import read_audio, write_wav
 from voicetrainer.authoring.check import AUDIO_SUFFIXES, recording_relpath, set_line_audio
 from voicetrainer.errors import AudioInputError, PersonaError
 from voicetrainer.core.persona import Line, Persona, bundled_persona_dir, persona_errors
@@ -158,7 +158,7 @@ def trim_silence(clip: AudioClip, speech_prob: SpeechProb, margin_ms: int = MARG
     """
     samples = clip.samples
     if clip.sample_rate != SAMPLE_RATE:
-        from voicetrainer.audio.io import resample
+        from voicetrainer.audio.files import resample
 
         samples = resample(samples, clip.sample_rate, SAMPLE_RATE)
     if hasattr(speech_prob, "reset"):

@@ -80,13 +80,14 @@ def main():
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
              list_devices, no_barge_in, retry, no_keep_audio, quiet, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
-    from voicetrainer.audio import io as audio_io
+    from voicetrainer.audio import devices
+    from voicetrainer.audio.files import write_wav
     from voicetrainer.core.persona import find_persona
     from voicetrainer.core.session import ScriptedReplies, TypedReplies, run_session
     from voicetrainer.cli.view import LiveView
 
     if list_devices:
-        click.echo(audio_io.list_devices())
+        click.echo(devices.list_devices())
         return
     store = open_store(data_dir)
     p = find_persona(persona, store.data_dir)
@@ -101,12 +102,12 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         needs_model = any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source)
     else:
         if mode is None:
-            problem = audio_io.check_input(input_device)
+            problem = devices.check_input(input_device)
             mode = "mic" if problem is None else "text"
             if problem:
                 say(f"No microphone: {problem}. Type your replies instead (--text).")
         elif mode == "mic":
-            problem = audio_io.check_input(input_device)
+            problem = devices.check_input(input_device)
             if problem:
                 raise VoiceTrainerError(f"{problem}; plug one in, pick one with --input-device, or use --text")
         input_mode = mode
@@ -122,7 +123,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     from voicetrainer.speech.tts import PersonaVoice
 
     voice = PersonaVoice()
-    player = None if no_audio else audio_io.open_player(output_device, say)
+    player = None if no_audio else devices.open_player(output_device, say)
     no_audio = player is None
     out_dir = None
     if no_audio:
@@ -131,7 +132,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
 
     def speak(persona_, line, intent):
         if player is None:
-            audio_io.write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", voice.render(persona_, line))
+            write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", voice.render(persona_, line))
         elif input_mode == "mic":
             # Returns once the first sentence is queued: the mic listens while the customer speaks (barge-in).
             player.start(voice.stream(persona_, line))
@@ -149,7 +150,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
             from voicetrainer.audio.listening import MicReplies
             from voicetrainer.audio.vad import SileroSpeechProb
 
-            mic = audio_io.SoundDeviceMicrophone(input_device).__enter__()
+            mic = devices.SoundDeviceMicrophone(input_device).__enter__()
             source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
                                 barge_in=not no_barge_in, on_level=view.level)
         view.intro(p)

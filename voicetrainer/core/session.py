@@ -160,7 +160,7 @@ def run_session(
                 reaction = react(persona, state, score)
                 audio_path = None
                 if store is not None and keep_audio and reply.clip is not None:
-                    from voicetrainer.audio.io import write_wav  # file I/O only; no device
+                    from voicetrainer.audio.files import write_wav  # file I/O only; no device
 
                     audio_path = str(write_wav(store.audio_dir(sid) / f"turn-{index + 1}-{attempt}.wav", reply.clip))
                 turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
@@ -235,7 +235,7 @@ class ScriptedReplies:
         item = self._lines[self._i]
         self._i += 1
         if item.lower().endswith(self.AUDIO_SUFFIXES):
-            from voicetrainer.audio.io import read_audio
+            from voicetrainer.audio.files import read_audio
 
             p = Path(item)
             p = p if p.is_absolute() else self._base / p

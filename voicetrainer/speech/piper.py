@@ -9,7 +9,7 @@ followed by the pad id, then EOS), and each sentence is synthesised separately a
 16 kHz. `stream()` yields the sentences one by one, so the player starts the line after the first one (measured
 here: ~0.1-0.2 s for a sentence on 2 cores) and synthesises the rest while it plays.
 
-Not here: playing audio (audio_io), choosing lines (dialogue), pyttsx3 (tts.py).
+Not here: playing audio (audio/devices.py), choosing lines (dialogue), pyttsx3 (tts.py).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ class PiperSynthesizer:
         Raises:
             AudioDeviceError: the text has nothing to say.
         """
-        from voicetrainer.audio.io import resample
+        from voicetrainer.audio.files import resample
 
         sentences = split_sentences(text)
         if not sentences:

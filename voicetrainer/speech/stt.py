@@ -178,7 +178,7 @@ class FasterWhisperTranscriber:
                 from the voice-activity detector instead).
         """
         if clip.sample_rate != 16_000:
-            from voicetrainer.audio.io import resample
+            from voicetrainer.audio.files import resample
 
             clip = AudioClip(resample(clip.samples, clip.sample_rate, 16_000), 16_000)
         p = self.params

@@ -19,7 +19,7 @@ from typing import Iterator, Protocol
 
 import numpy as np
 
-from voicetrainer.audio.io import read_audio, resample
+from voicetrainer.audio.files import read_audio, resample
 from voicetrainer.errors import AudioDeviceError, AudioInputError
 from voicetrainer.core.persona import Voice
 from voicetrainer.types import SAMPLE_RATE, AudioClip
