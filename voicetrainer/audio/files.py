@@ -1,7 +1,7 @@
 """Audio files: read any WAV/FLAC/OGG as a 16 kHz mono clip, write 16-bit WAV, change a clip's sample rate.
 
 No devices here (devices.py has the microphone and the speaker). Everything returned is an `AudioClip` (mono
-float32). soundfile is imported inside `read_audio`, so importing this module does not load it.
+float32). soundfile and soxr are imported inside the functions, so importing this module loads neither.
 """
 
 from __future__ import annotations
@@ -16,18 +16,16 @@ from voicetrainer.types import SAMPLE_RATE, AudioClip
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    """Band-limited resampling by FFT (good enough for speech; no SciPy needed)."""
+    """`samples` at `to_rate` instead of `from_rate` (float32, `round(len * to_rate / from_rate)` samples).
+
+    libsoxr's band-limited resampler (high quality, linear phase): the clip's end never wraps into its start, as
+    it did with the FFT resampler this replaces, and a 2 s clip of awkward length takes ~1 ms instead of 40-77 ms.
+    """
     if from_rate == to_rate or len(samples) == 0:
         return samples.astype(np.float32, copy=False)
-    n_out = int(round(len(samples) * to_rate / from_rate))
-    spec = np.fft.rfft(samples.astype(np.float64))
-    n_bins = n_out // 2 + 1
-    if n_bins <= len(spec):
-        spec = spec[:n_bins]
-    else:
-        spec = np.concatenate([spec, np.zeros(n_bins - len(spec), dtype=spec.dtype)])
-    out = np.fft.irfft(spec, n_out) * (n_out / len(samples))
-    return out.astype(np.float32)
+    import soxr
+
+    return soxr.resample(np.ascontiguousarray(samples, dtype=np.float32), from_rate, to_rate, quality="HQ")
 
 
 def read_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> AudioClip:
