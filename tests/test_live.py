@@ -14,7 +14,8 @@ import time
 import numpy as np
 import pytest
 
-from voicetrainer.audio.listening import EchoGate, join_transcripts, vad_word_times
+from voicetrainer.audio.echo import EchoGate
+from voicetrainer.audio.listening import join_transcripts, vad_word_times
 from voicetrainer.types import AudioClip, Transcript, Word
 from voicetrainer.audio.vad import FRAME, TurnParams
 
@@ -119,7 +120,7 @@ def test_echo_gate_keeps_the_rep_talking_over_the_echo():
 
 
 def test_echo_canceller_primed_with_the_history_equals_one_that_heard_it():
-    from voicetrainer.audio.listening import EchoCanceller
+    from voicetrainer.audio.echo import EchoCanceller
 
     sig = np.random.default_rng(0).standard_normal(FRAME * 40)
     heard = EchoCanceller()
@@ -131,7 +132,7 @@ def test_echo_canceller_primed_with_the_history_equals_one_that_heard_it():
 
 
 def test_echo_canceller_learns_a_long_echo_path():
-    from voicetrainer.audio.listening import EchoCanceller
+    from voicetrainer.audio.echo import EchoCanceller
 
     rng = np.random.default_rng(1)
     ref = rng.standard_normal(FRAME * 200) * 0.1

@@ -10,7 +10,8 @@ speakers off mid-sentence while 500 ms cut none. So at a short pause (160 ms) th
 caller transcribes what was said so far and hands the text's verdict back with `settle()` (`ending_verdict()`
 judges it): a finished sentence ends the turn at 380 ms (pauses between sentences were 250-350 ms), a
 trailing one ("and…", "so, um") waits up to 800 ms, no verdict waits the usual 600 ms. If the rep carries on,
-the detector reports `resumed` and the caller drops the speculation. Not here: audio, models or threads (live.py does that).
+the detector reports `resumed` (and how long the pause was, `resumed_after_samples`) and the caller drops the
+speculation. Not here: audio, models or threads (listening.py does that).
 """
 
 from __future__ import annotations
@@ -175,6 +176,20 @@ class TurnDetector:
         self.done = False
         self.paused = False         # a `pause` was reported and speech has not resumed since
         self.verdict: Verdict | None = None
+        self.resumed_after_samples = 0  # how long the silence before the last `resumed` event lasted
+
+    def drop_frames(self, k: int) -> None:
+        """Count from `k` frames later: the caller dropped the first `k` frames of its buffer while waiting for the
+        turn to start, so the sample indexes of later events still point into that buffer. (With `no_reply`, the
+        wait for a reply is counted in frames too, and starts again `k` frames later.)
+
+        Raises:
+            ValueError: the turn has started, or `k` reaches into the run of speech frames now being counted.
+        """
+        if self.started_at is not None or not 0 <= k <= self.n - self.run:
+            raise ValueError(f"cannot drop {k} frames: {self.n} seen, {self.run} of them the speech run now counted, "
+                             f"turn {'started' if self.started_at is not None else 'not started'}")
+        self.n -= k
 
     def _end_frames(self) -> int:
         if self.p.pause_ms and self.verdict == "finished":
@@ -222,11 +237,12 @@ class TurnDetector:
                 self.paused = True
                 return TurnEvent("pause", at)
         else:
-            self.silence = 0
+            silent_frames, self.silence = self.silence, 0
             self.speech_end_at = None
             if self.paused:
                 self.paused = False
                 self.verdict = None
+                self.resumed_after_samples = silent_frames * self.frame
                 return TurnEvent("resumed", (self.n - 1) * self.frame)
         if at - self.started_at >= self.p.max_turn_s * self.sr:
             self.done = True
