@@ -57,6 +57,52 @@ def test_full_window_on_request(whisper, encoded_frames):
     assert encoded_frames == [3000]
 
 
+# --- the faster-whisper internals stt.py relies on (pinned in pyproject.toml; this fails first when they change) ---
+
+
+def test_faster_whisper_internals_that_the_short_window_relies_on():
+    """stt.py replaces `encode` on a WhisperModel instance and trims the mel features it is handed. That holds only
+    while faster-whisper (1) calls `self.encode(features)` from `transcribe`, so an instance attribute takes over,
+    (2) pads every window to 3000 mel frames before that call, (3) lets CTranslate2's encoder take fewer frames
+    (half as many encoder frames out), (4) keeps `model.is_multilingual`, the keyword arguments and the segment
+    and word fields stt.py reads."""
+    import dataclasses
+    import inspect
+
+    from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import Segment, Word
+
+    from voicetrainer.speech.models import resolve_model
+
+    assert list(inspect.signature(WhisperModel.encode).parameters) == ["self", "features"]
+    used = {"language", "beam_size", "temperature", "condition_on_previous_text", "word_timestamps",
+            "without_timestamps", "vad_filter", "max_new_tokens"}
+    assert used <= set(inspect.signature(WhisperModel.transcribe).parameters)
+    assert {"text", "tokens", "avg_logprob", "no_speech_prob", "words"} <= {f.name for f in dataclasses.fields(Segment)}
+    assert {"word", "start", "end"} <= {f.name for f in dataclasses.fields(Word)}
+
+    model = WhisperModel(resolve_model("tiny.en")[0], device="cpu", compute_type="int8", cpu_threads=1,
+                         local_files_only=True)
+    assert model.model.is_multilingual is False        # tiny.en; stt.py passes a language only to multilingual models
+    full, seen, encoded = model.encode, [], []
+
+    def spy(features):
+        seen.append(features.shape)
+        out = full(features[..., :1000])                 # what stt.py's short window does
+        encoded.append(out.shape)
+        return out
+
+    model.encode = spy
+    clip = read_audio(FIXTURES / "refund_bad_3.wav")
+    segments, _ = model.transcribe(clip.samples, beam_size=1, temperature=0.0, condition_on_previous_text=False,
+                                   word_timestamps=True, vad_filter=False, max_new_tokens=30)
+    segments = list(segments)
+    assert seen and seen[0][-1] == 3000                  # padded to 30 s before encode, called on the instance
+    assert list(encoded[0])[:2] == [1, 500]              # the encoder took 1000 frames and gave 500 out
+    assert normalise(" ".join(s.text for s in segments)) == normalise(MANIFEST["refund_bad_3.wav"]["transcript"])
+    assert segments[0].words and segments[0].tokens
+
+
 @pytest.mark.parametrize("entry", SPEECH, ids=[e["file"] for e in SPEECH])
 def test_short_window_gives_the_same_words_on_real_recordings(whisper, entry):
     clip = read_audio(SHARED / "speech" / entry["file"])

@@ -10,6 +10,11 @@ at 12 + 6 tokens per second of audio, and a result that hits the cap, repeats it
 audio can hold (or far fewer), stops mid-sentence or is unsure (mean token log-probability below -0.7: noisy
 audio) is thrown away and the clip is transcribed again with the full 30 s window (`benchmarks/asr_accuracy.py`
 compares both on real speech).
+
+That trim replaces `encode` on the faster-whisper model instance, which relies on faster-whisper's internals (it
+calls `self.encode(features)` on features padded to 3000 frames): pyproject.toml pins faster-whisper to the minor
+version checked, and `tests/test_stt.py::test_faster_whisper_internals_that_the_short_window_relies_on` fails
+first if they change. Model names and where they come from: models.py.
 """
 
 from __future__ import annotations
