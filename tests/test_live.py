@@ -151,6 +151,39 @@ def test_echo_gate_passes_frames_through_when_nothing_was_played():
     assert gate.clean(frame, 0.5) is frame and gate.echo_fraction == 0.0
 
 
+def test_practice_mic_shows_a_model_that_fails_to_load_as_one_line_and_closes_the_mic(tmp_path, monkeypatch):
+    """Silero's model file is missing: the rep sees that, in one line, not a failure to close what never opened."""
+    from click.testing import CliRunner
+
+    from voicetrainer.audio import devices, vad
+    from voicetrainer.cli.main import main
+
+    events = []
+
+    class Mic:  # the microphone is not what this test is about: it only records being opened and closed
+        def __init__(self, device=None):
+            pass
+
+        def __enter__(self):
+            events.append("opened")
+            return self
+
+        def __exit__(self, *exc):
+            events.append("closed")
+
+    missing = tmp_path / "silero_vad_v6.onnx"
+    monkeypatch.setattr(devices, "check_input", lambda device=None: None)
+    monkeypatch.setattr(devices, "SoundDeviceMicrophone", Mic)
+    monkeypatch.setattr(vad, "silero_model_path", lambda: missing)
+    r = CliRunner().invoke(main, ["practice", "wrong-item", "--mic", "--no-audio", "--quiet",
+                                  "--audio-out", str(tmp_path / "out")])
+    assert r.exit_code == 1, r.output
+    assert r.stderr.startswith(f"Error: cannot load the Silero VAD model {missing} (")
+    assert r.stderr.endswith("; reinstall faster-whisper (pip install --force-reinstall faster-whisper)\n")
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.output and "NoneType" not in r.output
+    assert events == ["opened", "closed"]
+
+
 # --- on the virtual device -----------------------------------------------------------------------------------------
 
 

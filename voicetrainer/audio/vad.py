@@ -49,17 +49,29 @@ def silero_model_path() -> Path:
 
 
 class SileroSpeechProb:
-    """Streaming Silero VAD: call with one 512-sample float32 frame at 16 kHz, get P(speech)."""
+    """Streaming Silero VAD: call with one 512-sample float32 frame at 16 kHz, get P(speech).
+
+    Raises:
+        ModelUnavailableError: the model file is missing or onnxruntime cannot load it (one line saying so).
+    """
 
     def __init__(self, path: Path | None = None):
         import onnxruntime
 
+        from voicetrainer.errors import ModelUnavailableError
+
+        path = path or silero_model_path()
         opts = onnxruntime.SessionOptions()
         opts.inter_op_num_threads = 1
         opts.intra_op_num_threads = 1
         opts.log_severity_level = 4
-        self._session = onnxruntime.InferenceSession(
-            str(path or silero_model_path()), providers=["CPUExecutionProvider"], sess_options=opts)
+        try:
+            self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"],
+                                                         sess_options=opts)
+        except Exception as e:  # onnxruntime raises its own exception types (NoSuchFile, InvalidProtobuf, ...)
+            reason = " ".join(str(e).split())[:160]
+            raise ModelUnavailableError(f"cannot load the Silero VAD model {path} ({reason}); reinstall "
+                                        "faster-whisper (pip install --force-reinstall faster-whisper)") from None
         self.reset()
 
     def reset(self) -> None:

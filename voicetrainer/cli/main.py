@@ -5,6 +5,7 @@ Only this module turns a `VoiceTrainerError` into a one-line message and exit co
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -144,15 +145,19 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
 
         return measure_acoustics(clip, transcript.words, baseline_db)
 
-    mic = None
-    try:
+    # The microphone, its listener and the speaker close in reverse order whatever fails (a model that does not
+    # load must reach the rep as its own one-line error, not as a failure to close what never opened).
+    with contextlib.ExitStack() as stack:
+        if player is not None:
+            stack.callback(player.close)
         if input_mode == "mic":
             from voicetrainer.audio.listening import MicReplies
             from voicetrainer.audio.vad import SileroSpeechProb
 
-            mic = devices.SoundDeviceMicrophone(input_device).__enter__()
+            mic = stack.enter_context(devices.SoundDeviceMicrophone(input_device))
             source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
                                 barge_in=not no_barge_in, on_level=view.level)
+            stack.callback(source.close)
         view.intro(p)
         # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, piped input, --json
         # or --quiet (piped replies would be eaten by the retry prompt).
@@ -162,12 +167,6 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed,
                              measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
                              model_name=getattr(transcriber, "name", None), input_mode=input_mode)
-    finally:
-        if mic is not None:
-            mic.__exit__(None, None, None)
-            source.close()
-        if player is not None:
-            player.close()
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
