@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from concurrent.futures import Executor, Future
 
 import numpy as np
 import pytest
@@ -184,6 +185,55 @@ def test_practice_mic_shows_a_model_that_fails_to_load_as_one_line_and_closes_th
     assert events == ["opened", "closed"]
 
 
+class InlineExecutor(Executor):
+    """Runs each transcription at once, in the listening loop: the verdict is in by the next frame on any machine."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: B036  (handed to the caller through the future, as an executor does)
+            future.set_exception(e)
+        return future
+
+
+class FileMic:
+    """A microphone that hears a WAV after `lead_s` of quiet noise, then quiet noise: frames as fast as read."""
+
+    def __init__(self, name: str, lead_s: float = 0.3, tail_s: float = 3.0):
+        from voicetrainer.audio.files import read_audio
+
+        speech = read_audio(FIXTURES / name).samples
+        lead, tail = np.zeros(int(lead_s * 16_000), np.float32), np.zeros(int(tail_s * 16_000), np.float32)
+        noise = np.random.default_rng(3).normal(0, 3e-4, len(lead) + len(speech) + len(tail)).astype(np.float32)
+        self.samples = np.concatenate([lead, speech, tail]) + noise
+        self.block_time = 0.0
+
+    def drain(self):
+        pass
+
+    def frames(self, timeout_s: float = 2.0):
+        for i in range(0, len(self.samples) - FRAME + 1, FRAME):
+            self.block_time = 100.0 + i / 16_000
+            yield self.samples[i:i + FRAME]
+
+
+@pytest.mark.parametrize("adaptive,silence_frames", [(True, 12), (False, 19)])
+def test_a_finished_sentence_ends_the_turn_at_380_ms_and_a_fixed_silence_at_600(silero, whisper, adaptive,
+                                                                                 silence_frames):
+    from voicetrainer.audio.listening import MicReplies
+
+    params = TurnParams.adaptive() if adaptive else TurnParams()
+    replies = MicReplies(FileMic("refund_bad_3.wav"), silero, params, transcriber=whisper, executor=InlineExecutor())
+    reply = replies.next_reply("Where is my refund?")
+    st = replies.stats
+    assert st.ended_by == "turn_ended" and st.end_silence_frames == silence_frames
+    assert st.verdict == ("finished" if adaptive else "")
+    assert [k for k, _ in st.events] == (["speech_started", "pause", "turn_ended"] if adaptive
+                                         else ["speech_started", "turn_ended"])
+    assert normalise(reply.transcript.text) == normalise(MANIFEST["refund_bad_3.wav"]["transcript"])
+
+
 # --- on the virtual device -----------------------------------------------------------------------------------------
 
 
@@ -271,9 +321,11 @@ def test_fixed_silence_mode_records_the_whole_reply_for_the_session_to_transcrib
 
 @pytest.mark.device
 def test_a_finished_sentence_ends_the_turn_before_the_fixed_silence(mic, silero, whisper):
+    """The speculative transcription runs at once (InlineExecutor), so the verdict is in by the next frame on any
+    machine: the turn ends at 380 ms of silence (12 frames), not at the 600 ms (19) a fixed silence needs."""
     from voicetrainer.audio.listening import MicReplies
 
-    replies = MicReplies(mic, silero, transcriber=whisper)
+    replies = MicReplies(mic, silero, transcriber=whisper, executor=InlineExecutor())
     feeder = speak_into_mic("refund_bad_3.wav", 0.3)   # "Like I said, just wait."
     replies.next_reply("Where is my refund?")
     feeder.wait(timeout=30)
@@ -281,8 +333,27 @@ def test_a_finished_sentence_ends_the_turn_before_the_fixed_silence(mic, silero,
     assert kind == "turn_ended" and replies.stats.verdict == "finished"
     assert paused - end == 5 * FRAME  # speculation at 160 ms of silence ...
     assert replies.stats.ended_by == "turn_ended"
-    # ... and the turn was handed back before the 600 ms a fixed silence would need (counted in frames, not timed)
+    assert replies.stats.end_silence_frames == 12      # ... and the end at 380 ms (counted in frames, not timed)
     assert replies.stats.segments == 1
+
+
+@pytest.mark.device
+def test_transcribing_in_the_background_never_holds_the_turn_past_the_fixed_silence(mic, silero, whisper):
+    """With the real worker thread the verdict comes back when this machine manages: a finished sentence then ends
+    the turn between 380 and 600 ms of silence; a verdict too late (or none) leaves the fixed 600 ms, never more."""
+    from voicetrainer.audio.listening import MicReplies
+
+    replies = MicReplies(mic, silero, transcriber=whisper)
+    feeder = speak_into_mic("refund_bad_3.wav", 0.3)
+    reply = replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    st = replies.stats
+    assert [k for k, _ in st.events] == ["speech_started", "pause", "turn_ended"] and st.ended_by == "turn_ended"
+    if st.verdict == "finished":
+        assert 12 <= st.end_silence_frames < 19, st.end_silence_frames
+    else:
+        assert st.verdict in ("", "unknown") and st.end_silence_frames == 19, (st.verdict, st.end_silence_frames)
+    assert normalise(reply_text(replies, reply)) == normalise(MANIFEST["refund_bad_3.wav"]["transcript"])
 
 
 @pytest.mark.device

@@ -23,7 +23,7 @@ Not here: device handling (devices), the echo maths (echo), the models (vad, stt
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -82,6 +82,7 @@ class ReplyStats:
     ended_by: str = ""             # turn_ended, max_length, timeout
     verdict: str = ""              # the last speculation's verdict
     end_of_speech_at: float = 0.0  # time.monotonic() when the rep's last speech frame was heard
+    end_silence_frames: int = 0    # frames of silence heard after the rep's last speech when the turn ended
     committed_at: float = 0.0      # time.monotonic() when the reply was handed back
     ignored_turns: int = 0         # turns that transcribed to nothing (a cough, a click) and were skipped
     unconverged_frames: int = 0    # frames heard while the persona spoke, before the echo canceller converged
@@ -106,10 +107,13 @@ class MicReplies:
         player: the persona's `SoundDevicePlayer`; needed for the echo gate and barge-in.
         barge_in: the rep talking over the persona stops it; False ignores the mic until the persona has finished.
         on_level: called with the RMS level (dBFS) of each frame and whether a turn is in progress.
+        executor: runs the transcriptions while listening goes on (default: one worker thread, shut down by
+            `close()`); an executor that runs them at once makes the verdict's timing independent of the machine.
     """
 
     def __init__(self, mic, speech_prob: SpeechProb, params: TurnParams | None = None, *, transcriber=None,
-                 player=None, barge_in: bool = True, on_level: Callable[[float, bool], None] | None = None):
+                 player=None, barge_in: bool = True, on_level: Callable[[float, bool], None] | None = None,
+                 executor: Executor | None = None):
         self.mic = mic
         self.speech_prob = speech_prob
         self.params = params if params is not None else (TurnParams.adaptive() if transcriber else TurnParams())
@@ -119,7 +123,10 @@ class MicReplies:
         self.on_level = on_level
         self.gate = EchoGate(player) if player is not None else None
         self.stats = ReplyStats()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcribe") if transcriber else None
+        self._own_pool = executor is None
+        self._pool: Executor | None = None
+        if transcriber is not None:
+            self._pool = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcribe")
         # Whisper's word timestamps cost 30-60 ms a reply; only the speaking rate uses them, and the VAD knows
         # when speech started and stopped, so time words from it when the transcriber can skip them.
         import inspect
@@ -128,7 +135,7 @@ class MicReplies:
             transcriber.transcribe).parameters
 
     def close(self) -> None:
-        if self._pool is not None:
+        if self._pool is not None and self._own_pool:
             self._pool.shutdown(wait=True)
 
     def _persona_audible(self, now: float) -> bool:
@@ -245,6 +252,7 @@ class MicReplies:
                 end = ev.at_sample
                 ended = ev.kind
                 st.end_of_speech_at = heard_at + FRAME / SAMPLE_RATE - (det.n * FRAME - end) / SAMPLE_RATE
+                st.end_silence_frames = det.n - end // FRAME
                 if self._pool is None:
                     break
                 transcript = self._finish(frames, probs, segments, spec, seg_lo, start, end)
