@@ -355,3 +355,20 @@ def test_missing_output_device_opened_directly_is_an_audio_device_error():
 
     with pytest.raises(AudioDeviceError, match="--output-device"):
         SoundDevicePlayer("no-such-speaker-xyz")
+
+
+def test_the_audio_and_speech_packages_export_their_names_and_import_no_device_or_model_library():
+    """`import voicetrainer.audio` / `voicetrainer.speech` gives the public names; sounddevice, onnxruntime,
+    faster_whisper, ctranslate2 and pyttsx3 load only when a device or model is opened."""
+    import sys
+
+    heavy = ["sounddevice", "pyttsx3", "faster_whisper", "ctranslate2", "onnxruntime"]
+    code = ("import sys, voicetrainer.audio as a, voicetrainer.speech as s\n"
+            "assert all(hasattr(a, n) for n in a.__all__) and all(hasattr(s, n) for n in s.__all__)\n"
+            "assert {'MicReplies', 'SoundDeviceMicrophone', 'read_audio', 'EchoGate', 'TurnDetector'} <= set(a.__all__)\n"
+            "assert {'PersonaVoice', 'FasterWhisperTranscriber', 'VOICE_ENGINES', 'MODELS'} <= set(s.__all__)\n"
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    root = Path(__file__).parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

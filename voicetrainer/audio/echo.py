@@ -133,7 +133,8 @@ class EchoGate:
         if est is not None and (self._ref_i is None or abs(est - self._ref_i) > RESYNC_S * SAMPLE_RATE):
             self._ref_i = est
             jumped = True
-        if jumped:   # the canceller's history must be what was played just before, not what it saw last
+        if jumped and self._ref_i is not None:
+            # the canceller's history must be what was played just before, not what it saw last
             span = (len(self.canceller.x) + 1) * n
             self.canceller.prime(self.player.reference_from(self._ref_i - span, span))
         ref_block = (self.player.reference_from(self._ref_i, n) if self._ref_i is not None

@@ -1,11 +1,11 @@
 """Live replies from the microphone: streaming turn-taking, transcription while the rep talks, echo gate, barge-in.
 
 `MicReplies.next_reply()` reads 32 ms frames from the microphone as they arrive and runs Silero VAD on each (state
-carried). With adaptive params (the default here) it starts a speculative transcription at a short pause (160 ms) and ends
-the turn as soon as that text is a finished sentence, waits longer when it trails off, and throws the speculation
-away if the rep carries on (the audio before the pause is then a closed segment, already transcribed, so at the
-end only the last segment is left). The reply carries its transcript (`Reply.transcript`), so
-the session does not transcribe it again.
+carried). With adaptive params (the default here) it starts a speculative transcription at a short pause (160 ms)
+and ends the turn as soon as that text is a finished sentence, waits longer when it trails off, and throws the
+speculation away if the rep carries on (the audio before the pause is then a closed segment, already transcribed,
+so at the end only the last segment is left). The reply carries its transcript (`Reply.transcript`), so the
+session does not transcribe it again.
 
 While the persona speaks (the CLI queues its line on `devices.SoundDevicePlayer` and returns), the microphone is
 still read: `echo.EchoGate` subtracts what the speaker played (lined up by time and cross-correlation), so the persona's
@@ -23,9 +23,9 @@ Not here: device handling (devices), the echo maths (echo), the models (vad, stt
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -58,7 +58,9 @@ def vad_word_times(text: str, probs: np.ndarray, params: TurnParams) -> tuple[Wo
 
 def join_transcripts(parts: list[tuple[int, Transcript]], duration_s: float) -> Transcript:
     """One transcript from segment transcripts, each with the sample where its segment starts (word times shifted)."""
-    texts, words, worst = [], [], 0.0
+    texts: list[str] = []
+    words: list[Word] = []
+    worst = 0.0
     for offset, t in parts:
         if t.text:
             texts.append(t.text.strip())
@@ -148,6 +150,7 @@ class MicReplies:
     def _transcribe(self, samples: np.ndarray, probs: np.ndarray) -> Future:
         clip = AudioClip(samples.astype(np.float32, copy=True), SAMPLE_RATE)
         self.stats.segments += 1
+        assert self._pool is not None   # only called with a transcriber, which comes with a pool
         return self._pool.submit(self._transcribe_now, clip, probs.copy())
 
     def _transcribe_now(self, clip: AudioClip, probs: np.ndarray) -> Transcript:
@@ -266,7 +269,7 @@ class MicReplies:
                 self._reset_vad()
         st.ended_by = ended or "timeout"
         st.committed_at = time.monotonic()
-        if ended == "timeout" or start is None:
+        if ended == "timeout" or start is None or end is None:
             return Reply(text="", source="mic")
         audio = np.concatenate(frames)
         lo = max(0, start - PRE_ROLL_FRAMES * FRAME)
@@ -278,7 +281,8 @@ class MicReplies:
         audio = np.concatenate(frames)
         hi = min(len(audio), end + TAIL_FRAMES * FRAME)
         if spec is None or spec.hi < end:       # no speculation covers the end (max_length, or no pause yet)
-            spec = _Segment(seg_lo, hi, self._transcribe(audio[seg_lo:hi], np.array(probs[seg_lo // FRAME:hi // FRAME])))
+            probs_in = np.array(probs[seg_lo // FRAME:hi // FRAME])
+            spec = _Segment(seg_lo, hi, self._transcribe(audio[seg_lo:hi], probs_in))
         parts = [(s.lo, s.future.result()) for s in segments + [spec]]
         lo = max(0, start - PRE_ROLL_FRAMES * FRAME)
         shifted = [(off - lo, t) for off, t in parts]

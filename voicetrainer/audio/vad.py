@@ -16,9 +16,10 @@ speculation. Not here: audio, models or threads (listening.py does that).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -115,7 +116,7 @@ class TurnParams:
                                      # carries on); shorter gaps between words keep the segment open
 
     @classmethod
-    def adaptive(cls, **overrides) -> "TurnParams":
+    def adaptive(cls, **overrides) -> TurnParams:
         """The live defaults: speculate at a 160 ms pause, end at 380 / 600 / 800 ms of silence by what was said.
 
         The speculation starts well before the turn can end, so the transcription (60-150 ms with tiny.en)
@@ -220,7 +221,8 @@ class TurnDetector:
         self.verdict = verdict
         if self.silence >= self._end_frames():
             self.done = True
-            return TurnEvent("turn_ended", self.speech_end_at if self.speech_end_at is not None else self.n * self.frame)
+            at = self.speech_end_at if self.speech_end_at is not None else self.n * self.frame
+            return TurnEvent("turn_ended", at)
         return None
 
     def feed(self, prob: float) -> TurnEvent | None:

