@@ -138,8 +138,8 @@ class FasterWhisperTranscriber:
         Args:
             clip: the audio (resampled to 16 kHz if needed).
             short_window: override `params.short_window` for this call.
-            word_timestamps: override `params.word_timestamps` (they cost 30-60 ms a reply; live.py times words
-                from the voice-activity detector instead).
+            word_timestamps: override `params.word_timestamps` (they cost 30-60 ms a reply; audio/listening.py
+                times words from the voice-activity detector instead).
         """
         if clip.sample_rate != 16_000:
             from voicetrainer.audio.files import resample
