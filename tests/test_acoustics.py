@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from voicetrainer.audio.acoustics import measure, pitch_variability_st, words_per_minute
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 from voicetrainer.types import AudioClip, Word
 
 SR = 16_000

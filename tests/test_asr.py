@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 
 from .conftest import SHARED, normalise, wer
 

@@ -136,7 +136,7 @@ def persona_line():
 
 @pytest.mark.device
 def test_played_line_is_captured_from_the_speaker_monitor(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer()
@@ -150,7 +150,7 @@ def test_played_line_is_captured_from_the_speaker_monitor(virtual_device, person
 
 @pytest.mark.device
 def test_one_stream_plays_lines_back_to_back_and_reports_their_first_samples(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer("virtual_speaker")
@@ -169,7 +169,7 @@ def test_one_stream_plays_lines_back_to_back_and_reports_their_first_samples(vir
 
 @pytest.mark.device
 def test_stop_cuts_the_line_short(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer()
@@ -196,7 +196,7 @@ def slow_pieces(clip, n: int, delay_s: float, made: list):
 
 @pytest.mark.device
 def test_a_line_in_pieces_starts_after_the_first_and_plays_whole(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer("virtual_speaker")
@@ -217,7 +217,7 @@ def test_a_line_in_pieces_starts_after_the_first_and_plays_whole(virtual_device,
 
 @pytest.mark.device
 def test_a_line_started_while_another_is_made_waits_its_turn(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
     from voicetrainer.types import AudioClip
 
     other = AudioClip(np.sin(2 * np.pi * 440 * np.arange(int(0.8 * RATE)) / RATE).astype(np.float32) * 0.3, RATE)
@@ -238,7 +238,7 @@ def test_a_line_started_while_another_is_made_waits_its_turn(virtual_device, per
 
 @pytest.mark.device
 def test_stop_also_stops_a_line_still_being_made(virtual_device, persona_line, tmp_path):
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
 
     cap = MonitorCapture(tmp_path / "out.raw")
     player = SoundDevicePlayer("virtual_speaker")
@@ -318,7 +318,7 @@ def test_a_piper_persona_is_streamed_to_the_speaker_and_heard_whole(virtual_devi
 
 @pytest.mark.device
 def test_input_device_by_name_is_accepted(virtual_device):
-    from voicetrainer.audio.io import check_input, check_output
+    from voicetrainer.audio.devices import check_input, check_output
 
     assert check_input("virtual_mic") is None
     assert check_output("virtual_speaker") is None
@@ -350,8 +350,25 @@ def test_missing_output_device_falls_back_to_wav_files(tmp_path):
 
 
 def test_missing_output_device_opened_directly_is_an_audio_device_error():
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
     from voicetrainer.errors import AudioDeviceError
 
     with pytest.raises(AudioDeviceError, match="--output-device"):
         SoundDevicePlayer("no-such-speaker-xyz")
+
+
+def test_the_audio_and_speech_packages_export_their_names_and_import_no_device_or_model_library():
+    """`import voicetrainer.audio` / `voicetrainer.speech` gives the public names; sounddevice, onnxruntime,
+    faster_whisper, ctranslate2 and pyttsx3 load only when a device or model is opened."""
+    import sys
+
+    heavy = ["sounddevice", "pyttsx3", "faster_whisper", "ctranslate2", "onnxruntime"]
+    code = ("import sys, voicetrainer.audio as a, voicetrainer.speech as s\n"
+            "assert all(hasattr(a, n) for n in a.__all__) and all(hasattr(s, n) for n in s.__all__)\n"
+            "assert {'MicReplies', 'SoundDeviceMicrophone', 'read_audio', 'EchoGate', 'TurnDetector'} <= set(a.__all__)\n"
+            "assert {'PersonaVoice', 'FasterWhisperTranscriber', 'VOICE_ENGINES', 'MODELS'} <= set(s.__all__)\n"
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    root = Path(__file__).parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

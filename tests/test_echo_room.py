@@ -123,7 +123,7 @@ def silero():
 
 @pytest.mark.parametrize("rt60,seed", [(0.3, 3), (0.6, 3), (0.6, 4), (0.9, 3)])
 def test_the_persona_never_interrupts_itself_and_the_rep_can_still_barge_in(rt60, seed, lines, silero, whisper):
-    from voicetrainer.audio.io import read_audio
+    from voicetrainer.audio.files import read_audio
     from voicetrainer.audio.listening import MicReplies
 
     room = Room(room_response(rt60, seed=seed))

@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 from voicetrainer.cli.main import main
 
 from .conftest import FIXTURES, wer

@@ -2,7 +2,7 @@
 
 import json
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 
 from .conftest import FIXTURES
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from concurrent.futures import Executor, Future
 
 import numpy as np
 import pytest
 
-from voicetrainer.audio.listening import EchoGate, join_transcripts, vad_word_times
+from voicetrainer.audio.echo import EchoGate
+from voicetrainer.audio.listening import join_transcripts, vad_word_times
 from voicetrainer.types import AudioClip, Transcript, Word
 from voicetrainer.audio.vad import FRAME, TurnParams
 
@@ -119,7 +121,7 @@ def test_echo_gate_keeps_the_rep_talking_over_the_echo():
 
 
 def test_echo_canceller_primed_with_the_history_equals_one_that_heard_it():
-    from voicetrainer.audio.listening import EchoCanceller
+    from voicetrainer.audio.echo import EchoCanceller
 
     sig = np.random.default_rng(0).standard_normal(FRAME * 40)
     heard = EchoCanceller()
@@ -131,7 +133,7 @@ def test_echo_canceller_primed_with_the_history_equals_one_that_heard_it():
 
 
 def test_echo_canceller_learns_a_long_echo_path():
-    from voicetrainer.audio.listening import EchoCanceller
+    from voicetrainer.audio.echo import EchoCanceller
 
     rng = np.random.default_rng(1)
     ref = rng.standard_normal(FRAME * 200) * 0.1
@@ -150,6 +152,88 @@ def test_echo_gate_passes_frames_through_when_nothing_was_played():
     assert gate.clean(frame, 0.5) is frame and gate.echo_fraction == 0.0
 
 
+def test_practice_mic_shows_a_model_that_fails_to_load_as_one_line_and_closes_the_mic(tmp_path, monkeypatch):
+    """Silero's model file is missing: the rep sees that, in one line, not a failure to close what never opened."""
+    from click.testing import CliRunner
+
+    from voicetrainer.audio import devices, vad
+    from voicetrainer.cli.main import main
+
+    events = []
+
+    class Mic:  # the microphone is not what this test is about: it only records being opened and closed
+        def __init__(self, device=None):
+            pass
+
+        def __enter__(self):
+            events.append("opened")
+            return self
+
+        def __exit__(self, *exc):
+            events.append("closed")
+
+    missing = tmp_path / "silero_vad_v6.onnx"
+    monkeypatch.setattr(devices, "check_input", lambda device=None: None)
+    monkeypatch.setattr(devices, "SoundDeviceMicrophone", Mic)
+    monkeypatch.setattr(vad, "silero_model_path", lambda: missing)
+    r = CliRunner().invoke(main, ["practice", "wrong-item", "--mic", "--no-audio", "--quiet",
+                                  "--audio-out", str(tmp_path / "out")])
+    assert r.exit_code == 1, r.output
+    assert r.stderr.startswith(f"Error: cannot load the Silero VAD model {missing} (")
+    assert r.stderr.endswith("; reinstall faster-whisper (pip install --force-reinstall faster-whisper)\n")
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.output and "NoneType" not in r.output
+    assert events == ["opened", "closed"]
+
+
+class InlineExecutor(Executor):
+    """Runs each transcription at once, in the listening loop: the verdict is in by the next frame on any machine."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: B036  (handed to the caller through the future, as an executor does)
+            future.set_exception(e)
+        return future
+
+
+class FileMic:
+    """A microphone that hears a WAV after `lead_s` of quiet noise, then quiet noise: frames as fast as read."""
+
+    def __init__(self, name: str, lead_s: float = 0.3, tail_s: float = 3.0):
+        from voicetrainer.audio.files import read_audio
+
+        speech = read_audio(FIXTURES / name).samples
+        lead, tail = np.zeros(int(lead_s * 16_000), np.float32), np.zeros(int(tail_s * 16_000), np.float32)
+        noise = np.random.default_rng(3).normal(0, 3e-4, len(lead) + len(speech) + len(tail)).astype(np.float32)
+        self.samples = np.concatenate([lead, speech, tail]) + noise
+        self.block_time = 0.0
+
+    def drain(self):
+        pass
+
+    def frames(self, timeout_s: float = 2.0):
+        for i in range(0, len(self.samples) - FRAME + 1, FRAME):
+            self.block_time = 100.0 + i / 16_000
+            yield self.samples[i:i + FRAME]
+
+
+@pytest.mark.parametrize("adaptive,silence_frames", [(True, 12), (False, 19)])
+def test_a_finished_sentence_ends_the_turn_at_380_ms_and_a_fixed_silence_at_600(silero, whisper, adaptive,
+                                                                                 silence_frames):
+    from voicetrainer.audio.listening import MicReplies
+
+    params = TurnParams.adaptive() if adaptive else TurnParams()
+    replies = MicReplies(FileMic("refund_bad_3.wav"), silero, params, transcriber=whisper, executor=InlineExecutor())
+    reply = replies.next_reply("Where is my refund?")
+    st = replies.stats
+    assert st.ended_by == "turn_ended" and st.end_silence_frames == silence_frames
+    assert st.verdict == ("finished" if adaptive else "")
+    assert [k for k, _ in st.events] == (["speech_started", "pause", "turn_ended"] if adaptive
+                                         else ["speech_started", "turn_ended"])
+    assert normalise(reply.transcript.text) == normalise(MANIFEST["refund_bad_3.wav"]["transcript"])
+
+
 # --- on the virtual device -----------------------------------------------------------------------------------------
 
 
@@ -161,7 +245,7 @@ def speak_into_mic(name_or_path, delay_s: float = 0.0) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def mic(virtual_device):  # noqa: F811
-    from voicetrainer.audio.io import SoundDeviceMicrophone
+    from voicetrainer.audio.devices import SoundDeviceMicrophone
 
     with SoundDeviceMicrophone("virtual_mic") as m:
         yield m
@@ -188,7 +272,7 @@ def echo_loop(virtual_device):  # noqa: F811
 
 @pytest.fixture
 def player(virtual_device):  # noqa: F811
-    from voicetrainer.audio.io import SoundDevicePlayer
+    from voicetrainer.audio.devices import SoundDevicePlayer
 
     p = SoundDevicePlayer("virtual_speaker")
     yield p
@@ -237,9 +321,11 @@ def test_fixed_silence_mode_records_the_whole_reply_for_the_session_to_transcrib
 
 @pytest.mark.device
 def test_a_finished_sentence_ends_the_turn_before_the_fixed_silence(mic, silero, whisper):
+    """The speculative transcription runs at once (InlineExecutor), so the verdict is in by the next frame on any
+    machine: the turn ends at 380 ms of silence (12 frames), not at the 600 ms (19) a fixed silence needs."""
     from voicetrainer.audio.listening import MicReplies
 
-    replies = MicReplies(mic, silero, transcriber=whisper)
+    replies = MicReplies(mic, silero, transcriber=whisper, executor=InlineExecutor())
     feeder = speak_into_mic("refund_bad_3.wav", 0.3)   # "Like I said, just wait."
     replies.next_reply("Where is my refund?")
     feeder.wait(timeout=30)
@@ -247,15 +333,34 @@ def test_a_finished_sentence_ends_the_turn_before_the_fixed_silence(mic, silero,
     assert kind == "turn_ended" and replies.stats.verdict == "finished"
     assert paused - end == 5 * FRAME  # speculation at 160 ms of silence ...
     assert replies.stats.ended_by == "turn_ended"
-    # ... and the turn was handed back before the 600 ms a fixed silence would need (counted in frames, not timed)
+    assert replies.stats.end_silence_frames == 12      # ... and the end at 380 ms (counted in frames, not timed)
     assert replies.stats.segments == 1
+
+
+@pytest.mark.device
+def test_transcribing_in_the_background_never_holds_the_turn_past_the_fixed_silence(mic, silero, whisper):
+    """With the real worker thread the verdict comes back when this machine manages: a finished sentence then ends
+    the turn between 380 and 600 ms of silence; a verdict too late (or none) leaves the fixed 600 ms, never more."""
+    from voicetrainer.audio.listening import MicReplies
+
+    replies = MicReplies(mic, silero, transcriber=whisper)
+    feeder = speak_into_mic("refund_bad_3.wav", 0.3)
+    reply = replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    st = replies.stats
+    assert [k for k, _ in st.events] == ["speech_started", "pause", "turn_ended"] and st.ended_by == "turn_ended"
+    if st.verdict == "finished":
+        assert 12 <= st.end_silence_frames < 19, st.end_silence_frames
+    else:
+        assert st.verdict in ("", "unknown") and st.end_silence_frames == 19, (st.verdict, st.end_silence_frames)
+    assert normalise(reply_text(replies, reply)) == normalise(MANIFEST["refund_bad_3.wav"]["transcript"])
 
 
 @pytest.mark.device
 def test_a_pause_mid_reply_closes_a_segment_that_is_transcribed_while_the_rep_goes_on(mic, silero, whisper, tmp_path):
     """Two sentences with a 0.7 s pause, and end-of-turn silences longer than that: the speculation at the pause
     is overruled when the rep carries on, its segment is kept, and only the second is left at the end."""
-    from voicetrainer.audio.io import read_audio, write_wav
+    from voicetrainer.audio.files import read_audio, write_wav
     from voicetrainer.audio.listening import MicReplies
 
     a = read_audio(FIXTURES / "refund_bad_3.wav").samples

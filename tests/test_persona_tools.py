@@ -24,7 +24,7 @@ import yaml
 from click.testing import CliRunner
 
 import voicetrainer.authoring as authoring
-from voicetrainer.audio.io import read_audio, write_wav
+from voicetrainer.audio.files import read_audio, write_wav
 from voicetrainer.authoring import recording
 from voicetrainer.cli.keys import KeyboardLines
 from voicetrainer.cli.main import main
@@ -275,7 +275,7 @@ def test_preview_no_audio_writes_one_wav_per_line(tmp_path):
 
 
 def test_preview_one_intent_and_no_speaker_falls_back_to_files(tmp_path, monkeypatch):
-    from voicetrainer.audio import io as audio_io
+    from voicetrainer.audio import devices as audio_io
 
     monkeypatch.setattr(audio_io, "check_output", lambda device=None: "no usable speaker (test)")
     r = run("persona", "preview", "wrong-item", "--intent", "hang_up", "--out", tmp_path)
@@ -286,7 +286,7 @@ def test_preview_one_intent_and_no_speaker_falls_back_to_files(tmp_path, monkeyp
 
 
 def test_preview_plays_through_the_speaker_when_there_is_one(monkeypatch):
-    from voicetrainer.audio import io as audio_io
+    from voicetrainer.audio import devices as audio_io
 
     played = []
 
@@ -504,7 +504,7 @@ def test_record_from_dir_copies_a_bundled_persona_to_the_user_folder(line_wavs):
 
 
 def test_record_errors_are_one_line(tmp_path, monkeypatch):
-    from voicetrainer.audio import io as audio_io
+    from voicetrainer.audio import devices as audio_io
 
     monkeypatch.setattr(audio_io, "check_input", lambda device=None: "no usable microphone (test)")
     r = run("persona", "record", "wrong-item")
@@ -549,7 +549,7 @@ def test_sessions_play_the_recording_instead_of_tts(tmp_path, synth, vad):
 
 
 def _virtual_mic_ready() -> str | None:
-    from voicetrainer.audio import io as audio_io
+    from voicetrainer.audio import devices as audio_io
 
     if shutil.which("paplay") is None:
         return "paplay is not installed"
@@ -565,7 +565,7 @@ def test_record_through_the_virtual_microphone(tmp_path, synth, vad):
         if device_tests_required():
             pytest.fail(f"device tests are required but the virtual microphone is unusable: {problem}")
         pytest.skip(problem)
-    from voicetrainer.audio.io import SoundDeviceMicrophone
+    from voicetrainer.audio.devices import SoundDeviceMicrophone
     from voicetrainer.audio.vad import SileroSpeechProb
 
     path = _user_copy()

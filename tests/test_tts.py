@@ -33,7 +33,7 @@ def test_rate_changes_duration():
 def test_persona_voice_uses_a_recorded_line_instead_of_tts(tmp_path):
     import numpy as np
 
-    from voicetrainer.audio.io import write_wav
+    from voicetrainer.audio.files import write_wav
     from voicetrainer.core.persona import find_persona
     from voicetrainer.types import AudioClip
 
@@ -44,3 +44,65 @@ def test_persona_voice_uses_a_recorded_line_instead_of_tts(tmp_path):
     p = p.model_copy(update={"path": tmp_path / "p.yaml"})
     clip = PersonaVoice().render(p, line)
     assert len(clip.samples) == 8000 and abs(float(clip.samples.mean()) - 0.25) < 1e-3
+
+
+# --- engines by name -------------------------------------------------------------------------------------------
+
+
+def test_every_registered_voice_engine_names_a_synthesizer_class():
+    import importlib
+
+    from voicetrainer import registry
+    from voicetrainer.speech.tts import VOICE_ENGINES
+
+    assert list(VOICE_ENGINES) == list(registry.VOICE_ENGINES) and registry.DEFAULT_VOICE_ENGINE in VOICE_ENGINES
+    for name, target in registry.VOICE_ENGINES.items():
+        module, _, attr = target.partition(":")
+        cls = getattr(importlib.import_module(module), attr)   # the module imports without its optional voice
+        assert callable(getattr(cls, "synthesize", None)), name
+
+
+def test_persona_voice_builds_the_engine_its_persona_names(monkeypatch):
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.speech import tts
+    from voicetrainer.types import AudioClip
+
+    made = []
+
+    class Beep:
+        def synthesize(self, text, voice):
+            import numpy as np
+
+            return AudioClip(np.full(160, 0.5, np.float32))
+
+    monkeypatch.setitem(tts.VOICE_ENGINES, "pyttsx3", lambda: made.append("beep") or Beep())
+    p = find_persona("delayed-refund")
+    assert p.voice.engine == "pyttsx3"
+    voice = PersonaVoice()
+    clip = voice.render(p, p.lines.opening[0])
+    voice.render(p, p.lines.pushback[0])
+    assert len(clip.samples) == 160 and made == ["beep"]    # built once, from the registry entry
+
+
+def test_a_persona_naming_an_unknown_voice_engine_is_one_clear_error(tmp_path):
+    import shutil
+
+    from voicetrainer.core.persona import persona_errors
+
+    from .conftest import PERSONAS
+
+    f = tmp_path / "p.yaml"
+    shutil.copy(PERSONAS / "delayed-refund.yaml", f)
+    text = f.read_text()
+    assert "voice: {" in text
+    f.write_text(text.replace("voice: {", "voice: {engine: festival, ", 1))
+    (err,) = persona_errors(f)
+    assert err.endswith("voice.engine: unknown voice engine 'festival'; expected one of: pyttsx3, piper"), err
+
+
+def test_the_persona_schema_lists_the_registered_engines():
+    from voicetrainer import registry
+    from voicetrainer.core.persona import json_schema
+
+    engine = json_schema()["$defs"]["Voice"]["properties"]["engine"]
+    assert engine["enum"] == list(registry.VOICE_ENGINES) and engine["default"] == registry.DEFAULT_VOICE_ENGINE

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 from voicetrainer.audio.vad import FRAME, SileroSpeechProb, TurnDetector, TurnParams
 
 from .conftest import FIXTURES, SHARED
@@ -122,6 +122,34 @@ def test_rep_carrying_on_after_a_pause_reports_resumed_and_drops_the_verdict():
     for p in [0.9] * 10 + [0.1] * 7 + [0.9]:
         d.feed(p)
     assert d.settle("finished") is None and d.verdict is None  # too late: the rep carried on
+
+
+def test_resumed_reports_how_long_the_pause_was():
+    d = TurnDetector(ADAPTIVE)
+    got = [(e.kind, e.at_sample // FRAME) for p in [0.9] * 10 + [0.1] * 7 + [0.9] if (e := d.feed(p))]
+    assert got == [("speech_started", 0), ("pause", 15), ("resumed", 17)]
+    assert d.resumed_after_samples == 7 * FRAME     # frames 10-16 were silent: MicReplies closes a segment on this
+
+
+def test_dropping_frames_before_the_turn_shifts_the_sample_indexes_with_the_caller_buffer():
+    d = TurnDetector(TurnParams(), no_reply=False)
+    for p in [0.0] * 20:
+        d.feed(p)
+    d.drop_frames(15)                                # the caller kept only its last 5 frames
+    got = [(e.kind, e.at_sample // FRAME) for p in [0.9] * 5 if (e := d.feed(p))]
+    assert got == [("speech_started", 5)]            # frame 5 of the kept buffer, not 20
+    with pytest.raises(ValueError):
+        d.drop_frames(1)                             # the turn has started: its start must not move
+
+
+def test_dropping_frames_cannot_cut_into_the_speech_run_being_counted():
+    d = TurnDetector(TurnParams(), no_reply=False)
+    for p in [0.0] * 6 + [0.9] * 3:
+        d.feed(p)
+    with pytest.raises(ValueError):
+        d.drop_frames(7)
+    d.drop_frames(6)
+    assert [(e.kind, e.at_sample // FRAME) for p in [0.9] * 2 if (e := d.feed(p))] == [("speech_started", 0)]
 
 
 def test_fixed_silence_params_report_no_pauses():

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.scoring import Rubric, score_reply
 from voicetrainer.types import AudioClip, Transcript

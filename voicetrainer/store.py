@@ -119,7 +119,7 @@ class Store:
 
     def save_audio(self, session_id: int, name: str, clip: AudioClip) -> Path:
         """Keep a spoken reply as a WAV in the session's audio folder; returns its path."""
-        from voicetrainer.audio.io import write_wav
+        from voicetrainer.audio.files import write_wav
 
         return write_wav(self.audio_dir(session_id) / name, clip)
 

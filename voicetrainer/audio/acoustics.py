@@ -57,7 +57,7 @@ def _close_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
     if len(idx) < 2:
         return out
     gaps = np.diff(idx)
-    for start, gap in zip(idx[:-1], gaps):
+    for start, gap in zip(idx[:-1], gaps, strict=True):
         if 1 < gap <= max_gap:
             out[start:start + gap] = True
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from voicetrainer.audio.io import read_audio
+from voicetrainer.audio.files import read_audio
 from voicetrainer.core.session import NoMoreReplies, Reply
 from voicetrainer.errors import VoiceTrainerError
 

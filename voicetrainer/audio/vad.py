@@ -10,14 +10,16 @@ speakers off mid-sentence while 500 ms cut none. So at a short pause (160 ms) th
 caller transcribes what was said so far and hands the text's verdict back with `settle()` (`ending_verdict()`
 judges it): a finished sentence ends the turn at 380 ms (pauses between sentences were 250-350 ms), a
 trailing one ("and…", "so, um") waits up to 800 ms, no verdict waits the usual 600 ms. If the rep carries on,
-the detector reports `resumed` and the caller drops the speculation. Not here: audio, models or threads (live.py does that).
+the detector reports `resumed` (and how long the pause was, `resumed_after_samples`) and the caller drops the
+speculation. Not here: audio, models or threads (listening.py does that).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -48,17 +50,29 @@ def silero_model_path() -> Path:
 
 
 class SileroSpeechProb:
-    """Streaming Silero VAD: call with one 512-sample float32 frame at 16 kHz, get P(speech)."""
+    """Streaming Silero VAD: call with one 512-sample float32 frame at 16 kHz, get P(speech).
+
+    Raises:
+        ModelUnavailableError: the model file is missing or onnxruntime cannot load it (one line saying so).
+    """
 
     def __init__(self, path: Path | None = None):
         import onnxruntime
 
+        from voicetrainer.errors import ModelUnavailableError
+
+        path = path or silero_model_path()
         opts = onnxruntime.SessionOptions()
         opts.inter_op_num_threads = 1
         opts.intra_op_num_threads = 1
         opts.log_severity_level = 4
-        self._session = onnxruntime.InferenceSession(
-            str(path or silero_model_path()), providers=["CPUExecutionProvider"], sess_options=opts)
+        try:
+            self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"],
+                                                         sess_options=opts)
+        except Exception as e:  # onnxruntime raises its own exception types (NoSuchFile, InvalidProtobuf, ...)
+            reason = " ".join(str(e).split())[:160]
+            raise ModelUnavailableError(f"cannot load the Silero VAD model {path} ({reason}); reinstall "
+                                        "faster-whisper (pip install --force-reinstall faster-whisper)") from None
         self.reset()
 
     def reset(self) -> None:
@@ -102,7 +116,7 @@ class TurnParams:
                                      # carries on); shorter gaps between words keep the segment open
 
     @classmethod
-    def adaptive(cls, **overrides) -> "TurnParams":
+    def adaptive(cls, **overrides) -> TurnParams:
         """The live defaults: speculate at a 160 ms pause, end at 380 / 600 / 800 ms of silence by what was said.
 
         The speculation starts well before the turn can end, so the transcription (60-150 ms with tiny.en)
@@ -175,6 +189,20 @@ class TurnDetector:
         self.done = False
         self.paused = False         # a `pause` was reported and speech has not resumed since
         self.verdict: Verdict | None = None
+        self.resumed_after_samples = 0  # how long the silence before the last `resumed` event lasted
+
+    def drop_frames(self, k: int) -> None:
+        """Count from `k` frames later: the caller dropped the first `k` frames of its buffer while waiting for the
+        turn to start, so the sample indexes of later events still point into that buffer. (With `no_reply`, the
+        wait for a reply is counted in frames too, and starts again `k` frames later.)
+
+        Raises:
+            ValueError: the turn has started, or `k` reaches into the run of speech frames now being counted.
+        """
+        if self.started_at is not None or not 0 <= k <= self.n - self.run:
+            raise ValueError(f"cannot drop {k} frames: {self.n} seen, {self.run} of them the speech run now counted, "
+                             f"turn {'started' if self.started_at is not None else 'not started'}")
+        self.n -= k
 
     def _end_frames(self) -> int:
         if self.p.pause_ms and self.verdict == "finished":
@@ -193,7 +221,8 @@ class TurnDetector:
         self.verdict = verdict
         if self.silence >= self._end_frames():
             self.done = True
-            return TurnEvent("turn_ended", self.speech_end_at if self.speech_end_at is not None else self.n * self.frame)
+            at = self.speech_end_at if self.speech_end_at is not None else self.n * self.frame
+            return TurnEvent("turn_ended", at)
         return None
 
     def feed(self, prob: float) -> TurnEvent | None:
@@ -222,11 +251,12 @@ class TurnDetector:
                 self.paused = True
                 return TurnEvent("pause", at)
         else:
-            self.silence = 0
+            silent_frames, self.silence = self.silence, 0
             self.speech_end_at = None
             if self.paused:
                 self.paused = False
                 self.verdict = None
+                self.resumed_after_samples = silent_frames * self.frame
                 return TurnEvent("resumed", (self.n - 1) * self.frame)
         if at - self.started_at >= self.p.max_turn_s * self.sr:
             self.done = True

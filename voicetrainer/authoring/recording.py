@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voicetrainer.audio.io import read_audio, write_wav
+from voicetrainer.audio.files import read_audio, write_wav
 from voicetrainer.audio.vad import FRAME, SpeechProb, TurnDetector, TurnParams
 from voicetrainer.authoring.paths import AUDIO_SUFFIXES, recording_relpath
 from voicetrainer.authoring.yaml_edit import set_line_audio
@@ -111,7 +111,7 @@ def trim_silence(clip: AudioClip, speech_prob: SpeechProb, margin_ms: int = MARG
     """
     samples = clip.samples
     if clip.sample_rate != SAMPLE_RATE:
-        from voicetrainer.audio.io import resample
+        from voicetrainer.audio.files import resample
 
         samples = resample(samples, clip.sample_rate, SAMPLE_RATE)
     if hasattr(speech_prob, "reset"):

@@ -142,13 +142,14 @@ def persona_new(name, scenario_type, folder, data_dir):
 @handle_errors
 def persona_preview(name, intent, no_audio, out, output_device, data_dir):
     """Speak every line of persona NAME (recordings where there are, text-to-speech otherwise)."""
-    from voicetrainer.audio import io as audio_io
+    from voicetrainer.audio import devices
+    from voicetrainer.audio.files import write_wav
     from voicetrainer.core.persona import find_persona
     from voicetrainer.speech.tts import PersonaVoice
 
     home = data_folder(data_dir)
     p = find_persona(name, home)
-    player = None if no_audio else audio_io.open_player(output_device, note)
+    player = None if no_audio else devices.open_player(output_device, note)
     no_audio = player is None
     out = out or home / "persona-audio" / f"preview-{p.id}-{time.strftime('%Y%m%d-%H%M%S')}"
     voice = PersonaVoice()
@@ -163,7 +164,7 @@ def persona_preview(name, intent, no_audio, out, output_device, data_dir):
                     click.echo(f"{i}-{n} ({src}): {line.text}")
                     player.play(clip)
                 else:
-                    click.echo(str(audio_io.write_wav(out / f"{i}-{n}.wav", clip)))
+                    click.echo(str(write_wav(out / f"{i}-{n}.wav", clip)))
     finally:
         if player is not None:
             player.close()
@@ -197,9 +198,9 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
         note("Every line already has a recording; use --intent/--index to re-record one, or --redo for all.")
         return
     if from_dir is None:
-        from voicetrainer.audio import io as audio_io
+        from voicetrainer.audio import devices
 
-        problem = audio_io.check_input(input_device)
+        problem = devices.check_input(input_device)
         if problem:
             raise VoiceTrainerError(f"no microphone ({problem}); record the lines elsewhere as <intent>-<n>.wav "
                                     "(e.g. opening-1.wav) and import them with --from-dir DIR")
@@ -216,7 +217,7 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
         if from_dir is not None:
             written = recording.import_dir(target.path, p.id, refs, from_dir, SileroSpeechProb(), say=click.echo)
         else:
-            from voicetrainer.audio.io import SoundDeviceMicrophone
+            from voicetrainer.audio.devices import SoundDeviceMicrophone
             from voicetrainer.cli.keys import KeyboardLines
 
             keys = KeyboardLines()

@@ -6,6 +6,7 @@ files), runs `core.session.run_session` and prints; the conversation itself is t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -46,7 +47,8 @@ DEFAULT_PERSONA = "delayed-refund"
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
              list_devices, no_barge_in, retry, no_keep_audio, quiet, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
-    from voicetrainer.audio import io as audio_io
+    from voicetrainer.audio import devices
+    from voicetrainer.audio.files import write_wav
     from voicetrainer.cli.view import LiveView
     from voicetrainer.core.persona import find_persona
     from voicetrainer import config
@@ -55,7 +57,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     from voicetrainer.scoring import load_rubric
 
     if list_devices:
-        click.echo(audio_io.list_devices())
+        click.echo(devices.list_devices())
         return
     store = open_store(data_dir)
     p = find_persona(persona, store.data_dir)
@@ -71,12 +73,12 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         needs_model = any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source)
     else:
         if mode is None:
-            problem = audio_io.check_input(input_device)
+            problem = devices.check_input(input_device)
             mode = "mic" if problem is None else "text"
             if problem:
                 say(f"No microphone: {problem}. Type your replies instead (--text).")
         elif mode == "mic":
-            problem = audio_io.check_input(input_device)
+            problem = devices.check_input(input_device)
             if problem:
                 raise VoiceTrainerError(f"{problem}; plug one in, pick one with --input-device, or use --text")
         input_mode = mode
@@ -92,7 +94,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     from voicetrainer.speech.tts import PersonaVoice
 
     voice = PersonaVoice()
-    player = None if no_audio else audio_io.open_player(output_device, say)
+    player = None if no_audio else devices.open_player(output_device, say)
     no_audio = player is None
     out_dir = None
     if no_audio:
@@ -101,7 +103,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
 
     def speak(persona_, line, intent):
         if player is None:
-            audio_io.write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", voice.render(persona_, line))
+            write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", voice.render(persona_, line))
         elif input_mode == "mic":
             # Returns once the first sentence is queued: the mic listens while the customer speaks (barge-in).
             player.start(voice.stream(persona_, line))
@@ -113,15 +115,19 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
 
         return measure_acoustics(clip, transcript.words, baseline_db)
 
-    mic = None
-    try:
+    # The microphone, its listener and the speaker close in reverse order whatever fails (a model that does not
+    # load must reach the rep as its own one-line error, not as a failure to close what never opened).
+    with contextlib.ExitStack() as stack:
+        if player is not None:
+            stack.callback(player.close)
         if input_mode == "mic":
             from voicetrainer.audio.listening import MicReplies
             from voicetrainer.audio.vad import SileroSpeechProb
 
-            mic = audio_io.SoundDeviceMicrophone(input_device).__enter__()
+            mic = stack.enter_context(devices.SoundDeviceMicrophone(input_device))
             source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
                                 barge_in=not no_barge_in, on_level=view.level)
+            stack.callback(source.close)
         view.intro(p)
         # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, piped input, --json
         # or --quiet (piped replies would be eaten by the retry prompt).
@@ -131,12 +137,6 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed, rubric=rubric,
                              measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
                              model_name=getattr(transcriber, "name", None), input_mode=input_mode)
-    finally:
-        if mic is not None:
-            mic.__exit__(None, None, None)
-            source.close()
-        if player is not None:
-            player.close()
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

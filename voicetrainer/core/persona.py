@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from voicetrainer.errors import PersonaError
+from voicetrainer.registry import DEFAULT_VOICE_ENGINE, VOICE_ENGINES
 from voicetrainer.types import DIMENSIONS, INTENTS
 
 SCENARIOS = (
@@ -28,10 +29,18 @@ class _Strict(BaseModel):
 
 
 class Voice(_Strict):
-    engine: Literal["pyttsx3", "piper"] = "pyttsx3"
+    engine: str = Field(DEFAULT_VOICE_ENGINE, description="text-to-speech engine",
+                        json_schema_extra={"enum": list(VOICE_ENGINES)})
     voice_id: str | None = Field(None, description="pyttsx3 voice id (see `voicetrainer voices`); default voice if empty")
     rate: int = Field(175, ge=80, le=400, description="words per minute")
     volume: float = Field(0.9, ge=0.0, le=1.0)
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, v: str) -> str:
+        if v not in VOICE_ENGINES:
+            raise ValueError(f"unknown voice engine '{v}'; expected one of: {', '.join(VOICE_ENGINES)}")
+        return v
 
 
 class Line(_Strict):

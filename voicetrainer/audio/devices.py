@@ -1,79 +1,32 @@
-"""Audio at the edges: reading and writing audio files, the microphone and the speaker.
+"""Audio devices: the microphone, the speaker, and what PortAudio can see.
 
-With tts.py, the only module that imports sounddevice (lazily, inside functions, so the core never loads PortAudio).
-Everything returned is an `AudioClip` (mono float32, 16 kHz unless stated).
+The only module that imports sounddevice, lazily, inside functions and constructors: importing it (or
+`voicetrainer.audio`) never loads PortAudio. With no usable speaker, `open_player` returns None and the CLI writes
+the persona's lines to WAV files instead (files.py). The microphone yields 512-sample float32 frames at 16 kHz.
+Not here: audio files (files.py), the echo gate (echo.py), turn-taking (listening.py).
 """
 
 from __future__ import annotations
 
+import collections
 import queue
-import wave
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
-from voicetrainer.errors import AudioDeviceError, AudioInputError
+from voicetrainer.audio.files import resample
+from voicetrainer.errors import AudioDeviceError
 from voicetrainer.types import SAMPLE_RATE, AudioClip
 
-
-# --- files -----------------------------------------------------------------------------------------------------
-
-
-def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    """Band-limited resampling by FFT (good enough for speech; no SciPy needed)."""
-    if from_rate == to_rate or len(samples) == 0:
-        return samples.astype(np.float32, copy=False)
-    n_out = int(round(len(samples) * to_rate / from_rate))
-    spec = np.fft.rfft(samples.astype(np.float64))
-    n_bins = n_out // 2 + 1
-    if n_bins <= len(spec):
-        spec = spec[:n_bins]
-    else:
-        spec = np.concatenate([spec, np.zeros(n_bins - len(spec), dtype=spec.dtype)])
-    out = np.fft.irfft(spec, n_out) * (n_out / len(samples))
-    return out.astype(np.float32)
+Device = str | int | None   # a device name, its number, or None for the default
 
 
-def read_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> AudioClip:
-    """Read a WAV/FLAC/OGG file as mono float32 at `sample_rate`.
-
-    Raises:
-        AudioInputError: the file is missing, empty, corrupt or not audio.
-    """
-    import soundfile as sf
-
-    path = Path(path)
-    if not path.is_file():
-        raise AudioInputError(f"{path}: audio file not found")
-    try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, ValueError) as e:
-        raise AudioInputError(f"{path}: not a readable audio file ({e}); save it again as 16-bit WAV") from None
-    if data.shape[0] == 0:
-        raise AudioInputError(f"{path}: the audio file is empty (0 samples); record the reply again")
-    mono = data.mean(axis=1)
-    return AudioClip(resample(mono, rate, sample_rate), sample_rate)
-
-
-def write_wav(path: str | Path, clip: AudioClip) -> Path:
-    """Write 16-bit PCM mono WAV (playable everywhere, including browsers)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pcm = (np.clip(clip.samples, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(clip.sample_rate)
-        w.writeframes(pcm.tobytes())
-    return path
-
-
-# --- devices ---------------------------------------------------------------------------------------------------
-
-
-def _sd():
+def _sd() -> Any:
+    """The sounddevice module (PortAudio loads here, on first use)."""
     try:
         import sounddevice as sd
     except OSError as e:  # PortAudio missing
@@ -83,7 +36,7 @@ def _sd():
     return sd
 
 
-def _device_arg(device: str | int | None):
+def _device_arg(device: Device) -> Device:
     if device is None:
         return None
     return int(device) if isinstance(device, str) and device.isdigit() else device
@@ -103,7 +56,7 @@ def list_devices() -> str:
     return "\n".join(rows) + "\n(< default input, > default output)"
 
 
-def check_input(device: str | int | None = None) -> str | None:
+def check_input(device: Device = None) -> str | None:
     """None when a microphone can be opened, else a one-line reason."""
     try:
         sd = _sd()
@@ -115,7 +68,8 @@ def check_input(device: str | int | None = None) -> str | None:
     return None
 
 
-def check_output(device: str | int | None = None) -> str | None:
+def check_output(device: Device = None) -> str | None:
+    """None when a speaker can be opened, else a one-line reason."""
     try:
         sd = _sd()
         sd.check_output_settings(device=_device_arg(device), channels=1, samplerate=SAMPLE_RATE, dtype="float32")
@@ -126,7 +80,7 @@ def check_output(device: str | int | None = None) -> str | None:
     return None
 
 
-def open_player(device: str | int | None, note) -> "SoundDevicePlayer | None":
+def open_player(device: Device, note: Callable[[str], None]) -> SoundDevicePlayer | None:
     """The speaker, or None after one `note(...)` line saying why lines go to WAV files instead."""
     problem = check_output(device)
     if problem:
@@ -146,10 +100,7 @@ class SoundDevicePlayer:
 
     HISTORY_S = 12.0   # how much played audio `reference()` can look back on
 
-    def __init__(self, device: str | int | None = None, sample_rate: int = SAMPLE_RATE, latency_s: float = 0.03):
-        import collections
-        import threading
-
+    def __init__(self, device: Device = None, sample_rate: int = SAMPLE_RATE, latency_s: float = 0.03):
         sd = _sd()
         self.sample_rate = sample_rate
         self._lock = threading.Lock()
@@ -174,9 +125,7 @@ class SoundDevicePlayer:
             raise AudioDeviceError(f"cannot open the speaker ({e}); pick one with --output-device "
                                    "(see --list-devices) or use --no-audio") from None
 
-    def _callback(self, outdata, frames, time_info, status):
-        import time
-
+    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status.output_underflow:
             self.underflows += 1
         # PortAudio's clock is not time.monotonic(): carry only the delay until these samples reach the speaker.
@@ -221,8 +170,6 @@ class SoundDevicePlayer:
             VoiceTrainerError: from the first piece here; from a later (or a waiting line's) piece at the next
                 `start()` or `wait()`.
         """
-        import threading
-
         self._raise_feed_error()
         pieces = iter([clip] if isinstance(clip, AudioClip) else clip)
         before = self._feeder if self._feeder is not None and self._feeder.is_alive() else None
@@ -245,7 +192,7 @@ class SoundDevicePlayer:
         self._queue.append([line_id, samples.astype(np.float32, copy=False), 0])
         self._idle.clear()
 
-    def _feed(self, line_id: int, pieces: Iterator[AudioClip], before: "threading.Thread | None") -> None:
+    def _feed(self, line_id: int, pieces: Iterator[AudioClip], before: threading.Thread | None) -> None:
         if before is not None:
             before.join()
         try:
@@ -274,15 +221,11 @@ class SoundDevicePlayer:
     @property
     def playing(self) -> bool:
         """True while the line is still being fed, queued audio is left, or its last sample has not been heard."""
-        import time
-
         feeding = self._feeder is not None and self._feeder.is_alive()
         return feeding or not self._idle.is_set() or time.monotonic() < self.last_sound_at
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Block until everything queued has been heard; False on timeout."""
-        import time
-
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         if self._feeder is not None:
             self._feeder.join(timeout_s)
@@ -342,22 +285,20 @@ class SoundDeviceMicrophone:
     """The microphone as a stream of 512-sample frames at 16 kHz. The PortAudio callback only fills a queue.
 
     After each frame is yielded, `block_time` holds when its first sample was heard (time.monotonic() clock), which
-    the echo gate in live.py lines up with what the speaker played.
+    the echo gate (echo.py) lines up with what the speaker played.
     """
 
-    def __init__(self, device: str | int | None = None, frame: int = 512):
+    def __init__(self, device: Device = None, frame: int = 512):
         self.device = _device_arg(device)
         self.frame = frame
         self.stats = MicStats()
         self._q: queue.Queue[tuple[np.ndarray, float]] = queue.Queue()
-        self._stream = None
+        self._stream: Any = None
         self.block_time = 0.0   # time.monotonic() when the first sample of the last yielded frame was heard
         self._read = 0
         self._t0: float | None = None
 
-    def _callback(self, indata, frames, time_info, status):
-        import time
-
+    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status.input_overflow:
             self.stats.overflows += 1
         # When the first sample of this block reached the microphone, on the time.monotonic() clock: from one
@@ -368,7 +309,7 @@ class SoundDeviceMicrophone:
         self._q.put((indata[:, 0].copy(), self._t0 + self._read / SAMPLE_RATE))
         self._read += frames
 
-    def __enter__(self) -> "SoundDeviceMicrophone":
+    def __enter__(self) -> SoundDeviceMicrophone:
         sd = _sd()
         try:
             # 30 ms input latency: PortAudio's default ("high", ~64 ms here) delays every end of turn by as much.
@@ -380,7 +321,7 @@ class SoundDeviceMicrophone:
                                    "(see --list-devices) or answer with --text") from None
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._stream is not None:
             self._stream.stop()
             self._stream.close()

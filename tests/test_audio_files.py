@@ -1,0 +1,54 @@
+"""Audio files: resampling keeps a tone's pitch and never wraps a clip's end into its start; WAVs round-trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voicetrainer.audio.files import read_audio, resample, write_wav
+from voicetrainer.types import AudioClip
+
+
+def _peak_hz(x: np.ndarray, rate: int) -> float:
+    spec = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    return float(np.argmax(spec) * rate / len(x))
+
+
+@pytest.mark.parametrize("from_rate,to_rate", [(22_050, 16_000), (44_100, 16_000), (48_000, 16_000),
+                                               (16_000, 48_000)])
+def test_resampling_a_tone_keeps_its_frequency_and_length(from_rate, to_rate):
+    n = int(1.7 * from_rate) + 13                                   # an awkward length, as TTS lines have
+    tone = (0.5 * np.sin(2 * np.pi * 440.0 * np.arange(n) / from_rate)).astype(np.float32)
+    out = resample(tone, from_rate, to_rate)
+    assert out.dtype == np.float32 and len(out) == round(n * to_rate / from_rate)
+    assert _peak_hz(out, to_rate) == pytest.approx(440.0, abs=1.0)
+    middle = out[len(out) // 4:3 * len(out) // 4]
+    assert np.sqrt(np.mean(middle ** 2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.01)  # level kept
+
+
+def test_resampling_does_not_wrap_the_end_of_a_clip_into_its_start():
+    """Silence, then a tone that stops at full level: the resampled silence must stay silent (an FFT resampler
+    treats the clip as periodic and rings the loud end into the quiet start)."""
+    rate = 22_050
+    n = int(2.1 * rate) + 7
+    x = np.zeros(n, np.float32)
+    t = np.arange(n - rate) / rate
+    x[rate:] = 0.8 * np.sin(2 * np.pi * 300.0 * t + 1.0)           # from 1.0 s to the end, cut off mid-cycle
+    out = resample(x, rate, 16_000)
+    start = out[:int(0.9 * 16_000)]                                  # the first 0.9 s were silent
+    assert np.max(np.abs(start)) < 1e-3, np.max(np.abs(start))
+    assert np.max(np.abs(out[-1_000:])) > 0.7                       # and the tone still reaches the end
+
+
+def test_same_rate_is_returned_unchanged_and_empty_stays_empty():
+    x = np.arange(10, dtype=np.float32)
+    assert resample(x, 16_000, 16_000) is x
+    assert len(resample(np.zeros(0, np.float32), 22_050, 16_000)) == 0
+
+
+def test_a_wav_round_trips_through_write_and_read(tmp_path):
+    tone = (0.5 * np.sin(2 * np.pi * 440.0 * np.arange(8_000) / 16_000)).astype(np.float32)
+    path = write_wav(tmp_path / "sub" / "tone.wav", AudioClip(tone, 16_000))
+    back = read_audio(path)
+    assert back.sample_rate == 16_000 and len(back.samples) == 8_000
+    assert np.max(np.abs(back.samples - tone)) < 1e-4              # 16-bit PCM quantisation only
