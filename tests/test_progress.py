@@ -181,10 +181,22 @@ def test_export_csv_has_one_row_per_turn_attempt(history):
         assert row["words_per_minute"] == ""  # typed replies have no pace
 
 
-def test_export_json_to_a_file(history, tmp_path):
+def test_export_json_is_the_one_session_shape(history, tmp_path):
+    runner, store = history
+    out = tmp_path / "sessions.json"
+    r = runner.invoke(main, ["sessions", "export", "--format", "json", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    sessions = json.loads(out.read_text(encoding="utf-8"))
+    assert r.output == f"Wrote 3 session(s) to {out}\n"
+    assert sessions == [store.session_json(i) for i in (1, 2, 3)]
+    shown = json.loads(runner.invoke(main, ["sessions", "show", "2", "--json"]).output)
+    assert shown == sessions[1] and set(shown) >= {"session_id", "persona", "scenario", "outcome", "turns"}
+
+
+def test_export_rows_to_a_file(history, tmp_path):
     runner, store = history
     out = tmp_path / "turns.json"
-    r = runner.invoke(main, ["sessions", "export", "--format", "json", "--out", str(out)])
+    r = runner.invoke(main, ["sessions", "export", "--format", "rows", "--out", str(out)])
     assert r.exit_code == 0, r.output
     rows = json.loads(out.read_text(encoding="utf-8"))
     assert r.output == f"Wrote {len(rows)} turn(s) to {out}\n"
@@ -196,7 +208,7 @@ def test_export_keeps_retry_attempts():
     runner = CliRunner()
     r = runner.invoke(main, ["practice", "--text", "--retry", "--no-audio", "--seed", "1"], input="Calm down.\nr\nSorry.\n\n")
     assert r.exit_code == 0, r.output
-    rows = json.loads(runner.invoke(main, ["sessions", "export", "--format", "json"]).output)
+    rows = json.loads(runner.invoke(main, ["sessions", "export", "--format", "rows"]).output)
     assert [(row["turn"], row["attempt"]) for row in rows][:2] == [(1, 1), (1, 2)]
 
 
@@ -208,4 +220,4 @@ def test_export_without_sessions_is_one_line():
 
 def test_export_rejects_unknown_format():
     r = CliRunner().invoke(main, ["sessions", "export", "--format", "xlsx"])
-    assert r.exit_code == 2 and "'xlsx' is not one of 'csv', 'json'" in r.output
+    assert r.exit_code == 2 and "'xlsx' is not one of 'csv', 'rows', 'json'" in r.output

@@ -49,21 +49,26 @@ def sessions_show(session_id, as_json, data_dir):
 
 
 @sessions.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "rows", "json"]), default="csv", show_default=True,
+              help="csv: one row per turn attempt; rows: the same rows as JSON; json: every session in the one "
+                   "session shape of practice --json and sessions show --json.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of stdout.")
 @data_dir_option()
 @handle_errors
 def sessions_export(fmt, out, data_dir):
-    """Export every saved turn attempt, one row each, for a trainer or manager (CSV or JSON)."""
+    """Export every saved session for a trainer or manager: turn rows (CSV or JSON) or whole sessions (JSON)."""
     from voicetrainer.core.progress import EXPORT_FIELDS, turn_rows
 
     store = open_store(data_dir)
-    rows = turn_rows(store.all_sessions())
+    sessions = store.all_sessions()
+    rows = turn_rows(sessions)
     if not rows:
         store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
         raise VoiceTrainerError("no saved turns yet: every session ended before the first reply")
     if fmt == "json":
+        text = json.dumps(sessions, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "rows":
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
         import csv
@@ -82,4 +87,5 @@ def sessions_export(fmt, out, data_dir):
         out.write_text(text, encoding="utf-8")
     except OSError as e:
         raise VoiceTrainerError(f"cannot write {out} ({e}); pass another --out") from None
-    click.echo(f"Wrote {len(rows)} turn(s) to {out}")
+    what = f"{len(sessions)} session(s)" if fmt == "json" else f"{len(rows)} turn(s)"
+    click.echo(f"Wrote {what} to {out}")
