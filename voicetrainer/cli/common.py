@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from voicetrainer import config
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.store import Store, default_data_dir
 
@@ -71,3 +72,17 @@ def show_html(path: Path, open_in_browser: bool) -> None:
         import webbrowser
 
         webbrowser.open(path.as_uri())
+
+
+def find_persona(name_or_path: str, data_dir: Path | None):
+    """`core.persona.find_persona` with the extra folder of $VOICETRAINER_PERSONAS (read here, not in the core)."""
+    from voicetrainer.core import persona
+
+    return persona.find_persona(name_or_path, data_dir, config.extra_persona_dir())
+
+
+def persona_files(data_dir: Path | None) -> dict[str, Path]:
+    """`core.persona.persona_files` with the extra folder of $VOICETRAINER_PERSONAS."""
+    from voicetrainer.core import persona
+
+    return persona.persona_files(data_dir, config.extra_persona_dir())

@@ -34,7 +34,8 @@ def persona():
 @persona_data_dir_option
 def persona_list(data_dir):
     """List the personas you can practise with."""
-    from voicetrainer.core.persona import load_persona, persona_files
+    from voicetrainer.core.persona import load_persona
+    from voicetrainer.cli.common import persona_files
 
     files = persona_files(data_folder(data_dir))
     if not files:
@@ -52,7 +53,7 @@ def persona_list(data_dir):
 
 
 def _check_targets(args: tuple[str, ...], data_dir: Path) -> list[Path]:
-    from voicetrainer.core.persona import persona_files
+    from voicetrainer.cli.common import persona_files
 
     known = persona_files(data_dir)
     if not args:
@@ -144,7 +145,7 @@ def persona_preview(name, intent, no_audio, out, output_device, data_dir):
     """Speak every line of persona NAME (recordings where there are, text-to-speech otherwise)."""
     from voicetrainer.audio import devices
     from voicetrainer.audio.files import write_wav
-    from voicetrainer.core.persona import find_persona
+    from voicetrainer.cli.common import find_persona
     from voicetrainer.speech.tts import PersonaVoice
 
     home = data_folder(data_dir)
@@ -190,7 +191,8 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
     recordings/<id>/<intent>-<n>.wav beside the persona file and adds `audio:` to the line.
     """
     from voicetrainer.authoring import recording
-    from voicetrainer.core.persona import find_persona, load_persona
+    from voicetrainer.core.persona import load_persona
+    from voicetrainer.cli.common import find_persona
 
     p = find_persona(name, data_folder(data_dir))
     refs = recording.select_lines(p, intent, n, redo=redo or from_dir is not None or intent is not None)
@@ -256,7 +258,7 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
     Nothing is played or saved.
     """
     from voicetrainer import config
-    from voicetrainer.core.persona import find_persona
+    from voicetrainer.cli.common import find_persona
     from voicetrainer.audio.scripted import ScriptedReplies
     from voicetrainer.core.session import run_session
     from voicetrainer.scoring import load_rubric
@@ -303,7 +305,7 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
 def persona_export(name, out, force, data_dir):
     """Write persona NAME, its recordings and a manifest (with sha256 of each file) to one archive."""
     from voicetrainer.authoring import export_persona
-    from voicetrainer.core.persona import find_persona
+    from voicetrainer.cli.common import find_persona
 
     p = find_persona(name, data_folder(data_dir))
     click.echo(str(export_persona(p, out or Path(f"{p.id}.zip"), force)))

@@ -50,7 +50,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     from voicetrainer.audio import devices
     from voicetrainer.audio.files import write_wav
     from voicetrainer.cli.view import LiveView
-    from voicetrainer.core.persona import find_persona
+    from voicetrainer.cli.common import find_persona
     from voicetrainer import config
     from voicetrainer.audio.scripted import ScriptedReplies
     from voicetrainer.core.session import TypedReplies, run_session

@@ -35,7 +35,7 @@ def write_session_page(store: Store, session_id: int | None = None, out: Path | 
     Raises:
         StoreError: no sessions, an unknown id, or an unwritable path.
     """
-    from voicetrainer.core.persona import find_persona
+    from voicetrainer.cli.common import find_persona
     from voicetrainer.errors import PersonaError
     from voicetrainer.reports import reports_dir, write_session_report
 

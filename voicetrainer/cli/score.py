@@ -62,7 +62,7 @@ def rubric():
 def rubric_show(persona, rubric_path, data_dir):
     """Print the rubric in force: phrases, patterns, weights and thresholds."""
     from voicetrainer.batch import format_rubric
-    from voicetrainer.core.persona import find_persona
+    from voicetrainer.cli.common import find_persona
     from voicetrainer import config
     from voicetrainer.scoring import load_rubric
 

@@ -254,27 +254,29 @@ def bundled_persona_dir() -> Path:
     return inside if inside.is_dir() else _PACKAGE.parent / "personas"
 
 
-def persona_dirs(data_dir: Path | None = None) -> list[Path]:
-    """Where personas are looked up, first match wins: $VOICETRAINER_PERSONAS, the user's own, the bundled ones."""
+def persona_dirs(data_dir: Path | None = None, extra_dir: Path | None = None) -> list[Path]:
+    """Where personas are looked up, first match wins: `extra_dir` (the CLI passes $VOICETRAINER_PERSONAS), the
+    user's own (`data_dir`/personas), the bundled ones."""
     dirs = []
-    if os.environ.get("VOICETRAINER_PERSONAS"):
-        dirs.append(Path(os.environ["VOICETRAINER_PERSONAS"]))
+    if extra_dir is not None:
+        dirs.append(extra_dir)
     if data_dir is not None:
         dirs.append(data_dir / "personas")
     dirs.append(bundled_persona_dir())
     return dirs
 
 
-def persona_files(data_dir: Path | None = None) -> dict[str, Path]:
+def persona_files(data_dir: Path | None = None, extra_dir: Path | None = None) -> dict[str, Path]:
+    """Every persona id found in `persona_dirs` and its file (the first folder that has the id wins)."""
     found: dict[str, Path] = {}
-    for d in persona_dirs(data_dir):
+    for d in persona_dirs(data_dir, extra_dir):
         if d.is_dir():
             for f in sorted(d.glob("*.yaml")):
                 found.setdefault(f.stem, f)
     return found
 
 
-def find_persona(name_or_path: str, data_dir: Path | None = None) -> Persona:
+def find_persona(name_or_path: str, data_dir: Path | None = None, extra_dir: Path | None = None) -> Persona:
     """Resolve a persona by id or by path.
 
     Raises:
@@ -283,7 +285,7 @@ def find_persona(name_or_path: str, data_dir: Path | None = None) -> Persona:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or os.sep in name_or_path:
         return load_persona(p)
-    files = persona_files(data_dir)
+    files = persona_files(data_dir, extra_dir)
     if name_or_path not in files:
         known = ", ".join(sorted(files)) or "(none found)"
         raise PersonaError(f"unknown persona '{name_or_path}'; expected one of: {known}")

