@@ -75,10 +75,13 @@ def main():
               help="Offer to retry a weak turn (default: when typing or speaking at a terminal).")
 @click.option("--no-keep-audio", is_flag=True, help="Don't keep the recordings of your replies.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view; print only the result.")
+@click.option("--rep", default=None, envvar="VOICETRAINER_REP", metavar="ID",
+              help="Who is practising: an email address or account name (env VOICETRAINER_REP; default: "
+                   "`voicetrainer config set rep ID`). Sessions with a rep are sent by `voicetrainer sync`.")
 @data_dir_option
 @handle_errors
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
-             list_devices, no_barge_in, retry, no_keep_audio, quiet, data_dir):
+             list_devices, no_barge_in, retry, no_keep_audio, quiet, rep, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
     from voicetrainer.audio import io as audio_io
     from voicetrainer.core.persona import find_persona
@@ -90,6 +93,12 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         return
     store = open_store(data_dir)
     p = find_persona(persona, store.data_dir)
+    # Team (voicetrainer/team): who practises, and the rubric in force, whose hash and pass mark go with the session.
+    from voicetrainer.cli.team import practice_end, practice_rep, print_verdict
+    from voicetrainer.scoring.scorer import load_rubric
+
+    rep = practice_rep(rep, store.data_dir)
+    rubric = load_rubric(overrides=p.rubric)
     view = LiveView(quiet=quiet or as_json, stream=sys.stderr if as_json else sys.stdout)
     say = view.note
 
@@ -160,17 +169,20 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         retry = view.offer_retry if offer else None
         result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed,
                              measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
-                             model_name=getattr(transcriber, "name", None), input_mode=input_mode)
+                             model_name=getattr(transcriber, "name", None), input_mode=input_mode,
+                             rubric=rubric, rep=rep)
     finally:
         if mic is not None:
             mic.__exit__(None, None, None)
             source.close()
         if player is not None:
             player.close()
+    verdict = practice_end(store, result, p, rubric)  # judged, stored, queued for `voicetrainer sync`
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(json.dumps({**result.to_dict(), "rep": rep, "result": verdict.to_dict()}, ensure_ascii=False))
     else:
         view.summary(result)
+        print_verdict(view, verdict)
         if out_dir is not None:
             say(f"The customer's lines are in {out_dir}")
 
@@ -185,19 +197,23 @@ def sessions():
 
 @sessions.command("list")
 @click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--rep", default=None, metavar="ID", help="Only this rep's sessions.")
 @data_dir_option
 @handle_errors
-def sessions_list(limit, data_dir):
-    """List recent sessions, newest first."""
-    rows = open_store(data_dir).list_sessions(limit)
+def sessions_list(limit, rep, data_dir):
+    """List recent sessions, newest first, with who practised and whether the call passed."""
+    rows = open_store(data_dir).list_sessions(limit, rep=rep)
     if not rows:
-        click.echo("No sessions yet. Start one with `voicetrainer practice`.")
+        click.echo(f"No sessions by {rep}." if rep else "No sessions yet. Start one with `voicetrainer practice`.")
         return
-    click.echo(f"{'ID':>4}  {'WHEN':16}  {'PERSONA':22}  {'TURNS':>5}  {'OUTCOME':10}  MOOD")
+    click.echo(f"{'ID':>4}  {'WHEN':16}  {'PERSONA':22}  {'TURNS':>5}  {'OUTCOME':10}  {'MOOD':7}  {'RESULT':6}  REP")
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at))
         mood = f"{r.start_mood:.0f}→{r.final_mood:.0f}" if r.final_mood is not None else f"{r.start_mood:.0f}"
-        click.echo(f"{r.id:>4}  {when:16}  {r.persona_id[:22]:22}  {r.turn_count:>5}  {r.outcome or 'abandoned':10}  {mood}")
+        passed = json.loads(r.result)["passed"] if r.result else None
+        result = "–" if passed is None else "passed" if passed else "failed"
+        click.echo(f"{r.id:>4}  {when:16}  {r.persona_id[:22]:22}  {r.turn_count:>5}  {r.outcome or 'abandoned':10}  "
+                   f"{mood:7}  {result:6}  {r.rep or '–'}")
 
 
 @sessions.command("show")
@@ -282,9 +298,10 @@ def report(session_id, out, open_, data_dir):
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --html: where to write it (default: reports/progress.html in the data folder).")
 @click.option("--open", "open_", is_flag=True, help="With --html: open it in the web browser.")
+@click.option("--rep", default=None, metavar="ID", help="Only this rep's sessions.")
 @data_dir_option
 @handle_errors
-def progress(as_html, out, open_, data_dir):
+def progress(as_html, out, open_, rep, data_dir):
     """How your scores moved over your sessions, per skill and per scenario; your best and weakest skills."""
     from voicetrainer.core.progress import compute_progress
     from voicetrainer.reports.html import write_progress_report
@@ -292,10 +309,12 @@ def progress(as_html, out, open_, data_dir):
 
     store = open_store(data_dir)
     if as_html:
-        show_html(write_progress_report(store, out), open_)
+        show_html(write_progress_report(store, out, rep=rep), open_)
         return
-    result = compute_progress(store.all_sessions())
+    result = compute_progress(store.all_sessions(rep=rep))
     if result is None:
+        if rep:
+            raise VoiceTrainerError(f"no scored sessions by {rep}; `voicetrainer sessions list` shows who practised")
         store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
         raise VoiceTrainerError("no scored turns yet: every session ended before the first reply")
     print_progress(result)
@@ -306,6 +325,11 @@ def progress(as_html, out, open_, data_dir):
 from voicetrainer.cli.persona import persona  # noqa: E402  (the group lives in its own module; it only registers commands)
 
 main.add_command(persona)
+
+from voicetrainer.cli.team import config, sync, team  # noqa: E402  (team practice: cli/team.py, docs/team.md)
+
+for _command in (sync, team, config):
+    main.add_command(_command)
 
 
 @main.command()

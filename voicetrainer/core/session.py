@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Protocol
 
 from voicetrainer.core.dialogue import FINAL_INTENTS, pick_line, react, start_state
 from voicetrainer.core.persona import Line, Persona
+from voicetrainer.scoring.passrules import rubric_hash
 from voicetrainer.scoring.scorer import Rubric, load_rubric, score_reply
 from voicetrainer.types import Acoustics, AudioClip, Transcript, Turn
 
@@ -111,6 +112,7 @@ def run_session(
     retry: Callable[[Turn], bool] | None = None,
     model_name: str | None = None,
     input_mode: str = "",
+    rep: str | None = None,
 ) -> SessionResult:
     """Run one conversation to its end.
 
@@ -126,6 +128,7 @@ def run_session(
         keep_audio: save each spoken reply as a WAV beside the session.
         on_event: receives `Event`s for a live view.
         retry: asked after each scored reply; True replays the same customer line (both attempts are kept).
+        rep: who is practising (an email or account name), saved with the session with the rubric's content hash.
 
     Returns:
         The whole session. On Ctrl-C or a device error the turns so far are already saved and the error propagates.
@@ -140,7 +143,8 @@ def run_session(
     intent = "opening"
     turns: list[Turn] = []
     loudness: list[float] = []  # the rep's own levels so far: the baseline for "raised voice"
-    sid = store.start_session(persona, seed, model_name, input_mode) if store else None
+    sid = store.start_session(persona, seed, model_name, input_mode, rep=rep,
+                              rubric_hash=rubric_hash(rubric.data)) if store else None
     outcome = "turn_limit"
     completed = False
     try:

@@ -589,13 +589,15 @@ def write_session_report(store, session_id: int | None = None, out: Path | None 
     return _write(out or reports_dir(store) / f"session-{sid}.html", render_session(data, scenario))
 
 
-def write_progress_report(store, out: Path | None = None) -> Path:
-    """Render `voicetrainer progress` to HTML (default: reports/progress.html in the data folder).
+def write_progress_report(store, out: Path | None = None, rep: str | None = None) -> Path:
+    """Render `voicetrainer progress` to HTML (default: reports/progress.html in the data folder); only `rep`'s
+    sessions when given.
 
     Raises:
         StoreError: no scored session yet, or an unwritable path.
     """
-    progress = compute_progress(store.all_sessions())
+    progress = compute_progress(store.all_sessions(rep=rep))
     if progress is None:
-        raise StoreError("no scored sessions yet; run `voicetrainer practice` first")
+        raise StoreError(f"no scored sessions by {rep}" if rep else
+                         "no scored sessions yet; run `voicetrainer practice` first")
     return _write(out or reports_dir(store) / "progress.html", render_progress(progress))

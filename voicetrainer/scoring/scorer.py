@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from voicetrainer.errors import RubricError
+from voicetrainer.scoring.passrules import PassRules
 from voicetrainer.text.textutil import (MONTHS, WEEKDAYS, Fact, Match, Phrase, Tokens, extract_facts, is_number_word, same_value,
                        second_person, split_sentences, tokenize)
 from voicetrainer.types import Acoustics, DimensionScore, ReplyAnalysis, TurnScore
@@ -130,6 +131,7 @@ class RubricModel(_Strict):
     empathy: EmpathyRules
     paraphrase: ParaphraseRules
     solution: SolutionRules
+    pass_: PassRules = Field(default_factory=PassRules, alias="pass")  # the default pass mark (scoring/passrules.py)
 
     @model_validator(mode="after")
     def _undone_by_known(self):
