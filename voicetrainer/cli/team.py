@@ -160,9 +160,12 @@ def sync(endpoint, username, password, retries, list_refused, data_dir):
     with LiveView(stream=sys.stderr).counter("Sending", waiting) as tick:
         report = send_pending(store, client, tick=lambda n: [tick() for _ in range(n)])
     if report.error is not None:
-        sent = f"sent {report.sent} statement(s) first; " if report.sent else ""
-        raise VoiceTrainerError(f"{report.error}; {sent}{report.pending} pending, kept in the outbox: run "
-                                "`voicetrainer sync` again once the LRS is back")
+        from voicetrainer.team.lrs import LRSUnreachable
+
+        sent = f"sent {report.sent} statement(s) before that; " if report.sent else ""
+        again = "; run `voicetrainer sync` again once it is back" if isinstance(report.error, LRSUnreachable) else ""
+        raise VoiceTrainerError(f"{report.error}. {sent}{report.pending} statement(s) still pending in the outbox, "
+                                f"nothing lost{again}")
     click.echo(report.line(client.endpoint))
 
 
