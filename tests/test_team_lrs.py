@@ -31,7 +31,7 @@ from voicetrainer.team.lrs import LRSAuthError, LRSClient, LRSRejected, LRSUnrea
 from voicetrainer.team.sync import send_pending
 from voicetrainer.team.xapi import COMPLETED, EXT, FAILED, PASSED, actor
 
-from .conftest import PERSONAS, ROOT, device_tests_required
+from .conftest import PERSONAS, ROOT
 
 # --- a scripted HTTP server -----------------------------------------------------------------------------------
 
@@ -203,22 +203,7 @@ def test_a_refused_batch_is_sent_one_by_one_so_one_bad_statement_holds_up_nothin
 
 # --- a real LRS: Ralph ------------------------------------------------------------------------------------------
 
-LRS = os.environ.get("VOICETRAINER_TEST_LRS")
-
-
-def lrs_required() -> bool:
-    return os.environ.get("VOICETRAINER_LRS_TESTS") == "required" or device_tests_required()
-
-
-@pytest.fixture(scope="module")
-def lrs():
-    if not LRS:
-        if lrs_required():
-            pytest.fail("VOICETRAINER_TEST_LRS is not set but the LRS tests are required (.ci/run starts Ralph "
-                        "with scripts/lrs.sh)")
-        pytest.skip("no local LRS: `scripts/lrs.sh install && scripts/lrs.sh start`, then source its lrs.env")
-    return {"VOICETRAINER_LRS_ENDPOINT": LRS, "VOICETRAINER_LRS_USERNAME": os.environ["VOICETRAINER_TEST_LRS_USERNAME"],
-            "VOICETRAINER_LRS_PASSWORD": os.environ["VOICETRAINER_TEST_LRS_PASSWORD"]}
+LRS = os.environ.get("VOICETRAINER_TEST_LRS")  # the `lrs` fixture (conftest.py) skips or fails without it
 
 
 def reader(env) -> LRSClient:

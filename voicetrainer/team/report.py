@@ -88,6 +88,15 @@ def _when(ts: str) -> datetime:
         return datetime.fromtimestamp(0, tz=timezone.utc)
 
 
+def attempt_of(statement: dict) -> Attempt | None:
+    """A passed/failed statement we wrote as an Attempt; None for any other statement."""
+    d = read_judged(statement)
+    if d is None:
+        return None
+    return Attempt(d["id"], d["rep"], d["persona"], d["persona_name"], _when(d["timestamp"]), d["passed"],
+                   d["score"], d["dimensions"], d["outcome"], tuple(d["reasons"]), d["mark"])
+
+
 def fetch_attempts(client, page_size: int = 100) -> tuple[list[Attempt], int]:
     """Every judged session in the LRS, and how many statements were read to find them."""
     seen: dict[str, Attempt] = {}
@@ -96,12 +105,9 @@ def fetch_attempts(client, page_size: int = 100) -> tuple[list[Attempt], int]:
         for st in client.statements(verb=verb, activity=APP_ACTIVITY, related_activities="true",
                                     limit=str(page_size)):
             read += 1
-            d = read_judged(st)
-            if d is None or d["id"] in seen:
-                continue
-            seen[d["id"]] = Attempt(d["id"], d["rep"], d["persona"], d["persona_name"], _when(d["timestamp"]),
-                                    d["passed"], d["score"], d["dimensions"], d["outcome"], tuple(d["reasons"]),
-                                    d["mark"])
+            a = attempt_of(st)
+            if a is not None:
+                seen.setdefault(a.id, a)
     return list(seen.values()), read
 
 
