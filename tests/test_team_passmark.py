@@ -118,7 +118,7 @@ def test_result_round_trips_through_a_dict():
 
 def test_the_shipped_rubric_has_a_default_pass_mark():
     rules = load_rubric().rules.pass_
-    assert rules == PassRules(mark=0.6, blockers=("calm_lost", "wrong_fact_uncorrected"))
+    assert rules == PassRules(mark=0.5, blockers=("calm_lost", "wrong_fact_uncorrected"))
 
 
 def test_a_persona_pass_block_is_validated_with_file_and_line(tmp_path):
@@ -139,7 +139,7 @@ def test_a_persona_pass_block_is_validated_with_file_and_line(tmp_path):
 def test_a_rubric_pass_block_is_validated(tmp_path):
     text = (ROOT / "voicetrainer" / "scoring" / "rubric.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "rubric.yaml"
-    bad.write_text(text.replace("  mark: 0.6\n", "  mark: high\n", 1), encoding="utf-8")
+    bad.write_text(text.replace("  mark: 0.5\n", "  mark: high\n", 1), encoding="utf-8")
     with pytest.raises(RubricError, match=r"pass\.mark: Input should be a valid number"):
         load_rubric(bad)
 
@@ -163,7 +163,7 @@ def test_practice_stores_prints_and_returns_the_result():
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["rep"] is None
-    assert data["result"]["passed"] is True and data["result"]["mark"] == 0.6
+    assert data["result"]["passed"] is True and data["result"]["mark"] == 0.5
     store = Store(os.environ["VOICETRAINER_HOME"])
     saved = store.session_json(data["session_id"])
     assert saved["result"] == data["result"]
@@ -182,3 +182,24 @@ def test_simulate_says_whether_a_script_would_pass():
                                   str(PERSONAS / "scripts" / "delayed-refund.good.txt"), "--seed", "1"])
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[-2].startswith("result: passed (")
+
+
+KNOWN = {"language-barrier": "the scorer counts 'You do not pay again' in the good script as a calm cost"}
+
+
+@pytest.mark.parametrize("persona", [
+    pytest.param(p.stem, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p.stem])) if p.stem in KNOWN else p.stem
+    for p in sorted(PERSONAS.glob("*.yaml"))])
+def test_the_default_rules_pass_each_shipped_good_script_and_fail_each_bad_one(persona):
+    """The shipped scripts are the trainers' examples of a good and a bad call: the default pass mark must tell them
+    apart (`persona simulate` runs the same judge)."""
+    from voicetrainer.core.session import ScriptedReplies, run_session
+
+    p = find_persona(persona)
+    rules = load_rubric(overrides=p.rubric).rules.pass_
+    verdicts = {}
+    for kind in ("good", "bad"):
+        result = run_session(p, ScriptedReplies.from_file(PERSONAS / "scripts" / f"{persona}.{kind}.txt"), seed=1)
+        verdicts[kind] = judge(result.to_dict(), p.pass_, rules)
+    assert verdicts["good"].passed, verdicts["good"].reasons
+    assert not verdicts["bad"].passed

@@ -89,7 +89,7 @@ def test_statement_fields_a_manager_reads(two_sessions):
     assert set(res["extensions"][EXT + "dimension-scores"]) == {"calm", "empathy", "paraphrase", "solution"}
     assert res["extensions"][EXT + "outcome"] == s["outcome"] == "resolved"
     assert res["extensions"][EXT + "turns"] == len({t["index"] for t in s["turns"]})
-    assert res["extensions"][EXT + "pass-mark"] == 0.6
+    assert res["extensions"][EXT + "pass-mark"] == 0.5
     # cmi5's result rules: completion only on completed; success and score only on passed/failed.
     assert completed["result"]["completion"] is True
     assert "success" not in completed["result"] and "score" not in completed["result"]

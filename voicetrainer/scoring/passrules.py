@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Blocker = Literal["calm_lost", "wrong_fact_uncorrected", "not_resolved", "escalated", "hung_up"]
 BLOCKERS: tuple[str, ...] = Blocker.__args__  # type: ignore[attr-defined]
 
-DEFAULT_MARK = 0.6  # used only when neither the persona nor the rubric sets a mark (a rubric written before pass marks)
+DEFAULT_MARK = 0.5  # used only when neither the persona nor the rubric sets a mark (a rubric written before pass marks)
 
 
 class PassRules(BaseModel):
