@@ -16,8 +16,20 @@ from click.testing import CliRunner
 from voicetrainer.cli.main import main
 from voicetrainer.store import Store
 from voicetrainer.team import outbox
-from voicetrainer.team.xapi import (APP_ACTIVITY, COMPLETED, EXT, FAILED, PASSED, actor, build_statements,
-                                    iso_duration, iso_timestamp, persona_iri, read_judged, rep_of)
+from voicetrainer.team.xapi import (
+    APP_ACTIVITY,
+    COMPLETED,
+    EXT,
+    FAILED,
+    PASSED,
+    actor,
+    build_statements,
+    iso_duration,
+    iso_timestamp,
+    persona_iri,
+    read_judged,
+    rep_of,
+)
 
 from .conftest import PERSONAS, ROOT
 
@@ -105,7 +117,7 @@ def test_statement_fields_a_manager_reads(two_sessions):
 
 
 def test_ids_are_deterministic_and_distinct(two_sessions):
-    store, good, bad = two_sessions
+    store, good, _ = two_sessions
     first = [i.statement for i in outbox.pending(store)]
     again = build_statements(store.session_json(good), install_id=store.install_id(),
                              app_version=outbox.app_version(), scenario=first[0]["object"]["definition"]

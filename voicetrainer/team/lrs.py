@@ -70,7 +70,7 @@ class LRSClient:
                         "User-Agent": user_agent}
         self.has_credentials = bool(username or password)
         if self.has_credentials:
-            token = base64.b64encode(f"{username or ''}:{password or ''}".encode("utf-8")).decode("ascii")
+            token = base64.b64encode(f"{username or ''}:{password or ''}".encode()).decode("ascii")
             self.headers["Authorization"] = f"Basic {token}"
         self.statements_url = f"{self.endpoint}/statements"
 
@@ -100,7 +100,7 @@ class LRSClient:
         seen: set[str] = set()
         while url and url not in seen:
             seen.add(url)
-            status, data = self._request("GET", url)
+            _, data = self._request("GET", url)
             page = self._json(data, url)
             if not isinstance(page, dict) or not isinstance(page.get("statements"), list):
                 raise LRSRejected(f"{url} did not answer with an xAPI StatementResult; is --endpoint the LRS's xAPI "
@@ -132,7 +132,7 @@ class LRSClient:
                 retry_after = _seconds(e.headers.get("Retry-After"))
             except urllib.error.URLError as e:
                 last = _reason(e.reason)
-            except (socket.timeout, TimeoutError):
+            except TimeoutError:  # socket.timeout is TimeoutError since Python 3.10
                 last = f"no answer within {self.timeout_s:g} s"
             except (ConnectionError, HTTPException, OSError) as e:  # reset, refused mid-way, bad status line
                 last = _reason(e)
@@ -184,7 +184,7 @@ def _detail(data: bytes) -> str:
 def _reason(reason) -> str:
     if isinstance(reason, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(reason, (socket.timeout, TimeoutError)):
+    if isinstance(reason, TimeoutError):
         return "timed out"
     if isinstance(reason, socket.gaierror):
         return "unknown host"

@@ -49,7 +49,7 @@ class PassResult:
                 "dimensions": {d: round(v, 4) for d, v in self.dimensions}}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "PassResult":
+    def from_dict(cls, d: dict) -> PassResult:
         return cls(passed=d["passed"], score=d["score"], mark=d["mark"], blockers=tuple(d["blockers"]),
                    failed_by=tuple(d["failed_by"]), reasons=tuple(d["reasons"]),
                    dimensions=tuple(d.get("dimensions", {}).items()))

@@ -60,7 +60,7 @@ def persona_iri(persona_id: str) -> str:
 
 def iso_duration(seconds: float) -> str:
     """ISO 8601 duration to the centisecond, as xAPI asks ('PT3M12.35S', 'PT1H0M5S')."""
-    cs = max(0, int(round(seconds * 100)))
+    cs = max(0, round(seconds * 100))
     h, rest = divmod(cs, 360_000)
     m, cs = divmod(rest, 6_000)
     s = f"{cs // 100}" + (f".{cs % 100:02d}".rstrip("0") if cs % 100 else "")
