@@ -60,3 +60,22 @@ def wer(ref: str, hyp: str) -> float:
 
 def device_tests_required() -> bool:
     return os.environ.get("VOICETRAINER_DEVICE_TESTS") == "required"
+
+
+def lrs_required() -> bool:
+    """CI starts a local Ralph LRS (scripts/lrs.sh) and requires the LRS tests; locally they skip without one."""
+    return os.environ.get("VOICETRAINER_LRS_TESTS") == "required" or device_tests_required()
+
+
+@pytest.fixture(scope="module")
+def lrs():
+    """The local LRS of .ci/run, as the environment `voicetrainer sync` reads (endpoint, user, password)."""
+    endpoint = os.environ.get("VOICETRAINER_TEST_LRS")
+    if not endpoint:
+        if lrs_required():
+            pytest.fail("VOICETRAINER_TEST_LRS is not set but the LRS tests are required (.ci/run starts Ralph "
+                        "with scripts/lrs.sh)")
+        pytest.skip("no local LRS: `scripts/lrs.sh install && scripts/lrs.sh start`, then source its lrs.env")
+    return {"VOICETRAINER_LRS_ENDPOINT": endpoint,
+            "VOICETRAINER_LRS_USERNAME": os.environ["VOICETRAINER_TEST_LRS_USERNAME"],
+            "VOICETRAINER_LRS_PASSWORD": os.environ["VOICETRAINER_TEST_LRS_PASSWORD"]}

@@ -48,3 +48,8 @@ def rubric_path() -> Path | None:
     """The rubric file an organisation chose with $VOICETRAINER_RUBRIC, or None for the packaged rubric.yaml."""
     value = _env("VOICETRAINER_RUBRIC")
     return Path(value).expanduser() if value else None
+
+
+def env_is_set(name: str) -> bool:
+    """Whether the environment variable `name` is set to something (for `voicetrainer config get`'s notes)."""
+    return _env(name) is not None

@@ -27,3 +27,11 @@ class ModelUnavailableError(VoiceTrainerError):
 
 class StoreError(VoiceTrainerError):
     """The session database cannot be read or written."""
+
+
+class ConfigError(VoiceTrainerError):
+    """A setting (`voicetrainer config`, --rep, an LRS option) is unknown or malformed."""
+
+
+class LRSError(VoiceTrainerError):
+    """The Learning Record Store cannot be reached, refuses the credentials, or rejects a statement."""

@@ -16,7 +16,7 @@ from voicetrainer import config
 from voicetrainer.errors import StoreError
 from voicetrainer.types import AudioClip, SessionRecord, Turn
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     0: """
@@ -59,6 +59,28 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE sessions ADD COLUMN final_intent TEXT NOT NULL DEFAULT '';
     ALTER TABLE turns ADD COLUMN analysis TEXT;   -- JSON: {offers, wrong_facts, silent}
     """,
+    # 3: team practice (voicetrainer/team, docs/team.md): who practised, the pass result and the rubric it was judged
+    # by, and the xAPI statements waiting for the Learning Record Store.
+    2: """
+    ALTER TABLE sessions ADD COLUMN rep TEXT;           -- email or account name; NULL when practising alone
+    ALTER TABLE sessions ADD COLUMN rubric_hash TEXT;   -- 'sha256:...' of the rubric data in force
+    ALTER TABLE sessions ADD COLUMN result TEXT;        -- JSON PassResult: {passed, score, mark, reasons, ...}
+    CREATE INDEX sessions_by_rep ON sessions(rep, id);
+    CREATE TABLE outbox (
+        statement_id TEXT PRIMARY KEY,                  -- deterministic (team/xapi.py): re-sending never duplicates
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        verb TEXT NOT NULL,
+        statement TEXT NOT NULL,                        -- JSON, frozen when queued: a re-send is byte-identical
+        created_at REAL NOT NULL,
+        sent_at REAL,                                   -- NULL while pending
+        state TEXT NOT NULL DEFAULT 'pending',          -- pending | sent | conflict | rejected
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_pending ON outbox(state, created_at);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('install_id', lower(hex(randomblob(16))));
+    """,
 }
 
 
@@ -85,6 +107,9 @@ class SessionRow:
     final_line: str = ""
     final_intent: str = ""
     turn_count: int = 0
+    rep: str | None = None
+    rubric_hash: str | None = None
+    result: str | None = None        # JSON text; `session_json` parses it
 
 
 class Store:
@@ -123,13 +148,14 @@ class Store:
 
         return write_wav(self.audio_dir(session_id) / name, clip)
 
-    def start_session(self, persona, seed: int | None, model: str | None, input_mode: str) -> int:
+    def start_session(self, persona, seed: int | None, model: str | None, input_mode: str,
+                      rep: str | None = None, rubric_hash: str | None = None) -> int:
         with self.db:
             cur = self.db.execute(
                 "INSERT INTO sessions (persona_id, persona_name, scenario_type, scenario, started_at, seed, model,"
-                " input_mode, start_mood) VALUES (?,?,?,?,?,?,?,?,?)",
+                " input_mode, start_mood, rep, rubric_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (persona.id, persona.name, persona.scenario_type, persona.scenario, time.time(), seed, model,
-                 input_mode, persona.mood.start))
+                 input_mode, persona.mood.start, rep, rubric_hash))
         return int(cur.lastrowid)
 
     def add_turn(self, session_id: int, turn: Turn) -> None:
@@ -150,13 +176,22 @@ class Store:
             self.db.execute("UPDATE sessions SET ended_at=?, outcome=?, final_mood=?, final_line=?, final_intent=?"
                             " WHERE id=?", (time.time(), outcome, final_mood, final_line, final_intent, session_id))
 
+    def set_result(self, session_id: int, result: dict) -> None:
+        """Store a session's pass result (`PassResult.to_dict()`)."""
+        with self.db:
+            self.db.execute("UPDATE sessions SET result=? WHERE id=?", (json.dumps(result), session_id))
+
+    def install_id(self) -> str:
+        """A random id made when this store was created: with a session id it names a session across machines."""
+        return self.db.execute("SELECT value FROM meta WHERE key='install_id'").fetchone()[0]
+
     def _row(self, r: sqlite3.Row) -> SessionRow:
         return SessionRow(**{k: r[k] for k in r.keys()})
 
-    def list_sessions(self, limit: int | None = None) -> list[SessionRow]:
+    def list_sessions(self, limit: int | None = None, rep: str | None = None) -> list[SessionRow]:
         q = ("SELECT s.*, (SELECT COUNT(DISTINCT idx) FROM turns t WHERE t.session_id = s.id) AS turn_count "
-             "FROM sessions s ORDER BY s.id DESC")
-        rows = self.db.execute(q + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
+             "FROM sessions s" + (" WHERE s.rep = ?" if rep else "") + " ORDER BY s.id DESC")
+        rows = self.db.execute(q + (f" LIMIT {int(limit)}" if limit else ""), (rep,) if rep else ()).fetchall()
         return [self._row(r) for r in rows]
 
     def get_session(self, session_id: int) -> SessionRow:
@@ -197,24 +232,26 @@ class Store:
             scenario_type=s.scenario_type, outcome=s.outcome or "abandoned",
             turns=tuple(self.turn_records(session_id)), start_mood=s.start_mood, final_mood=s.final_mood,
             final_line=s.final_line, final_intent=s.final_intent, seed=s.seed, model=s.model,
-            input_mode=s.input_mode, started_at=s.started_at, ended_at=s.ended_at)
+            input_mode=s.input_mode, started_at=s.started_at, ended_at=s.ended_at, rep=s.rep,
+            rubric_hash=s.rubric_hash, result=json.loads(s.result) if s.result else None)
 
     def session_json(self, session_id: int) -> dict:
         """`session(id).to_dict()`: the one JSON shape of a session (docs/architecture.md)."""
         return self.session(session_id).to_dict()
 
-    def sessions(self) -> list[SessionRecord]:
-        """Every session that has at least one saved turn, oldest first.
+    def sessions(self, rep: str | None = None) -> list[SessionRecord]:
+        """Every session that has at least one saved turn, oldest first (only `rep`'s when given).
 
         For progress over time and exports; sessions abandoned before the first reply carry nothing to show.
         """
         ids = [r[0] for r in self.db.execute(
-            "SELECT id FROM sessions s WHERE EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id) ORDER BY id")]
+            "SELECT id FROM sessions s WHERE EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id)"
+            + (" AND s.rep = ?" if rep else "") + " ORDER BY id", (rep,) if rep else ())]
         return [self.session(i) for i in ids]
 
-    def all_sessions(self) -> list[dict]:
+    def all_sessions(self, rep: str | None = None) -> list[dict]:
         """`sessions()` in their JSON shape, for the readers that take dicts (progress, exports)."""
-        return [s.to_dict() for s in self.sessions()]
+        return [s.to_dict() for s in self.sessions(rep)]
 
     def close(self) -> None:
         self.db.close()

@@ -204,6 +204,9 @@ class SessionRecord:
     input_mode: str | None = None
     started_at: float | None = None    # Unix time
     ended_at: float | None = None
+    rep: str | None = None             # who practised (email or account name); None when practising alone
+    rubric_hash: str | None = None     # "sha256:…" of the rubric data the session was judged by
+    result: dict | None = None         # the pass result (team/passmark.PassResult.to_dict()), once judged
 
     def to_dict(self) -> dict:
         return {
@@ -212,6 +215,7 @@ class SessionRecord:
             "outcome": self.outcome, "final_line": self.final_line, "final_intent": self.final_intent,
             "start_mood": self.start_mood, "final_mood": self.final_mood, "model": self.model,
             "input_mode": self.input_mode, "started_at": self.started_at, "ended_at": self.ended_at,
+            "rep": self.rep, "rubric_hash": self.rubric_hash, "result": self.result,
             "turns": [t.to_dict() for t in self.turns],
         }
 
@@ -222,4 +226,5 @@ class SessionRecord:
                    turns=tuple(Turn.from_dict(t) for t in d.get("turns", ())), start_mood=float(d["start_mood"]),
                    final_mood=d.get("final_mood"), final_line=d.get("final_line", ""),
                    final_intent=d.get("final_intent", ""), seed=d.get("seed"), model=d.get("model"),
-                   input_mode=d.get("input_mode"), started_at=d.get("started_at"), ended_at=d.get("ended_at"))
+                   input_mode=d.get("input_mode"), started_at=d.get("started_at"), ended_at=d.get("ended_at"),
+                   rep=d.get("rep"), rubric_hash=d.get("rubric_hash"), result=d.get("result"))

@@ -3,6 +3,7 @@
     practice                  cli/practice.py    sessions list|show|export   cli/sessions.py
     report, progress          cli/report.py      score, rubric show          cli/score.py
     persona ...               cli/persona.py     voices                      cli/voices.py
+    sync, team report, config cli/team.py
 
 Shared helpers (errors as one line, --data-dir, the store) are in cli/common.py. Each command imports what it runs
 inside its body, so `import voicetrainer.cli.main` (every `voicetrainer` call) loads no model, device or template.
@@ -17,6 +18,7 @@ from voicetrainer.cli.practice import practice
 from voicetrainer.cli.report import progress, report
 from voicetrainer.cli.score import rubric, score
 from voicetrainer.cli.sessions import sessions
+from voicetrainer.cli.team import config, sync, team
 from voicetrainer.cli.voices import voices
 
 
@@ -26,7 +28,7 @@ def main():
     """Rehearse difficult customer conversations out loud, offline."""
 
 
-for command in (practice, sessions, report, progress, persona, score, rubric, voices):
+for command in (practice, sessions, report, progress, persona, score, rubric, voices, sync, team, config):
     main.add_command(command)
 
 

@@ -284,10 +284,14 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
         click.echo("turn  mood       intent        scores")
     result = run_session(p, source, transcriber=transcriber, seed=seed, rubric=rubric, on_event=on_event,
                          model_name=getattr(transcriber, "name", None), input_mode="replies")
+    from voicetrainer.team.passmark import judge  # would this script pass? (the same judge as practice)
+
+    verdict = judge(result.to_dict(), p.pass_, rubric.rules.pass_)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(json.dumps({**result.to_dict(), "rep": None, "result": verdict.to_dict()}, ensure_ascii=False))
         return
     final = result.turns[-1].mood_after if result.turns else p.mood.start
+    click.echo(f"result: {verdict.summary}")
     click.echo(f"outcome: {result.outcome} after {len({t.index for t in result.turns})} turn(s), "
                f"mood {p.mood.start:g} → {final:g}")
 

@@ -42,10 +42,13 @@ DEFAULT_PERSONA = "delayed-refund"
               help="Offer to retry a weak turn (default: when typing or speaking at a terminal).")
 @click.option("--no-keep-audio", is_flag=True, help="Don't keep the recordings of your replies.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view; print only the result.")
+@click.option("--rep", default=None, envvar="VOICETRAINER_REP", metavar="ID",
+              help="Who is practising: an email address or account name (env VOICETRAINER_REP; default: "
+                   "`voicetrainer config set rep ID`). Sessions with a rep are sent by `voicetrainer sync`.")
 @data_dir_option()
 @handle_errors
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
-             list_devices, no_barge_in, retry, no_keep_audio, quiet, data_dir):
+             list_devices, no_barge_in, retry, no_keep_audio, quiet, rep, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
     from voicetrainer.audio import devices
     from voicetrainer.audio.files import write_wav
@@ -62,6 +65,10 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     store = open_store(data_dir)
     p = find_persona(persona, store.data_dir)
     rubric = load_rubric(config.rubric_path(), p.rubric)
+    # Team (voicetrainer/team): who practises; the rubric's hash and pass mark go with the session.
+    from voicetrainer.cli.team import practice_end, practice_rep, print_verdict
+
+    rep = practice_rep(rep, store.data_dir)
     view = LiveView(quiet=quiet or as_json, stream=sys.stderr if as_json else sys.stdout)
     say = view.note
 
@@ -136,10 +143,12 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         retry = view.offer_retry if offer else None
         result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed, rubric=rubric,
                              measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
-                             model_name=getattr(transcriber, "name", None), input_mode=input_mode)
+                             model_name=getattr(transcriber, "name", None), input_mode=input_mode, rep=rep)
+    verdict = practice_end(store, result, p, rubric)  # judged, stored, queued for `voicetrainer sync`
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(json.dumps({**result.to_dict(), "rep": rep, "result": verdict.to_dict()}, ensure_ascii=False))
     else:
         view.summary(result)
+        print_verdict(view, verdict)
         if out_dir is not None:
             say(f"The customer's lines are in {out_dir}")

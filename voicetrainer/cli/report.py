@@ -50,8 +50,9 @@ def write_session_page(store: Store, session_id: int | None = None, out: Path | 
                                 read_recordings(session["turns"]))
 
 
-def write_progress_page(store: Store, out: Path | None = None) -> Path:
-    """Compute progress over every saved session and write it as HTML (default: reports/progress.html).
+def write_progress_page(store: Store, out: Path | None = None, rep: str | None = None) -> Path:
+    """Compute progress over every saved session (only `rep`'s when given) and write it as HTML
+    (default: reports/progress.html).
 
     Raises:
         StoreError: no scored session yet, or an unwritable path.
@@ -60,9 +61,10 @@ def write_progress_page(store: Store, out: Path | None = None) -> Path:
     from voicetrainer.errors import StoreError
     from voicetrainer.reports import reports_dir, write_progress_report
 
-    progress = compute_progress(store.all_sessions())
+    progress = compute_progress(store.all_sessions(rep=rep))
     if progress is None:
-        raise StoreError("no scored sessions yet; run `voicetrainer practice` first")
+        raise StoreError(f"no scored sessions by {rep}" if rep else
+                         "no scored sessions yet; run `voicetrainer practice` first")
     return write_progress_report(progress, out or reports_dir(store.data_dir) / "progress.html")
 
 
@@ -84,19 +86,22 @@ def report(session_id, out, open_, data_dir):
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="With --html: where to write it (default: reports/progress.html in the data folder).")
 @click.option("--open", "open_", is_flag=True, help="With --html: open it in the web browser.")
+@click.option("--rep", default=None, metavar="ID", help="Only this rep's sessions.")
 @data_dir_option()
 @handle_errors
-def progress(as_html, out, open_, data_dir):
+def progress(as_html, out, open_, rep, data_dir):
     """How your scores moved over your sessions, per skill and per scenario; your best and weakest skills."""
     from voicetrainer.cli.view import print_progress
     from voicetrainer.core.progress import compute_progress
 
     store = open_store(data_dir)
     if as_html:
-        show_html(write_progress_page(store, out), open_)
+        show_html(write_progress_page(store, out, rep=rep), open_)
         return
-    result = compute_progress(store.all_sessions())
+    result = compute_progress(store.all_sessions(rep=rep))
     if result is None:
+        if rep:
+            raise VoiceTrainerError(f"no scored sessions by {rep}; `voicetrainer sessions list` shows who practised")
         store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
         raise VoiceTrainerError("no scored turns yet: every session ended before the first reply")
     print_progress(result)

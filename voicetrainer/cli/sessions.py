@@ -19,20 +19,23 @@ def sessions():
 
 @sessions.command("list")
 @click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--rep", default=None, metavar="ID", help="Only this rep's sessions.")
 @data_dir_option()
 @handle_errors
-def sessions_list(limit, data_dir):
-    """List recent sessions, newest first."""
-    rows = open_store(data_dir).list_sessions(limit)
+def sessions_list(limit, rep, data_dir):
+    """List recent sessions, newest first, with who practised and whether the call passed."""
+    rows = open_store(data_dir).list_sessions(limit, rep=rep)
     if not rows:
-        click.echo("No sessions yet. Start one with `voicetrainer practice`.")
+        click.echo(f"No sessions by {rep}." if rep else "No sessions yet. Start one with `voicetrainer practice`.")
         return
-    click.echo(f"{'ID':>4}  {'WHEN':16}  {'PERSONA':22}  {'TURNS':>5}  {'OUTCOME':10}  MOOD")
+    click.echo(f"{'ID':>4}  {'WHEN':16}  {'PERSONA':22}  {'TURNS':>5}  {'OUTCOME':10}  {'MOOD':7}  {'RESULT':6}  REP")
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at))
         mood = f"{r.start_mood:.0f}→{r.final_mood:.0f}" if r.final_mood is not None else f"{r.start_mood:.0f}"
+        passed = json.loads(r.result)["passed"] if r.result else None
+        result = "–" if passed is None else "passed" if passed else "failed"
         click.echo(f"{r.id:>4}  {when:16}  {r.persona_id[:22]:22}  {r.turn_count:>5}  "
-                   f"{r.outcome or 'abandoned':10}  {mood}")
+                   f"{r.outcome or 'abandoned':10}  {mood:7}  {result:6}  {r.rep or '–'}")
 
 
 @sessions.command("show")

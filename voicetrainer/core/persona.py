@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from voicetrainer.errors import PersonaError
 from voicetrainer.registry import DEFAULT_VOICE_ENGINE, VOICE_ENGINES
+from voicetrainer.scoring.passrules import PassRules
 from voicetrainer.types import DIMENSIONS, INTENTS
 
 SCENARIOS = (
@@ -141,6 +142,8 @@ class Persona(_Strict):
     solutions: Solutions
     lines: Lines
     rubric: dict[str, Any] = Field(default_factory=dict, description="overrides merged into the rubric in force")
+    pass_: PassRules | None = Field(None, alias="pass", description="this persona's pass mark and blockers; "
+                                     "what it leaves out comes from the rubric's `pass:`")
 
     # Not part of the file: set by the loader.
     id: str = Field("", exclude=True)

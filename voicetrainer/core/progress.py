@@ -181,7 +181,8 @@ def bar(value: float, width: int = 10) -> str:
 # --- export ------------------------------------------------------------------------------------------------------
 
 EXPORT_FIELDS = (
-    ["session_id", "started_at", "persona", "persona_name", "scenario_type", "outcome", "input_mode", "turn",
+    ["session_id", "rep", "started_at", "persona", "persona_name", "scenario_type", "outcome", "passed",
+     "input_mode", "turn",
      "attempt", "intent", "persona_line", "reply"]
     + [f"{d}_{k}" for d in DIMENSIONS for k in ("score", "hit")]
     + ["total", "mood_before", "mood_after", "words_per_minute", "loudness_db", "relative_loudness_db"]
@@ -197,7 +198,9 @@ def turn_rows(sessions: list[dict]) -> list[dict]:
     for s in sessions:
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(s["started_at"]))
         for t in s["turns"]:
-            row: dict = {"session_id": s["session_id"], "started_at": started, "persona": s["persona"],
+            result = s.get("result") or {}
+            row: dict = {"session_id": s["session_id"], "rep": s.get("rep"), "passed": result.get("passed"),
+                         "started_at": started, "persona": s["persona"],
                          "persona_name": s["persona_name"], "scenario_type": s["scenario_type"],
                          "outcome": s["outcome"], "input_mode": s.get("input_mode"), "turn": t["index"],
                          "attempt": t.get("attempt", 1), "intent": t["intent"], "persona_line": t["persona_line"],

@@ -14,6 +14,7 @@ from typing import Callable, Protocol
 from voicetrainer.core.dialogue import FINAL_INTENTS, pick_line, react, start_state
 from voicetrainer.core.persona import Line, Persona
 from voicetrainer.scoring import Rubric, load_rubric, score_reply
+from voicetrainer.scoring.passrules import rubric_hash
 from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn
 
 
@@ -58,6 +59,8 @@ class SessionResult:
     seed: int | None = None
     model: str | None = None
     input_mode: str | None = None
+    rep: str | None = None
+    rubric_hash: str | None = None
 
     def record(self) -> SessionRecord:
         """The session as a `SessionRecord`: the shape every JSON output and the store share."""
@@ -67,7 +70,7 @@ class SessionResult:
             scenario=self.persona.scenario, scenario_type=self.persona.scenario_type, outcome=self.outcome,
             turns=tuple(self.turns), start_mood=self.persona.mood.start, final_mood=final_mood,
             final_line=self.final_line, final_intent=self.final_intent, seed=self.seed, model=self.model,
-            input_mode=self.input_mode)
+            input_mode=self.input_mode, rep=self.rep, rubric_hash=self.rubric_hash)
 
     def to_dict(self) -> dict:
         return self.record().to_dict()
@@ -111,6 +114,7 @@ def run_session(
     retry: Callable[[Turn], bool] | None = None,
     model_name: str | None = None,
     input_mode: str = "",
+    rep: str | None = None,
 ) -> SessionResult:
     """Run one conversation to its end.
 
@@ -126,6 +130,7 @@ def run_session(
         keep_audio: save each spoken reply as a WAV beside the session.
         on_event: receives `Event`s for a live view.
         retry: asked after each scored reply; True replays the same customer line (both attempts are kept).
+        rep: who is practising (an email or account name), saved with the session with the rubric's content hash.
 
     Returns:
         The whole session. On Ctrl-C or a device error the turns so far are already saved and the error propagates.
@@ -140,7 +145,9 @@ def run_session(
     intent = "opening"
     turns: list[Turn] = []
     loudness: list[float] = []  # the rep's own levels so far: the baseline for "raised voice"
-    sid = store.start_session(persona, seed, model_name, input_mode) if store else None
+    judged_by = rubric_hash(rubric.data)
+    sid = store.start_session(persona, seed, model_name, input_mode, rep=rep,
+                              rubric_hash=judged_by) if store else None
     outcome = "turn_limit"
     completed = False
     try:
@@ -192,7 +199,8 @@ def run_session(
         if store is not None:
             store.finish_session(sid, outcome if completed else "abandoned", state.mood,
                                  final_line if completed else "", final_intent if completed else "")
-    result = SessionResult(persona, outcome, turns, final_line, final_intent, sid, seed, model_name, input_mode or None)
+    result = SessionResult(persona, outcome, turns, final_line, final_intent, sid, seed, model_name, input_mode or None,
+                           rep, judged_by)
     emit(Event("end", {"result": result}))
     return result
 

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from voicetrainer.scoring.passrules import PassRules
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -105,6 +107,7 @@ class RubricModel(_Strict):
     empathy: EmpathyRules
     paraphrase: ParaphraseRules
     solution: SolutionRules
+    pass_: PassRules = Field(default_factory=PassRules, alias="pass")  # the default pass mark (scoring/passrules.py)
 
     @model_validator(mode="after")
     def _undone_by_known(self) -> RubricModel:
