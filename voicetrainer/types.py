@@ -6,7 +6,7 @@ Audio inside the core is always mono float32 in [-1, 1]; time is counted in samp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -16,9 +16,11 @@ DIMENSIONS = ("calm", "empathy", "paraphrase", "solution")
 
 Intent = Literal[
     "opening", "pushback", "correction", "accept_offer", "reject_offer", "soften",
-    "escalate", "still_there", "resolved", "hang_up",
+    "escalate", "still_there", "resolved", "hang_up", "ask_remedy", "ask_commitment",
 ]
 INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
+# Intents of a turn whose line is composed from the persona's `answers:` templates (not a `lines:` intent).
+ANSWER_INTENTS = ("answer", "already_given", "confirm", "unknown")
 
 Outcome = Literal["resolved", "escalated", "hung_up", "turn_limit", "abandoned"]
 
@@ -126,6 +128,9 @@ class Turn:
     next_intent: str = ""
     attempt: int = 1
     audio_path: str | None = None
+    # What the call made of this reply (core.scorecard.TurnRecord: acts, needs, phase, reasons, dimension statuses).
+    # Typed loosely so this module stays below the core; its to_dict() adds keys, never replaces the ones above.
+    call: Any = None
 
     def to_dict(self) -> dict:
         d = {
@@ -143,4 +148,10 @@ class Turn:
             d["acoustics"] = {k: round(v, 2) for k, v in a.__dict__.items()}
         if self.audio_path:
             d["audio_path"] = self.audio_path
+        if self.call is not None:
+            extra = self.call.to_dict()
+            for dim, status in extra.pop("status", {}).items():
+                if dim in d["scores"]:
+                    d["scores"][dim]["status"] = status
+            d.update({k: v for k, v in extra.items() if k not in d})
         return d

@@ -1,0 +1,129 @@
+"""What the customer hears in a reply: the rep's acts read against the customer's own facts, offers and memory.
+
+`hear()` turns a scored reply and its acts into `Heard`: did it acknowledge (and stay calm), restate the facts right
+or wrong (checked against every fact the persona knows, by role), make an offer it accepts or turns down, say when
+and how, ask for a fact (new, already given, a check of a value, or something it cannot know), answer the
+customer's question, or take another concrete step. The engine (dialogue.py) decides what that does to the mood.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voicetrainer.core.facts import FactBook
+from voicetrainer.core.memory import CallState
+from voicetrainer.core.persona_model import Persona
+from voicetrainer.scoring import acts as act_rules
+from voicetrainer.scoring.acts import Act
+from voicetrainer.scoring.scorer import PhraseSet, Rubric
+from voicetrainer.text.textutil import tokenize
+from voicetrainer.types import TurnScore
+
+# How a question is heard: `new` asks for a fact not given yet, `given` for one already given, `confirm` checks a
+# value the rep already has (right), `check` asks whether a plan works, `unknown` asks what the customer can't know.
+QUESTIONS = ("new", "given", "confirm", "check", "unknown")
+
+
+@dataclass(frozen=True)
+class Heard:
+    silent: bool = False
+    calm_lost: bool = False
+    heard: bool = False                 # acknowledged or apologised, with empathy the scorer counts, calmly
+    restated: bool = False              # the customer's facts restated, none wrong
+    wrong: tuple[str, ...] = ()         # facts restated wrongly, with what the customer said
+    accepted: tuple[str, ...] = ()      # offers made that it accepts
+    rejected: tuple[str, ...] = ()      # offers made that it turns down (when nothing it accepts was offered)
+    when: bool = False                  # a time for what will happen
+    how: bool = False                   # a channel or a follow-up: how it will know
+    question: str = ""                  # one of QUESTIONS, or "" when the reply asks nothing
+    fact: str | None = None             # the fact asked for
+    answered: bool = False              # the reply answers the question the customer's last line asked
+    step: bool = False                  # another concrete step: a plan, a polite boundary
+    acts: tuple[Act, ...] = ()
+
+    @property
+    def offered(self) -> bool:
+        return bool(self.accepted or self.rejected)
+
+
+def classify_offers(persona: Persona, offers: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Split offers found in a reply into those this persona accepts and those it rejects.
+
+    A rejected phrase wins over an accepted one it contains ("store credit" is rejected even though "credit" may be
+    accepted), so the longest matching phrase decides.
+    """
+    accept = {p.lower() for p in persona.solutions.accept_phrases}
+    reject = {p.lower() for p in persona.solutions.reject_phrases}
+    found = {o.lower() for o in offers}
+    rejected = sorted(o for o in found if o in reject)
+    accepted = sorted(o for o in found if o in accept and not any(o in r and o != r for r in rejected))
+    return accepted, rejected
+
+
+class Ear:
+    """How one persona hears replies: its facts and the rubric's plan markers, compiled once per call."""
+
+    def __init__(self, persona: Persona, rubric: Rubric):
+        self.persona = persona
+        self.rubric = rubric
+        self.book = FactBook(persona)
+        self._future = PhraseSet([(p, "future") for p in rubric.rules.paraphrase.future_markers])
+
+    def plan_sentences(self, reply: str) -> frozenset[int]:
+        """Sentences that plan or offer rather than restate: a future marker ("I'll", "we can") or the rep's "I"."""
+        t = tokenize(reply)
+        out = {t.sentence[m.start] for m, _ in self._future.find_all(t)}
+        out |= {t.sentence[i] for i, w in enumerate(t.words) if w == "i"}
+        return frozenset(out)
+
+    def acts(self, reply: str, score: TurnScore, pending: str | None) -> tuple[Act, ...]:
+        return act_rules.recognise(reply, score, self.rubric, ask_for=self.book.asked if self.book else None,
+                                   customer_asked=pending)
+
+    def hear(self, state: CallState, reply: str, score: TurnScore) -> Heard:
+        """Read one scored reply in the light of the call so far."""
+        if score.analysis.silent:
+            return Heard(silent=True)
+        mem = state.memory
+        acts = self.acts(reply, score, mem.pending)
+        kinds = {a.kind for a in acts}
+        calm_lost = act_rules.calm_lost(score, reply, self.rubric)
+        wrong = [w for w in score.analysis.wrong_facts if not self.book.clears(w)]
+        check = self.book.restatement(reply, self.plan_sentences(reply))
+        wrong += [w for w in check.wrong if w not in wrong]
+        para = score["paraphrase"]
+        restated = not wrong and (para.hit or len(check.right) >= 2)
+        heard = (not calm_lost and score["empathy"].hit and bool(kinds & {"acknowledge", "apologise"}))
+        accepted, rejected = classify_offers(self.persona, score.analysis.offers)
+        if accepted:
+            rejected = []
+        details = act_rules.commit_details(acts)
+        question, fact = self._question(acts, reply, state)
+        answered = mem.pending is not None and "answer" in kinds
+        step = (not calm_lost) and ("boundary" in kinds or (score["solution"].hit and not score.analysis.offers))
+        return Heard(calm_lost=calm_lost, heard=heard, restated=restated, wrong=tuple(wrong),
+                     accepted=tuple(accepted), rejected=tuple(rejected), when="time" in details,
+                     how=bool(details & {"channel", "follow_up"}), question=question, fact=fact, answered=answered,
+                     step=step, acts=acts)
+
+    def _question(self, acts: tuple[Act, ...], reply: str, state: CallState) -> tuple[str, str | None]:
+        """The question the customer answers: the first new fact asked, else a check of a value, else one already
+        given, else a check of the plan, else something it cannot know."""
+        asks = [a for a in acts if a.kind == "ask"]
+        if not asks:
+            return "", None
+        given = state.memory.facts_given
+        ranked: list[tuple[int, str, str | None]] = []
+        for a in asks:
+            if a.detail in ("check", "unknown"):
+                ranked.append((3 if a.detail == "check" else 4, a.detail, None))
+                continue
+            states_it = self.book.states(a.detail, " ".join(a.evidence))
+            if states_it:
+                ranked.append((1, "confirm", a.detail))
+            elif a.detail in given:
+                ranked.append((2, "given", a.detail))
+            else:
+                ranked.append((0, "new", a.detail))
+        _, kind, fact = min(ranked, key=lambda r: r[0])
+        return kind, fact
