@@ -8,7 +8,7 @@ moves by the persona's temperament:
   call on (a relevant question, a correct answer, a step);
 - anger when calm is lost (strongly; it undoes `heard`), on a wrong fact (it undoes `understood`), on an offer it
   turns down, on silence, and impatience when a turn moves nothing on while needs remain: 1x, 2x, 3x ... the
-  impatience number for each stalled turn in a row (half as much again while `needs_most` is unmet).
+  impatience number for each stalled turn in a row (a quarter more while `needs_most` is unmet).
 
 Then it picks what to say, first match wins: hang up / escalate (thresholds), correction (wrong fact), reject the
 offer made, resolved (remedy accepted, commitment given or asked for once, calm enough), accept the offer (asking
@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass, replace
 
 from voicetrainer.core.hearing import Heard, classify_offers  # noqa: F401  (classify_offers: public here too)
-from voicetrainer.core.lines import choose, fill, for_offer, join
+from voicetrainer.core.lines import choose, fill, for_offer, join, missing
 from voicetrainer.core.memory import CallState, Memory
 from voicetrainer.core.needs import CALL_ORDER, Need, Needs, Phase, advance_phase
 from voicetrainer.core.persona_model import Line, Persona
@@ -170,7 +170,7 @@ def react(persona: Persona, state: CallState, heard: Heard) -> Reaction:
         stalls += 1
         stalled = True
         most_open = not needs.met(Need(t.needs_most))
-        weight = stalls * (1.5 if most_open else 1.0)
+        weight = stalls * (1.25 if most_open else 1.0)
         move(A.impatience * weight * t.flares, f"no progress ({stalls} in a row)")
 
     mood = _clamp(state.mood + delta)
@@ -238,36 +238,45 @@ def speak(persona: Persona, reaction: Reaction, rng: random.Random, book=None) -
     kw = dict(said=mem.said, needs=needs, memory=mem)
     intent = reaction.intent
     ask_part = None
+    parts: tuple[str, ...] = ()
     if intent in ("accept_offer", "reject_offer") and reaction.offer:
         main = choose(for_offer(persona, intent, reaction.offer), mood, rng, target=reaction.target, **kw)
         if intent == "accept_offer" and reaction.ask_detail and main.about not in ("when", "how"):
             ask_part = choose(persona.lines.ask_commitment, mood, rng, target=reaction.ask_detail, **kw)
         line = join(main, ask_part)
+        parts = tuple(p.text for p in (main, ask_part) if p is not None)
     elif intent in ("answer", "confirm", "already_given", "unknown"):
-        line = _answer(persona, reaction, rng, book, kw)
+        line, parts = _answer(persona, reaction, rng, book, kw)
     else:
         line = choose(persona.lines_for(intent), mood, rng, target=reaction.target, **kw)
     if intent == "ask_commitment" or ask_part is not None or (intent == "accept_offer" and line.about in ("when", "how")):
         mem = replace(mem, asked_commitment=True)
         st = replace(st, memory=mem)
     pending = _pending(intent, reaction, line)
-    return line, _remember(st, line, intent, pending, book)
+    return line, _remember(st, line, intent, pending, book, parts)
 
 
-def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book, kw: dict) -> Line:
+def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book, kw: dict) -> tuple[Line, tuple[str, ...]]:
+    """(the answer line, the template and tail it was made of)."""
     a = persona.answers
     mood = reaction.state.mood
+    template = ""
     if reaction.intent == "unknown" or reaction.fact is None or book is None or reaction.fact not in book.by_id:
         head = choose(a.unknown, mood, rng, **kw)
+        template = head.text
     else:
         templates = {"answer": a.given, "confirm": a.confirm, "already_given": a.again}[reaction.intent]
         t = choose(templates, mood, rng, **kw)
+        template = t.text
         head = Line(text=fill(t.text, book.by_id[reaction.fact].says))
     tail_pool = list(a.tails) or _fallback_tails(persona, reaction)
     tail = choose(tail_pool, mood, rng, target=reaction.target, **kw) if tail_pool else None
-    if tail is not None and tail.text in kw["said"] and not a.tails:
-        tail = None
-    return join(head, tail)
+    if tail is not None and join(head, tail).text in kw["said"]:
+        # Every fitting tail was used: take another that makes a new line, or none.
+        others = [ln for ln in tail_pool if join(head, ln).text not in kw["said"] and ln.text != tail.text
+                  and missing(ln.about, kw["needs"], kw["memory"])]
+        tail = choose(others, mood, rng, **kw) if others else None
+    return join(head, tail), (template,) + ((tail.text,) if tail is not None else ())
 
 
 def _fallback_tails(persona: Persona, reaction: Reaction) -> list[Line]:
@@ -292,8 +301,9 @@ def _pending(intent: str, reaction: Reaction, line: Line) -> str | None:
     return question_kind(line.text)
 
 
-def _remember(state: CallState, line: Line, intent: str, pending: str | None, book) -> CallState:
-    mem: Memory = state.memory.spoke(line.text, pending)
+def _remember(state: CallState, line: Line, intent: str, pending: str | None, book,
+              parts: tuple[str, ...] = ()) -> CallState:
+    mem: Memory = state.memory.spoke(line.text, pending, parts)
     if book is not None:
         mem = mem.given(*book.mentioned(line.text))
     return replace(state, memory=mem)

@@ -20,13 +20,12 @@ they this that me us them not no do don't can want need""".split())
 
 
 def missing(about: str | None, needs: Needs, memory: Memory) -> bool:
-    """Whether what a line is `about` is still missing (an untagged line always may be said)."""
+    """Whether what a line is `about` is still missing (an untagged line always may be said); when and how count
+    as missing only once a remedy has been accepted."""
     if about is None:
         return True
-    if about == "when":
-        return not memory.when
-    if about == "how":
-        return not memory.how
+    if about in ("when", "how"):  # a commitment is about the remedy: asked for only once one is accepted
+        return needs.met(Need.REMEDY) and not (memory.when if about == "when" else memory.how)
     return not needs.met(Need(about))
 
 

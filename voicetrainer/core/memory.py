@@ -31,7 +31,7 @@ class Memory:
     when: bool = False                       # the rep said when it will happen
     how: bool = False                        # ... and how the customer will know
     asked_commitment: bool = False           # the customer asked for the missing detail (it asks once)
-    said: tuple[str, ...] = ()               # every line the customer said, in order
+    said: tuple[str, ...] = ()               # every line the customer said and the parts it was made of
     pending: str | None = None               # what the customer's last line asked (acts.QUESTION_KINDS)
 
     def given(self, *fact_ids: str) -> "Memory":
@@ -50,8 +50,9 @@ class Memory:
         return replace(self, commitments=_add(self.commitments, *evidence), when=self.when or when,
                        how=self.how or how)
 
-    def spoke(self, text: str, pending: str | None) -> "Memory":
-        return replace(self, said=self.said + (text,), pending=pending)
+    def spoke(self, text: str, pending: str | None, parts: tuple[str, ...] = ()) -> "Memory":
+        """Remember a line said, and the parts it was composed of (templates, tails) so none is reused early."""
+        return replace(self, said=self.said + (text,) + tuple(p for p in parts if p != text), pending=pending)
 
     @property
     def missing_detail(self) -> str | None:
