@@ -186,10 +186,9 @@ def _line_dict(line: LineV1, about: str | None = None) -> dict | str:
 
 def accept_line_about(text: str) -> str | None:
     """The commitment detail an accept line asks for ('Can you confirm it in writing?' asks how), if any."""
-    asks = "?" in text
-    if asks and _ASKS_HOW.search(text):
+    if _ASKS_HOW.search(text):
         return "how"
-    if asks and _ASKS_WHEN.search(text):
+    if "?" in text and _ASKS_WHEN.search(text):
         return "when"
     return None
 
