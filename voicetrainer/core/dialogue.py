@@ -125,14 +125,15 @@ def react(persona: Persona, state: CallState, heard: Heard) -> Reaction:
         move(A.offer_rejected * t.flares, f"offer turned down ({', '.join(new_rejected)})")
         mem = mem.rejected(*new_rejected)
 
-    if heard.heard and not needs.met(Need.HEARD):
+    # A reply that loses calm heals nothing: it can be accepted as a remedy, but it neither hears nor understands.
+    if heard.heard and not heard.calm_lost and not needs.met(Need.HEARD):
         needs = needs.meet(Need.HEARD, turn)
         met.append("heard")
         move(R.heard * t.calms, "heard")
     if heard.heard and not needs.met(Need.RESPECT):
         needs = needs.meet(Need.RESPECT, turn)  # an apology after a loss of calm restores respect (no relief)
         met.append("respect")
-    if heard.restated and not needs.met(Need.UNDERSTOOD):
+    if heard.restated and not heard.calm_lost and not needs.met(Need.UNDERSTOOD):
         needs = needs.meet(Need.UNDERSTOOD, turn)
         met.append("understood")
         move(R.understood * t.calms, "understood")
@@ -270,6 +271,8 @@ def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book, kw: 
         template = t.text
         head = Line(text=fill(t.text, book.by_id[reaction.fact].says))
     tail_pool = list(a.tails) or _fallback_tails(persona, reaction)
+    if head.text.rstrip().endswith("?"):  # the answer already presses for something ("..., now can we sort it?")
+        tail_pool = []
     tail = choose(tail_pool, mood, rng, target=reaction.target, **kw) if tail_pool else None
     if tail is not None and join(head, tail).text in kw["said"]:
         # Every fitting tail was used: take another that makes a new line, or none.

@@ -41,7 +41,7 @@ class KnownFact:
     numbers: tuple[Fact, ...]
     days: frozenset[str]          # weekday and month words in the value
     stems: frozenset[str]         # content stems of the value (for facts that are not numbers or days)
-    asked_by: tuple[Phrase, ...]
+    asked_by: tuple[tuple[Phrase, int], ...]   # (pattern, how many words it names: the more, the more specific)
     role_stems: frozenset[str]
 
     @property
@@ -73,8 +73,8 @@ def _known(fid: str, spec: FactSpec) -> KnownFact:
     t = tokenize(spec.value)
     numbers = tuple(extract_facts(t))
     days = _day_words(t)
-    return KnownFact(fid, spec, numbers, days, _content_stems(t), tuple(Phrase(p) for p in spec.asked_by),
-                     _role_stems(spec.role))
+    asked = tuple((Phrase(p), sum(1 for w in p.split() if w != "*" and not w.startswith("?"))) for p in spec.asked_by)
+    return KnownFact(fid, spec, numbers, days, _content_stems(t), asked, _role_stems(spec.role))
 
 
 @dataclass(frozen=True)
@@ -101,15 +101,15 @@ class FactBook:
     # --- questions ------------------------------------------------------------------------------------------
 
     def asked(self, question: str) -> str | None:
-        """The fact a question asks for: the fact whose `asked_by` phrase matches longest (first fact on a tie)."""
+        """The fact a question asks for: the fact whose `asked_by` phrase names the most words (then the first fact)."""
         t = tokenize(question)
         best: tuple[int, int] | None = None
         found = None
         for n, f in enumerate(self.facts):
-            for p in f.asked_by:
+            for p, words in f.asked_by:
                 m = p.find(t)
                 if m is not None:
-                    key = (m.end - m.start, -n)
+                    key = (words, -n)
                     if best is None or key > best:
                         best, found = key, f.id
         return found

@@ -118,7 +118,9 @@ class Ear:
             if a.detail in ("check", "unknown"):
                 ranked.append((3 if a.detail == "check" else 4, a.detail, None))
                 continue
-            states_it = self.book.states(a.detail, " ".join(a.evidence))
+            fact = self.book.by_id.get(a.detail)
+            # Checking a value ("your order is 4471?") confirms it; naming a thing ("a photo of the mark?") asks.
+            states_it = fact is not None and fact.kind != "text" and self.book.states(a.detail, " ".join(a.evidence))
             if states_it:
                 ranked.append((1, "confirm", a.detail))
             elif a.detail in given:
