@@ -23,6 +23,8 @@ from voicetrainer.core.hearing import Heard
 from voicetrainer.core.persona_model import LINE_INTENTS, Line, Persona
 from voicetrainer.text.textutil import MONTHS, WEEKDAYS, extract_facts, same_value, tokenize
 
+# The kinds of numbers a restatement is checked on (counts and quantities are not).
+CHECKED_KINDS = ("money", "duration", "date", "time", "number")
 # What a rep commonly asks to verify a call, and how it is asked.
 COMMON_QUESTIONS = (
     ("an order or reference number", "Can I have your order number, please?"),
@@ -154,11 +156,11 @@ def fact_findings(persona: Persona) -> list[Finding]:
         known = [n for f in book.facts for n in f.numbers]
         days = {d for f in book.facts for d in f.days}
         for i in LINE_INTENTS:
-            if i in ("accept_offer", "reject_offer"):
-                continue  # these quote the offer's own numbers ("another five to seven days?")
+            if i in ("accept_offer", "reject_offer", "correction"):
+                continue  # these quote the offer's or the rep's numbers ("another five to seven days?")
             for k, ln in enumerate(persona.lines_for(i)):
                 t = tokenize(ln.text)
-                loose = [g.text for g in extract_facts(t) if g.exact and g.kind != "bare"
+                loose = [g.text for g in extract_facts(t) if g.exact and g.kind in CHECKED_KINDS
                          and not any(same_value(n, g) for n in known + list(book.offer_numbers))]
                 loose += [w for w in t.words if (w in WEEKDAYS or (w in MONTHS and len(w) > 3)) and w not in days]
                 if loose:

@@ -23,11 +23,14 @@ ROLE_WORDS = {
     "new": "new to instead moved move rebook rebooked change changed want wanted",
     "advertised": "advertised flyer flier ad listed sale promoted",
     "upsell": "other bigger instead offered dearer upgrade",
-    "fee": "fee fees overdraft penalty",
-    "charge": "charge charges charged order grocery twice",
+    "fee": "fee fees overdraft penalty bank",
+    "charge": "charge charges order grocery delivery twice",
     "paid": "paid pay cost price spent",
     "promised": "promised quoted said told supposed",
 }
+# Words every question has: an asked_by phrase is as specific as the other words it names.
+_QUESTION_WORDS = frozenset("""how much many long what when which who where why is was were are did do does the a an
+your you can could i please tell me give have has""".split())
 _STOPWORDS = frozenset("""a an the and or of to in on at by for with from is are was were be it its my your our i you
 we they this that these those me us them his her their one some any""".split())
 
@@ -41,7 +44,7 @@ class KnownFact:
     numbers: tuple[Fact, ...]
     days: frozenset[str]          # weekday and month words in the value
     stems: frozenset[str]         # content stems of the value (for facts that are not numbers or days)
-    asked_by: tuple[tuple[Phrase, int], ...]   # (pattern, how many words it names: the more, the more specific)
+    asked_by: tuple[tuple[Phrase, tuple[int, int]], ...]   # (pattern, how specific it is: see _specificity)
     role_stems: frozenset[str]
 
     @property
@@ -69,11 +72,17 @@ def _role_stems(role: str | None) -> frozenset[str]:
     return frozenset(stem(w) for w in words.split())
 
 
+def _specificity(phrase: str) -> tuple[int, int]:
+    """(words other than question words, all words) an asked_by phrase names: 'overdraft fee' beats 'how much'."""
+    words = [w for w in phrase.lower().split() if w != "*" and not w.startswith("?")]
+    return sum(1 for w in words if not set(w.split("|")) & _QUESTION_WORDS), len(words)
+
+
 def _known(fid: str, spec: FactSpec) -> KnownFact:
     t = tokenize(spec.value)
     numbers = tuple(extract_facts(t))
     days = _day_words(t)
-    asked = tuple((Phrase(p), sum(1 for w in p.split() if w != "*" and not w.startswith("?"))) for p in spec.asked_by)
+    asked = tuple((Phrase(p), _specificity(p)) for p in spec.asked_by)
     return KnownFact(fid, spec, numbers, days, _content_stems(t), asked, _role_stems(spec.role))
 
 
@@ -103,13 +112,13 @@ class FactBook:
     def asked(self, question: str) -> str | None:
         """The fact a question asks for: the fact whose `asked_by` phrase names the most words (then the first fact)."""
         t = tokenize(question)
-        best: tuple[int, int] | None = None
+        best: tuple | None = None
         found = None
         for n, f in enumerate(self.facts):
             for p, words in f.asked_by:
                 m = p.find(t)
                 if m is not None:
-                    key = (words, -n)
+                    key = (*words, -n)
                     if best is None or key > best:
                         best, found = key, f.id
         return found
@@ -206,6 +215,7 @@ class FactBook:
         if len(roles) < 2:
             return None
         sent = t.sentence[start]
+        near: list[tuple[int, int, KnownFact]] = []   # (distance, after before before, fact)
         for k in list(range(start - 1, max(-1, start - 4), -1)) + list(range(end, min(len(t.words), end + 2))):
             if t.sentence[k] != sent:
                 continue
@@ -214,8 +224,9 @@ class FactBook:
                 continue
             hits = [f for f in roles if t.stems[k] in f.role_stems]
             if len(hits) == 1:
-                return hits[0]
-        return None
+                dist = start - k if k < start else k - end + 1
+                near.append((dist, 0 if k >= end else 1, hits[0]))
+        return min(near, key=lambda x: (x[0], x[1]))[2] if near else None
 
 
 def _comparable(a: Fact, b: Fact) -> bool:
