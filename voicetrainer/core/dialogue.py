@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass, replace
 
 from voicetrainer.core.hearing import Heard, classify_offers  # noqa: F401  (classify_offers: public here too)
-from voicetrainer.core.lines import choose, fill, for_offer, join, missing
+from voicetrainer.core.lines import choose, content_stems, fill, for_offer, join, missing
 from voicetrainer.core.memory import CallState, Memory
 from voicetrainer.core.needs import CALL_ORDER, Need, Needs, Phase, advance_phase
 from voicetrainer.core.persona_model import Line, Persona
@@ -273,6 +273,8 @@ def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book, kw: 
     tail_pool = list(a.tails) or _fallback_tails(persona, reaction)
     if head.text.rstrip().endswith("?"):  # the answer already presses for something ("..., now can we sort it?")
         tail_pool = []
+    named = {w for w in content_stems(head.text) if len(w) > 3}
+    tail_pool = [ln for ln in tail_pool if not content_stems(ln.text) & named]  # not "Saturday. ... Saturday?"
     tail = choose(tail_pool, mood, rng, target=reaction.target, **kw) if tail_pool else None
     if tail is not None and join(head, tail).text in kw["said"]:
         # Every fitting tail was used: take another that makes a new line, or none.

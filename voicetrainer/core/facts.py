@@ -27,6 +27,9 @@ ROLE_WORDS = {
     "charge": "charge charges order grocery delivery twice",
     "paid": "paid pay cost price spent",
     "promised": "promised quoted said told supposed",
+    "delivered": "delivered came got received showed turned sent",
+    "deadline": "guests before by need needed deadline weekend",
+    "total": "total altogether together both overall",
 }
 # Words every question has: an asked_by phrase is as specific as the other words it names.
 _QUESTION_WORDS = frozenset("""how much many long what when which who where why is was were are did do does the a an

@@ -56,7 +56,8 @@ def _fitting(pool: Sequence[Line], mood: float) -> list[Line]:
     return [ln for ln in pool if ln.fits(mood)] or list(pool)
 
 
-def _stems(text: str) -> set[str]:
+def content_stems(text: str) -> set[str]:
+    """Stems of a line's content words (for telling which lines name the same things)."""
     t = tokenize(text)
     return {s for w, s in zip(t.words, t.stems) if w not in _SMALL and len(w) > 2}
 
@@ -74,8 +75,8 @@ def for_offer(persona: Persona, intent: str, offer: str) -> list[Line]:
         if o.offer.lower() != offer.lower():
             others |= {stem(w) for w in o.offer.lower().split() if w not in _SMALL}
     others -= mine
-    naming = [ln for ln in lines if _stems(ln.text) & mine]
-    neutral = [ln for ln in lines if not _stems(ln.text) & others]
+    naming = [ln for ln in lines if content_stems(ln.text) & mine]
+    neutral = [ln for ln in lines if not content_stems(ln.text) & others]
     return naming or neutral or lines
 
 
