@@ -155,9 +155,7 @@ def fact_findings(persona: Persona) -> list[Finding]:
     if book:
         known = [n for f in book.facts for n in f.numbers]
         days = {d for f in book.facts for d in f.days}
-        for i in LINE_INTENTS:
-            if i in ("accept_offer", "reject_offer", "correction"):
-                continue  # these quote the offer's or the rep's numbers ("another five to seven days?")
+        for i in ("opening", "pushback", "soften", "ask_remedy", "ask_commitment"):  # what the rep restates
             for k, ln in enumerate(persona.lines_for(i)):
                 t = tokenize(ln.text)
                 loose = [g.text for g in extract_facts(t) if g.exact and g.kind in CHECKED_KINDS

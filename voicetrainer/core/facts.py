@@ -152,8 +152,8 @@ class FactBook:
 
     # --- restatements ---------------------------------------------------------------------------------------
 
-    def restatement(self, reply: str, plan_sentences: set[int] | frozenset[int] = frozenset()) -> Restatement:
-        """Check the numbers and days a reply restates (sentences in `plan_sentences` offer or plan; skipped).
+    def restatement(self, reply: str) -> Restatement:
+        """Check the numbers and days a restatement says (pass only the sentences that restate, not the plans).
 
         A value is wrong when the persona has facts of that kind and none has it, or when a role word next to it
         names another fact ("billed forty five" when the billed fact is 187 and 45 is the usual); values that
@@ -166,8 +166,9 @@ class FactBook:
         wrong: list[str] = []
         numeric = [f for f in self.facts if f.numbers]
         for g in extract_facts(t):
-            if t.sentence[g.start] in plan_sentences or any(same_value(g, o) for o in self.offer_numbers):
-                continue
+            loose = g.kind == "bare" and g.value < 100 and g.value == int(g.value)
+            if loose or any(same_value(g, o) for o in self.offer_numbers):
+                continue  # a bare number ("between eight and ten") is too loose to contradict anything
             family = [f for f in numeric if any(_comparable(n, g) for n in f.numbers)]
             if not family:
                 continue
@@ -184,7 +185,7 @@ class FactBook:
             right.extend(f.id for f in match if f.id not in right)
         dayfacts = [f for f in self.facts if f.days]
         for i, w in enumerate(t.words):
-            if not (w in WEEKDAYS or (w in MONTHS and len(w) > 3)) or t.sentence[i] in plan_sentences:
+            if not (w in WEEKDAYS or (w in MONTHS and len(w) > 3)):
                 continue
             family = [f for f in dayfacts if _same_slot(w, f.days)]
             match = [f for f in family if w in f.days]
@@ -228,7 +229,7 @@ class FactBook:
             hits = [f for f in roles if t.stems[k] in f.role_stems]
             if len(hits) == 1:
                 dist = start - k if k < start else k - end + 1
-                near.append((dist, 0 if k >= end else 1, hits[0]))
+                near.append((dist, 0 if k < start else 1, hits[0]))  # a tie: the word before decides
         return min(near, key=lambda x: (x[0], x[1]))[2] if near else None
 
 

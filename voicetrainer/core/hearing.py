@@ -16,7 +16,7 @@ from voicetrainer.core.persona_model import Persona
 from voicetrainer.scoring import acts as act_rules
 from voicetrainer.scoring.acts import Act
 from voicetrainer.scoring.scorer import PhraseSet, Rubric
-from voicetrainer.text.textutil import tokenize
+from voicetrainer.text.textutil import split_sentences, tokenize
 from voicetrainer.types import TurnScore
 
 # How a question is heard: `new` asks for a fact not given yet, `given` for one already given, `confirm` checks a
@@ -69,12 +69,17 @@ class Ear:
         self.book = FactBook(persona)
         self._future = PhraseSet([(p, "future") for p in rubric.rules.paraphrase.future_markers])
 
-    def plan_sentences(self, reply: str) -> frozenset[int]:
-        """Sentences that plan or offer rather than restate: a future marker ("I'll", "we can") or the rep's "I"."""
-        t = tokenize(reply)
-        out = {t.sentence[m.start] for m, _ in self._future.find_all(t)}
-        out |= {t.sentence[i] for i, w in enumerate(t.words) if w == "i"}
-        return frozenset(out)
+    def restating(self, reply: str, acts: tuple[Act, ...] = ()) -> str:
+        """The reply without the sentences that plan, offer or commit ("I'll refund the 35 dollars", "Done, it's
+        booked for Saturday"): only the rest restates what the customer said."""
+        committed = {e for a in acts if a.kind == "commit" for e in a.evidence}
+        keep = []
+        for s in split_sentences(reply):
+            t = tokenize(s)
+            if s.strip() in committed or "i" in t.words or self._future.find_all(t):
+                continue
+            keep.append(s)
+        return " ".join(keep)
 
     def acts(self, reply: str, score: TurnScore, pending: str | None) -> tuple[Act, ...]:
         return act_rules.recognise(reply, score, self.rubric, ask_for=self.book.asked if self.book else None,
@@ -89,7 +94,7 @@ class Ear:
         kinds = {a.kind for a in acts}
         calm_lost = act_rules.calm_lost(score, reply, self.rubric)
         wrong = [w for w in score.analysis.wrong_facts if not self.book.clears(w)]
-        check = self.book.restatement(reply, self.plan_sentences(reply))
+        check = self.book.restatement(self.restating(reply, acts))
         wrong += [w for w in check.wrong if w not in wrong]
         para = score["paraphrase"]
         restated = not wrong and (para.hit or len(check.right) >= 2)

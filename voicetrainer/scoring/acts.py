@@ -68,7 +68,8 @@ _EXCUSE = _rx(r"(?:we're|we are|i'm|i am) (?:very |really |so )?(?:busy|swamped|
               r"out of my hands|nothing to do with me")
 _COMMIT = _rx(r"i'll|i will|we'll|we will|i'm going to|i am going to|we're going to|we are going to|you'll|you will|"
               r"it'll|it will|that'll|that will|i've|i have just|i've just|we've|i'm (?:putting|sending|booking|"
-              r"processing|issuing|arranging)|is (?:going through|on its way|booked|done|sorted)|"
+              r"processing|issuing|arranging)|(?:it|that|this|you|we)(?:'s|'re| is| are| have been| has been) "
+              r"(?:going through|on its way|booked|done|sorted|moved|changed|processed|rescheduled|all set)|^\W*done\b|"
               r"has been (?:sent|booked|processed|issued|arranged)|should (?:arrive|reach|land|be)|expect")
 _TIME = _rx(r"today|tonight|tomorrow|right now|now|immediately|straight away|right away|this (?:afternoon|morning|"
             r"evening)|first thing|within|by (?:the end|end|noon|monday|tuesday|wednesday|thursday|friday|saturday|"
