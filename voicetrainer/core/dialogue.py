@@ -5,7 +5,7 @@ got a fact wrong, made an offer, said when and how, asked or answered something,
 moves by the persona's temperament:
 
 - relief when a need is met (heard, understood, remedy, commitment) and a little for any calm reply that moves the
-  call on (a relevant question, a correct answer, a step);
+  call on (a relevant question, a correct answer, an accurate restatement, a step);
 - anger when calm is lost (strongly; it undoes `heard`), on a wrong fact (it undoes `understood`), on an offer it
   turns down, on silence, and impatience when a turn moves nothing on while needs remain: 1x, 2x, 3x ... the
   impatience number for each stalled turn in a row (a quarter more while `needs_most` is unmet).
@@ -159,7 +159,7 @@ def react(persona: Persona, state: CallState, heard: Heard) -> Reaction:
     asked_again = heard.question == "given" and heard.fact in state.memory.facts_asked
     progress = not heard.calm_lost and bool(
         [m for m in met if m != "respect"] or new_accepted or new_detail or heard.answered or heard.step
-        or heard.question in ("new", "confirm", "check"))
+        or heard.restated or heard.question in ("new", "confirm", "check"))
     neutral = not heard.calm_lost and not progress and (
         bool(new_rejected) or heard.question == "unknown" or (heard.question == "given" and not asked_again))
     stalls = state.stalls

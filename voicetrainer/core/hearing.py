@@ -16,7 +16,7 @@ from voicetrainer.core.persona_model import Persona
 from voicetrainer.scoring import acts as act_rules
 from voicetrainer.scoring.acts import Act
 from voicetrainer.scoring.scorer import PhraseSet, Rubric
-from voicetrainer.text.textutil import split_sentences, tokenize
+from voicetrainer.text.textutil import Phrase, split_sentences, tokenize
 from voicetrainer.types import TurnScore
 
 # How a question is heard: `new` asks for a fact not given yet, `given` for one already given, `confirm` checks a
@@ -46,17 +46,27 @@ class Heard:
         return bool(self.accepted or self.rejected)
 
 
-def classify_offers(persona: Persona, offers: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def classify_offers(persona: Persona, offers: tuple[str, ...], reply: str = "") -> tuple[list[str], list[str]]:
     """Split offers found in a reply into those this persona accepts and those it rejects.
 
     A rejected phrase wins over an accepted one it contains ("store credit" is rejected even though "credit" may be
-    accepted), so the longest matching phrase decides.
+    accepted), so the longest matching phrase decides; and, given the reply, over an accepted one said in the same
+    sentence ("I can refund one month": the refund offered is the one month it turns down).
     """
     accept = {p.lower() for p in persona.solutions.accept_phrases}
     reject = {p.lower() for p in persona.solutions.reject_phrases}
     found = {o.lower() for o in offers}
     rejected = sorted(o for o in found if o in reject)
     accepted = sorted(o for o in found if o in accept and not any(o in r and o != r for r in rejected))
+    if reply and rejected and accepted:
+        sentences = [tokenize(s) for s in split_sentences(reply)]
+
+        def where(phrase: str) -> set[int]:
+            p = Phrase(phrase)
+            return {i for i, t in enumerate(sentences) if p.find(t) is not None}
+
+        qualified = set().union(*(where(r) for r in rejected))
+        accepted = [a for a in accepted if not where(a) or where(a) - qualified]
     return accepted, rejected
 
 
@@ -97,9 +107,12 @@ class Ear:
         check = self.book.restatement(self.restating(reply, acts))
         wrong += [w for w in check.wrong if w not in wrong]
         para = score["paraphrase"]
-        restated = not wrong and (para.hit or len(check.right) >= 2)
+        # A question that names the customer's topics ("do you have the confirmation number?") restates nothing.
+        said = " ".join(x for x in split_sentences(reply) if not x.rstrip().endswith("?")).lower()
+        in_statements = sum(1 for e in para.evidence if e.lower() in said)
+        restated = not wrong and ((para.hit and 2 * in_statements >= len(para.evidence)) or len(check.right) >= 2)
         heard = (not calm_lost and score["empathy"].hit and bool(kinds & {"acknowledge", "apologise"}))
-        accepted, rejected = classify_offers(self.persona, score.analysis.offers)
+        accepted, rejected = classify_offers(self.persona, score.analysis.offers, reply)
         if accepted:
             rejected = []
         details = act_rules.commit_details(acts)
