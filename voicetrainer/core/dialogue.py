@@ -254,7 +254,7 @@ def speak(persona: Persona, reaction: Reaction, rng: random.Random, book=None) -
         mem = replace(mem, asked_commitment=True)
         st = replace(st, memory=mem)
     pending = _pending(intent, reaction, line)
-    return line, _remember(st, line, intent, pending, book, parts)
+    return line, _remember(st, line, intent, pending, book, parts, reaction.fact)
 
 
 def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book, kw: dict) -> tuple[Line, tuple[str, ...]]:
@@ -307,10 +307,15 @@ def _pending(intent: str, reaction: Reaction, line: Line) -> str | None:
 
 
 def _remember(state: CallState, line: Line, intent: str, pending: str | None, book,
-              parts: tuple[str, ...] = ()) -> CallState:
+              parts: tuple[str, ...] = (), fact: str | None = None) -> CallState:
     mem: Memory = state.memory.spoke(line.text, pending, parts)
     if book is not None:
-        mem = mem.given(*book.mentioned(line.text))
+        if intent in ("answer", "confirm", "already_given", "unknown"):
+            # An answer gives its fact; its template's own words ("I told you already") give nothing.
+            answered = (fact,) if fact and intent != "unknown" else ()
+            mem = mem.given(*answered, *[f for p in parts[1:] for f in book.mentioned(p)])
+        else:
+            mem = mem.given(*book.mentioned(line.text))
     return replace(state, memory=mem)
 
 
