@@ -138,6 +138,8 @@ def react(persona: Persona, state: CallState, heard: Heard) -> Reaction:
         met.append("understood")
         move(R.understood * t.calms, "understood")
     new_accepted = [x for x in heard.accepted if x not in mem.offers_accepted]
+    # The offer the customer answers: one with its own lines first, then the longest phrase.
+    new_accepted.sort(key=lambda x: (not _has_lines(persona, x), -len(x), x))
     if new_accepted:
         mem = mem.accepted(*new_accepted)
         if not needs.met(Need.REMEDY):
@@ -217,6 +219,11 @@ def react(persona: Persona, state: CallState, heard: Heard) -> Reaction:
     if target == Need.REMEDY:
         return out("ask_remedy", target="remedy")
     return out("ask_commitment", target=mem.missing_detail)
+
+
+def _has_lines(persona: Persona, offer: str) -> bool:
+    o = persona.solutions.find(offer)
+    return o is not None and bool(o.says)
 
 
 def _t(need: Need | None) -> str | None:

@@ -117,7 +117,9 @@ class Ear:
             rejected = []
         details = act_rules.commit_details(acts)
         question, fact = self._question(acts, reply, state)
-        answered = mem.pending is not None and "answer" in kinds
+        # Answering "what will you do?" with an offer it turns down answers nothing.
+        answered = mem.pending is not None and "answer" in kinds and not (
+            mem.pending == "what" and rejected and not accepted)
         step = (not calm_lost) and ("boundary" in kinds or (score["solution"].hit and not score.analysis.offers))
         return Heard(calm_lost=calm_lost, heard=heard, restated=restated, wrong=tuple(wrong),
                      accepted=tuple(accepted), rejected=tuple(rejected), when="time" in details,

@@ -75,7 +75,7 @@ def for_offer(persona: Persona, intent: str, offer: str) -> list[Line]:
         if o.offer.lower() != offer.lower():
             others |= {stem(w) for w in o.offer.lower().split() if w not in _SMALL}
     others -= mine
-    naming = [ln for ln in lines if content_stems(ln.text) & mine]
+    naming = [ln for ln in lines if content_stems(ln.text) & mine and not content_stems(ln.text) & others]
     neutral = [ln for ln in lines if not content_stems(ln.text) & others]
     return naming or neutral or lines
 
