@@ -16,7 +16,7 @@ from pathlib import Path
 from voicetrainer.errors import StoreError
 from voicetrainer.types import Turn
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     0: """
@@ -52,6 +52,11 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX turns_by_session ON turns(session_id, idx, attempt);
     """,
+    # What the call made of each reply (acts, needs, phase, reasons) and the call's scorecard (core/scorecard.py).
+    1: """
+    ALTER TABLE turns ADD COLUMN conversation TEXT;
+    ALTER TABLE sessions ADD COLUMN scorecard TEXT;
+    """,
 }
 
 
@@ -78,6 +83,7 @@ class SessionRow:
     input_mode: str | None
     start_mood: float
     final_mood: float | None
+    scorecard: str | None = None
     turn_count: int = 0
 
 
@@ -122,18 +128,21 @@ class Store:
 
     def add_turn(self, session_id: int, turn: Turn) -> None:
         d = turn.to_dict()
+        conversation = json.dumps(turn.call.to_dict()) if turn.call is not None else None
         with self.db:
             self.db.execute(
                 "INSERT INTO turns (session_id, idx, attempt, persona_line, intent, reply, scores, acoustics,"
-                " mood_before, mood_after, next_intent, audio_path, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " mood_before, mood_after, next_intent, audio_path, created_at, conversation)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (session_id, turn.index, turn.attempt, turn.persona_line, turn.intent, turn.reply,
                  json.dumps(d["scores"]), json.dumps(d.get("acoustics")) if d.get("acoustics") else None,
-                 turn.mood_before, turn.mood_after, turn.next_intent, turn.audio_path, time.time()))
+                 turn.mood_before, turn.mood_after, turn.next_intent, turn.audio_path, time.time(), conversation))
 
-    def finish_session(self, session_id: int, outcome: str, final_mood: float) -> None:
+    def finish_session(self, session_id: int, outcome: str, final_mood: float, scorecard: dict | None = None) -> None:
         with self.db:
-            self.db.execute("UPDATE sessions SET ended_at=?, outcome=?, final_mood=? WHERE id=?",
-                            (time.time(), outcome, final_mood, session_id))
+            self.db.execute("UPDATE sessions SET ended_at=?, outcome=?, final_mood=?, scorecard=? WHERE id=?",
+                            (time.time(), outcome, final_mood, json.dumps(scorecard) if scorecard else None,
+                             session_id))
 
     def _row(self, r: sqlite3.Row) -> SessionRow:
         return SessionRow(**{k: r[k] for k in r.keys()})
@@ -172,6 +181,8 @@ class Store:
                 d["acoustics"] = json.loads(r["acoustics"])
             if r["audio_path"]:
                 d["audio_path"] = r["audio_path"]
+            if r["conversation"]:  # acts, needs, phase, mood reasons (core/scorecard.TurnRecord)
+                d.update({k: v for k, v in json.loads(r["conversation"]).items() if k not in d})
             out.append(d)
         return out
 
@@ -181,7 +192,11 @@ class Store:
                 "scenario_type": s.scenario_type, "outcome": s.outcome or "abandoned",
                 "started_at": s.started_at, "ended_at": s.ended_at, "seed": s.seed, "model": s.model,
                 "input_mode": s.input_mode, "start_mood": s.start_mood, "final_mood": s.final_mood,
-                "turns": self.turns(session_id)}
+                "turns": self.turns(session_id), "scorecard": self._scorecard(session_id)}
+
+    def _scorecard(self, session_id: int) -> dict | None:
+        r = self.db.execute("SELECT scorecard FROM sessions WHERE id=?", (session_id,)).fetchone()
+        return json.loads(r[0]) if r and r[0] else None
 
     def all_sessions(self) -> list[dict]:
         """Every session that has at least one saved turn, oldest first, as `session_json` dicts.

@@ -73,9 +73,14 @@ class DimensionScore:
     hit: bool
     evidence: tuple[str, ...] = ()
     tip: str = ""
+    # In a call: hit | miss | not_due | rejected (core/feedback.py); "" when scored alone. `hit` judges the line alone.
+    status: str = ""
 
     def to_dict(self) -> dict:
-        return {"score": round(self.score, 3), "hit": self.hit, "evidence": list(self.evidence), "tip": self.tip}
+        d = {"score": round(self.score, 3), "hit": self.hit, "evidence": list(self.evidence), "tip": self.tip}
+        if self.status:
+            d["status"] = self.status
+        return d
 
 
 @dataclass(frozen=True)
@@ -149,9 +154,5 @@ class Turn:
         if self.audio_path:
             d["audio_path"] = self.audio_path
         if self.call is not None:
-            extra = self.call.to_dict()
-            for dim, status in extra.pop("status", {}).items():
-                if dim in d["scores"]:
-                    d["scores"][dim]["status"] = status
-            d.update({k: v for k, v in extra.items() if k not in d})
+            d.update({k: v for k, v in self.call.to_dict().items() if k not in d})
         return d

@@ -123,7 +123,7 @@ def adjust(score: TurnScore, persona: Persona, book: FactBook, after: CallState,
                 tip = f"'{reaction.heard.rejected[0]}' is not what this customer wants. {tips['solution']}"
             else:
                 tip = " ".join(x for x in (_quoted(d.tip), tips[d.name]) if x)
-        dims.append(replace(d, tip=tip) if tip != d.tip else d)
+        dims.append(replace(d, tip=tip, status=st))
     return replace(score, dimensions=tuple(dims))
 
 

@@ -11,7 +11,7 @@ names. A turn's record adds these keys to the turn's JSON (existing keys are nev
     progress      the reply moved the call on; stalled: it moved nothing on while needs remained
     question      {"kind": new|given|confirm|check|unknown, "fact": id or null} or null
     next_intent   what the customer does next
-and a `status` (hit | miss | not_due | rejected) inside each of the turn's `scores`.
+    status        {dimension: hit | miss | not_due | rejected}, also inside each of the turn's `scores`
 
 The scorecard: the turn each step happened at (acknowledged, restated, verified, offered an accepted remedy,
 committed, closed; null when it never did), the turn the customer calmed (mood at or below the resolved

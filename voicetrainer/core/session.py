@@ -227,9 +227,11 @@ def run_session(
                 speak(persona, line, intent)
         completed = True
     finally:
+        if not completed:
+            outcome = "abandoned"
+        card = build_scorecard(turns, outcome, persona.mood.start, persona.outcomes.resolved_at_or_below, state)
         if store is not None:
-            store.finish_session(sid, outcome if completed else "abandoned", state.mood)
-    card = build_scorecard(turns, outcome, persona.mood.start, persona.outcomes.resolved_at_or_below, state)
+            store.finish_session(sid, outcome, state.mood, card.to_dict())
     result = SessionResult(persona, outcome, turns, final_line, final_intent, sid, seed, card)
     emit(Event("end", {"result": result}))
     return result
