@@ -51,7 +51,11 @@ def _g(x: float) -> str:
 
 
 def _span(s: tuple[float, float]) -> str:
-    return f"mood {_g(s[0])}" if abs(s[1] - s[0]) < 1e-6 else f"moods {_g(s[0])}-{_g(s[1])}"
+    if abs(s[1] - s[0]) < 1e-6:
+        return f"mood {_g(s[0])}"
+    if abs(s[1] - round(s[1])) < 1e-6 and s[1] < round(s[1]):  # ends just under a threshold (escalation)
+        return f"moods {_g(s[0])} to just under {_g(round(s[1]))}"
+    return f"moods {_g(s[0])}-{_g(s[1])}"
 
 
 def outcome_findings(persona: Persona, b: Bounds) -> list[Finding]:
@@ -117,11 +121,14 @@ def line_findings(persona: Persona, b: Bounds) -> list[Finding]:
                 }.get(intent, f"no reply leads to it within max_turns ({persona.outcomes.max_turns})")
                 out.append(Finding(path, f"never said: {why}"))
             continue
-        bands = [ln.mood for ln in lines if ln.mood is not None]
-        if len(bands) < len(lines) or not _covered(span, bands):
-            continue  # an unbanded variant, or a mood no band holds: then any variant may be chosen
+        # An unbanded variant fits every mood. Where no variant fits, any may be chosen (then nothing is flagged).
+        bands = [ln.mood if ln.mood is not None else (0.0, 100.0) for ln in lines]
+        if not _covered(span, bands):
+            continue
         for i, ln in enumerate(lines):
-            lo, hi = ln.mood  # type: ignore[misc]
+            if ln.mood is None:
+                continue
+            lo, hi = ln.mood
             if hi < span[0] - 1e-9 or lo > span[1] + 1e-9:
                 where = f"{intent} is only said at {_span(span)}" if span[0] == span[1] else \
                     f"{intent} is said at {_span(span)}"

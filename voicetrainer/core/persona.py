@@ -174,8 +174,14 @@ def json_schema() -> dict:
         if key in schema.get("required", []):
             schema["required"].remove(key)
     line = {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/Line"}]}
-    for prop in schema["$defs"]["Lines"]["properties"].values():
-        prop["items"] = line
+    defs = schema["$defs"]
+    for name in ("Lines", "Answers"):
+        for prop in defs[name]["properties"].values():
+            prop["items"] = line
+    defs["Offer"]["properties"]["says"]["items"] = line
+    offer = {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/Offer"}]}
+    for kind in ("accept", "reject"):
+        defs["Solutions"]["properties"][kind]["items"] = offer
     schema["additionalProperties"] = False
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
     out["title"] = "voicetrainer persona file"
