@@ -116,7 +116,7 @@ def build_scorecard(turns: list, outcome: str, start_mood: float, resolved_at_or
                            ("commitment", "committed")):
             if need in rec.needs_met and steps[step] is None:
                 steps[step] = i
-        if rec.question and rec.question.get("kind") in ("new", "confirm") and steps["verified"] is None:
+        if rec.question and rec.question.get("kind") in ("new", "confirm", "given") and steps["verified"] is None:
             steps["verified"] = i
         if ("close" in kinds or rec.next_intent == "resolved") and steps["closed"] is None:
             steps["closed"] = i
