@@ -130,7 +130,7 @@ def react(persona: Persona, state: CallState, heard: Heard) -> Reaction:
         needs = needs.meet(Need.HEARD, turn)
         met.append("heard")
         move(R.heard * t.calms, "heard")
-    if heard.heard and not needs.met(Need.RESPECT):
+    if heard.heard and not heard.calm_lost and not needs.met(Need.RESPECT):
         needs = needs.meet(Need.RESPECT, turn)  # an apology after a loss of calm restores respect (no relief)
         met.append("respect")
     if heard.restated and not heard.calm_lost and not needs.met(Need.UNDERSTOOD):
