@@ -84,3 +84,15 @@ def test_calm_is_lost_for_real_costs_only(rubric):
                         ("Whatever.", True)):
         score = score_reply(CUSTOMER, reply, rubric)
         assert calm_lost(score, reply, rubric) is lost, reply
+
+
+def test_voicetrainer_score_carries_the_acts(rubric):
+    import json
+
+    from voicetrainer.batch import score_lines
+
+    line = json.dumps({"customer": CUSTOMER, "reply": "I'm sorry. I'll refund you today.", "offers": ["refund"]})
+    (out,) = list(score_lines([line], rubric, None))
+    assert set(out) >= {"scores", "analysis", "acts"}
+    assert [(a["act"], a["detail"]) for a in out["acts"]] == [("apologise", ""), ("answer", "what"),
+                                                               ("offer", "refund"), ("commit", "time")]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from voicetrainer.audio.io import read_audio
 from voicetrainer.errors import VoiceTrainerError
+from voicetrainer.scoring.acts import question_kind, recognise
 from voicetrainer.scoring.scorer import Rubric, score_reply
 from voicetrainer.types import AudioClip, Transcript
 
@@ -73,6 +74,8 @@ def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[AudioC
     out["scores"] = score.to_dict()
     out["analysis"] = {"offers": list(score.analysis.offers), "wrong_facts": list(score.analysis.wrong_facts),
                        "silent": score.analysis.silent}
+    # What the rep did (issue 10), on the same evidence; the customer's own question decides what counts as an answer.
+    out["acts"] = [a.to_dict() for a in recognise(reply, score, rubric, customer_asked=question_kind(customer))]
     return out
 
 
