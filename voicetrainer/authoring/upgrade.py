@@ -148,7 +148,9 @@ def upgrade_text(text: str, source: str = "persona") -> str:
         data = yaml.safe_load(text)
         root = yaml.compose(text)
     except yaml.YAMLError as e:
-        raise PersonaError(f"{source}: not valid YAML ({e})") from None
+        mark = getattr(e, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise PersonaError(f"{where}: not valid YAML: {getattr(e, 'problem', None) or e}") from None
     if not isinstance(data, dict):
         raise PersonaError(f"{source}: not a persona file")
     if data.get("schema_version", 1) == 2:
