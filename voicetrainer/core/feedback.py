@@ -80,7 +80,10 @@ def _quoted(tip: str) -> str:
 
 def _problem(persona: Persona, book: FactBook) -> str:
     f = book.by_id.get("problem")
-    return second_person(f.says).rstrip(".") if f else ""
+    if not f:
+        return ""
+    text = second_person(f.says).rstrip(".")
+    return text[:1].lower() + text[1:]  # it follows "So " or a dash in the tips
 
 
 def _key_facts(book: FactBook) -> list[str]:

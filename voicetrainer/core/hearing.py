@@ -86,7 +86,9 @@ class Ear:
         keep = []
         for s in split_sentences(reply):
             t = tokenize(s)
-            if s.strip() in committed or "i" in t.words or self._future.find_all(t):
+            rep_speaks = bool({"i", "we", "us", "let"} & set(t.words))
+            # A future marker plans only in the rep's own sentence: "you'd like it moved to Saturday" restates.
+            if s.strip() in committed or rep_speaks and (self._future.find_all(t) or "i" in t.words):
                 continue
             keep.append(s)
         return " ".join(keep)
