@@ -261,7 +261,10 @@ def test_a_rejected_phrase_in_the_same_sentence_qualifies_an_accepted_one():
 
 def test_asking_for_a_confirmation_number_is_not_an_offer(rubric):
     h = hear("delayed-refund", "Can I get your confirmation number?", rubric)
-    assert h.accepted == () and h.question in ("unknown", "new")
+    assert h.accepted == () and not h.step and h.question == "unknown"
+    assert [a.kind for a in h.acts] == ["ask"]
+    t = run("subscription-billed", ["Okay, can I get your confirmation number?"]).turns[0]
+    assert t.call.status["solution"] == "not_due" and t.call.question == {"kind": "given", "fact": "confirmation"}
 
 
 # --- feedback data -----------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def statuses(before: CallState, reaction: Reaction, score: TurnScore) -> dict[st
     elif due:
         out["solution"] = "miss"
     else:
-        out["solution"] = "hit" if score["solution"].hit else "not_due"
+        out["solution"] = "hit" if h.step and not h.question else "not_due"
     return out
 
 

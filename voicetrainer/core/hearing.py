@@ -122,7 +122,8 @@ class Ear:
         # Answering "what will you do?" with an offer it turns down answers nothing.
         answered = mem.pending is not None and "answer" in kinds and not (
             mem.pending == "what" and rejected and not accepted)
-        step = (not calm_lost) and ("boundary" in kinds or (score["solution"].hit and not score.analysis.offers))
+        generic_offer = any(a.kind == "offer" and not a.detail for a in acts)  # a concrete step, not a persona offer
+        step = (not calm_lost) and ("boundary" in kinds or generic_offer)
         return Heard(calm_lost=calm_lost, heard=heard, restated=restated, wrong=tuple(wrong),
                      accepted=tuple(accepted), rejected=tuple(rejected), when="time" in details,
                      how=bool(details & {"channel", "follow_up"}), question=question, fact=fact, answered=answered,

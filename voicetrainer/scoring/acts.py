@@ -210,7 +210,12 @@ def recognise(reply: str, score: TurnScore, rubric: Rubric, *, ask_for: Callable
         acts.append(Act("offer", (o,), o))
     sol = score["solution"]
     if sol.hit and not (offers or score.analysis.offers):
-        acts.append(Act("offer", sol.evidence, ""))
+        # "Can I get your confirmation number?" asks for something; it offers nothing.
+        asking = [x for x in sentences if (x.rstrip().endswith("?") or _QUESTION_OPENERS.search(x.strip()))
+                  and _INFO_ASK.search(x) and not _CHECK_ASK.search(x)]
+        offered = tuple(e for e in sol.evidence if not any(e.lower() in x.lower() for x in asking))
+        if offered:
+            acts.append(Act("offer", offered, ""))
     commit = _commit(sentences)
     if commit:
         acts.append(commit)
