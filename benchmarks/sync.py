@@ -39,8 +39,9 @@ def lrs_sh(*args: str) -> dict:
 def fill_outbox(store, sessions: int, seed: int = 7) -> int:
     """Queue `sessions` varied copies of one real session's statements; returns the number of statements."""
     from voicetrainer.core.persona import find_persona, persona_files
-    from voicetrainer.core.session import ScriptedReplies, run_session
-    from voicetrainer.scoring.scorer import load_rubric
+    from voicetrainer.audio.scripted import ScriptedReplies
+    from voicetrainer.core.session import run_session
+    from voicetrainer.scoring import load_rubric
     from voicetrainer.team.finish import finish_session
     from voicetrainer.team.outbox import app_version
     from voicetrainer.team.xapi import build_statements

@@ -71,9 +71,17 @@ def test_json_contract(sessions):
         assert set(t) >= {"persona_line", "intent", "reply", "scores", "mood_before", "mood_after"}
         assert set(t["scores"]) == {"calm", "empathy", "paraphrase", "solution"}
         for s in t["scores"].values():
-            assert set(s) >= {"score", "hit", "evidence", "tip"}
+            assert set(s) >= {"score", "hit", "evidence", "tip", "status"}
             assert 0.0 <= s["score"] <= 1.0 and isinstance(s["hit"], bool) and isinstance(s["evidence"], list)
+            assert s["status"] in ("hit", "miss", "not_due", "rejected")
+        # What the call made of the reply (issue 10): new keys beside the old ones.
+        assert set(t) >= {"acts", "phase", "needs", "needs_met", "mood_reasons", "next_intent", "question"}
+        assert all(set(a) == {"act", "detail", "evidence"} for a in t["acts"])
     assert good["turns"][0]["intent"] == "opening"
+    assert [a["act"] for a in good["turns"][0]["acts"]][:2] == ["acknowledge", "apologise"]
+    card = good["scorecard"]
+    assert card["outcome"] == "resolved" and card["steps"]["acknowledged"] == 1 and card["steps"]["restated"] == 1
+    assert card["steps"]["offered_accepted_remedy"] is not None and card["calmed_at"] is not None
 
 
 def test_persona_speech_was_synthesised(sessions):
@@ -102,4 +110,6 @@ def test_sessions_are_saved_and_listed(sessions, home):
     saved = json.loads(shown.output)
     assert [t["reply"] for t in saved["turns"]] == [t["reply"] for t in good["turns"]]
     assert saved["outcome"] == "resolved"
+    assert saved["scorecard"] == good["scorecard"]  # the store returns what the session made
+    assert [t["acts"] for t in saved["turns"]] == [t["acts"] for t in good["turns"]]
     assert all(t.get("audio_path") for t in saved["turns"])

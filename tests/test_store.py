@@ -49,7 +49,8 @@ def test_completed_session_round_trips(tmp_path):
                          seed=2)
     saved = store.session_json(result.session_id)
     assert saved["outcome"] == result.outcome
-    assert [t["mood_after"] for t in saved["turns"]] == [t.mood_after for t in result.turns]
+    assert [t["mood_after"] for t in saved["turns"]] == [t["mood_after"] for t in result.to_dict()["turns"]]
+    assert [t.mood_after for t in store.session(result.session_id).turns] == [t.mood_after for t in result.turns]
     assert saved["turns"][0]["scores"] == result.turns[0].score.to_dict()
 
 

@@ -178,7 +178,7 @@ def test_schema_1_databases_are_migrated_and_keep_their_sessions(tmp_path):
     db.commit()
     db.close()
     store = Store(tmp_path)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     (s,) = store.list_sessions()
     assert (s.persona_id, s.outcome, s.rep, s.rubric_hash, s.result) == ("delayed-refund", "resolved", None, None,
                                                                          None)

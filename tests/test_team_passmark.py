@@ -184,7 +184,7 @@ def test_simulate_says_whether_a_script_would_pass():
     assert r.stdout.splitlines()[-2].startswith("result: passed (")
 
 
-KNOWN = {"language-barrier": "the scorer counts 'You do not pay again' in the good script as a calm cost"}
+KNOWN: dict[str, str] = {}   # persona -> why its shipped good script is known not to pass (none today)
 
 
 @pytest.mark.parametrize("persona", [

@@ -22,6 +22,7 @@ from voicetrainer.cli.view import LiveView, level_meter, missed_tips, mood_word,
 
 GOOD = ("I'm so sorry, that sounds really frustrating. So you sent the headphones back three weeks ago and the "
         "eighty nine dollar refund still hasn't reached your card. I will process your refund today.")
+FOLLOW_THROUGH = "Yes, absolutely. You'll get a confirmation email within the hour."
 
 
 def make_turn(hits=(True, False, True, False), attempt=1, reply="ok then"):
@@ -173,8 +174,9 @@ def turns_saved():
 
 
 def test_typed_practice_retries_a_weak_turn_with_the_tips_shown():
+    # After accepting the refund the customer asks how it will know (issue 10); the follow-through resolves the call.
     r = CliRunner().invoke(main, ["practice", "--text", "--retry", "--no-audio", "--seed", "1"],
-                           input=f"Calm down.\nr\n{GOOD}\n\n")
+                           input=f"Calm down.\nr\n{GOOD}\n{FOLLOW_THROUGH}\n\n")
     assert r.exit_code == 0, r.output
     out = r.output
     assert out.count("Press r to retry this turn") == 1  # the second, strong attempt is not offered a retry

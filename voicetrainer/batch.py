@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from voicetrainer.audio.files import read_audio
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.scoring import Rubric, score_reply
+from voicetrainer.scoring.acts import question_kind, recognise
 from voicetrainer.types import AudioClip, Transcript
 
 FIELD_HINTS = {  # what a field must be, said the way the error line says it
@@ -105,6 +106,8 @@ def _score_one(n: int, obj: object, rubric: Rubric, transcribe: Callable[[AudioC
     out["scores"] = score.to_dict()
     out["analysis"] = {"offers": list(score.analysis.offers), "wrong_facts": list(score.analysis.wrong_facts),
                        "silent": score.analysis.silent}
+    # What the rep did (issue 10), on the same evidence; the customer's own question decides what counts as an answer.
+    out["acts"] = [a.to_dict() for a in recognise(reply, score, rubric, customer_asked=question_kind(line.customer))]
     return out
 
 

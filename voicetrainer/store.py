@@ -16,7 +16,7 @@ from voicetrainer import config
 from voicetrainer.errors import StoreError
 from voicetrainer.types import AudioClip, SessionRecord, Turn
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     0: """
@@ -81,6 +81,11 @@ _MIGRATIONS: dict[int, str] = {
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO meta (key, value) VALUES ('install_id', lower(hex(randomblob(16))));
     """,
+    # 4: what the call made of each reply (acts, needs, phase, reasons) and the call's scorecard (core/scorecard.py).
+    3: """
+    ALTER TABLE turns ADD COLUMN conversation TEXT;
+    ALTER TABLE sessions ADD COLUMN scorecard TEXT;
+    """,
 }
 
 
@@ -106,6 +111,7 @@ class SessionRow:
     scenario: str = ""
     final_line: str = ""
     final_intent: str = ""
+    scorecard: str | None = None
     turn_count: int = 0
     rep: str | None = None
     rubric_hash: str | None = None
@@ -160,21 +166,25 @@ class Store:
 
     def add_turn(self, session_id: int, turn: Turn) -> None:
         d = turn.to_dict()
+        conversation = json.dumps(turn.call.to_dict()) if turn.call is not None else None
         with self.db:
             self.db.execute(
                 "INSERT INTO turns (session_id, idx, attempt, persona_line, intent, reply, scores, analysis,"
-                " acoustics, mood_before, mood_after, next_intent, audio_path, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " acoustics, mood_before, mood_after, next_intent, audio_path, created_at, conversation)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (session_id, turn.index, turn.attempt, turn.persona_line, turn.intent, turn.reply,
                  json.dumps(d["scores"]), json.dumps(d["analysis"]) if "analysis" in d else None,
                  json.dumps(d.get("acoustics")) if d.get("acoustics") else None,
-                 turn.mood_before, turn.mood_after, turn.next_intent, turn.audio_path, time.time()))
+                 turn.mood_before, turn.mood_after, turn.next_intent, turn.audio_path, time.time(),
+                 json.dumps(turn.call.to_dict()) if turn.call is not None else None))
 
-    def finish_session(self, session_id: int, outcome: str, final_mood: float, final_line: str = "",
-                       final_intent: str = "") -> None:
+    def finish_session(self, session_id: int, outcome: str, final_mood: float, scorecard: dict | None = None,
+                       final_line: str = "", final_intent: str = "") -> None:
         with self.db:
-            self.db.execute("UPDATE sessions SET ended_at=?, outcome=?, final_mood=?, final_line=?, final_intent=?"
-                            " WHERE id=?", (time.time(), outcome, final_mood, final_line, final_intent, session_id))
+            self.db.execute("UPDATE sessions SET ended_at=?, outcome=?, final_mood=?, scorecard=?, final_line=?,"
+                            " final_intent=? WHERE id=?",
+                            (time.time(), outcome, final_mood, json.dumps(scorecard) if scorecard else None,
+                             final_line, final_intent, session_id))
 
     def set_result(self, session_id: int, result: dict) -> None:
         """Store a session's pass result (`PassResult.to_dict()`)."""
@@ -218,7 +228,8 @@ class Store:
             "reply": r["reply"], "scores": json.loads(r["scores"]), "mood_before": r["mood_before"],
             "mood_after": r["mood_after"], "next_intent": r["next_intent"], "audio_path": r["audio_path"],
             "analysis": json.loads(r["analysis"]) if r["analysis"] else None,
-            "acoustics": json.loads(r["acoustics"]) if r["acoustics"] else None}) for r in rows]
+            "acoustics": json.loads(r["acoustics"]) if r["acoustics"] else None,
+            **(json.loads(r["conversation"]) if r["conversation"] else {})}) for r in rows]
 
     def turns(self, session_id: int) -> list[dict]:
         """Every saved turn (all attempts), in order, in the JSON shape of `Turn.to_dict()`."""
@@ -233,7 +244,8 @@ class Store:
             turns=tuple(self.turn_records(session_id)), start_mood=s.start_mood, final_mood=s.final_mood,
             final_line=s.final_line, final_intent=s.final_intent, seed=s.seed, model=s.model,
             input_mode=s.input_mode, started_at=s.started_at, ended_at=s.ended_at, rep=s.rep,
-            rubric_hash=s.rubric_hash, result=json.loads(s.result) if s.result else None)
+            rubric_hash=s.rubric_hash, result=json.loads(s.result) if s.result else None,
+            scorecard=json.loads(s.scorecard) if s.scorecard else None)
 
     def session_json(self, session_id: int) -> dict:
         """`session(id).to_dict()`: the one JSON shape of a session (docs/architecture.md)."""

@@ -16,9 +16,11 @@ DIMENSIONS = ("calm", "empathy", "paraphrase", "solution")
 
 Intent = Literal[
     "opening", "pushback", "correction", "accept_offer", "reject_offer", "soften",
-    "escalate", "still_there", "resolved", "hang_up",
+    "escalate", "still_there", "resolved", "hang_up", "ask_remedy", "ask_commitment",
 ]
 INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
+# Intents of a turn whose line is composed from the persona's `answers:` templates (not a `lines:` intent).
+ANSWER_INTENTS = ("answer", "already_given", "confirm", "unknown")
 
 Outcome = Literal["resolved", "escalated", "hung_up", "turn_limit", "abandoned"]
 
@@ -78,13 +80,19 @@ class DimensionScore:
     hit: bool
     evidence: tuple[str, ...] = ()
     tip: str = ""
+    # In a call: hit | miss | not_due | rejected (core/feedback.py); "" when scored alone. `hit` judges the line alone.
+    status: str = ""
 
     def to_dict(self) -> dict:
-        return {"score": round(self.score, 3), "hit": self.hit, "evidence": list(self.evidence), "tip": self.tip}
+        d = {"score": round(self.score, 3), "hit": self.hit, "evidence": list(self.evidence), "tip": self.tip}
+        if self.status:
+            d["status"] = self.status
+        return d
 
     @classmethod
     def from_dict(cls, name: str, d: dict) -> DimensionScore:
-        return cls(name, float(d["score"]), bool(d["hit"]), tuple(d.get("evidence", ())), d.get("tip", ""))
+        return cls(name, float(d["score"]), bool(d["hit"]), tuple(d.get("evidence", ())), d.get("tip", ""),
+                   d.get("status", ""))
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,52 @@ class PersonaState:
 
 
 @dataclass(frozen=True)
+class Act:
+    """One thing the rep did. `detail`: ask -> fact id / 'check' / 'unknown'; offer -> the phrase; commit ->
+    'time', 'channel', 'follow_up' joined by '+'; answer -> the question kind answered."""
+
+    kind: str
+    evidence: tuple[str, ...] = ()
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        return {"act": self.kind, "detail": self.detail, "evidence": list(self.evidence)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Act:
+        return cls(d["act"], tuple(d.get("evidence", ())), d.get("detail", ""))
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    acts: tuple[Act, ...] = ()
+    phase: str = "opening"
+    needs: dict[str, bool] = field(default_factory=dict)
+    needs_met: tuple[str, ...] = ()
+    needs_undone: tuple[str, ...] = ()
+    mood_reasons: tuple[str, ...] = ()
+    progress: bool = False
+    stalled: bool = False
+    question: dict | None = None
+    next_intent: str = ""
+    status: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"acts": [a.to_dict() for a in self.acts], "phase": self.phase, "needs": dict(self.needs),
+                "needs_met": list(self.needs_met), "needs_undone": list(self.needs_undone),
+                "mood_reasons": list(self.mood_reasons), "progress": self.progress, "stalled": self.stalled,
+                "question": self.question, "next_intent": self.next_intent, "status": dict(self.status)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> TurnRecord:
+        return cls(acts=tuple(Act.from_dict(a) for a in d.get("acts", ())), phase=d.get("phase", "opening"),
+                   needs=dict(d.get("needs", {})), needs_met=tuple(d.get("needs_met", ())),
+                   needs_undone=tuple(d.get("needs_undone", ())), mood_reasons=tuple(d.get("mood_reasons", ())),
+                   progress=bool(d.get("progress")), stalled=bool(d.get("stalled")), question=d.get("question"),
+                   next_intent=d.get("next_intent", ""), status=dict(d.get("status", {})))
+
+
+@dataclass(frozen=True)
 class Turn:
     index: int
     persona_line: str
@@ -151,6 +205,9 @@ class Turn:
     next_intent: str = ""
     attempt: int = 1
     audio_path: str | None = None
+    # What the call made of this reply (acts, needs, phase, reasons, dimension statuses); its keys join the turn's
+    # JSON (never replacing the ones above).
+    call: TurnRecord | None = None
 
     def to_dict(self) -> dict:
         d: dict = {
@@ -170,6 +227,8 @@ class Turn:
             d["acoustics"] = self.score.acoustics.to_dict()
         if self.audio_path:
             d["audio_path"] = self.audio_path
+        if self.call is not None:
+            d.update({k: v for k, v in self.call.to_dict().items() if k not in d})
         return d
 
     @classmethod
@@ -178,7 +237,7 @@ class Turn:
         return cls(index=int(d["index"]), persona_line=d["persona_line"], intent=d["intent"], reply=d["reply"],
                    score=score, mood_before=float(d["mood_before"]), mood_after=float(d["mood_after"]),
                    next_intent=d.get("next_intent") or "", attempt=int(d.get("attempt", 1)),
-                   audio_path=d.get("audio_path"))
+                   audio_path=d.get("audio_path"), call=TurnRecord.from_dict(d) if "phase" in d else None)
 
 
 @dataclass(frozen=True)
@@ -207,6 +266,7 @@ class SessionRecord:
     rep: str | None = None             # who practised (email or account name); None when practising alone
     rubric_hash: str | None = None     # "sha256:…" of the rubric data the session was judged by
     result: dict | None = None         # the pass result (team/passmark.PassResult.to_dict()), once judged
+    scorecard: dict | None = None      # the call scorecard (core/scorecard.Scorecard.to_dict()): steps and when
 
     def to_dict(self) -> dict:
         return {
@@ -216,7 +276,7 @@ class SessionRecord:
             "start_mood": self.start_mood, "final_mood": self.final_mood, "model": self.model,
             "input_mode": self.input_mode, "started_at": self.started_at, "ended_at": self.ended_at,
             "rep": self.rep, "rubric_hash": self.rubric_hash, "result": self.result,
-            "turns": [t.to_dict() for t in self.turns],
+            "turns": [t.to_dict() for t in self.turns], "scorecard": self.scorecard,
         }
 
     @classmethod
@@ -227,4 +287,5 @@ class SessionRecord:
                    final_mood=d.get("final_mood"), final_line=d.get("final_line", ""),
                    final_intent=d.get("final_intent", ""), seed=d.get("seed"), model=d.get("model"),
                    input_mode=d.get("input_mode"), started_at=d.get("started_at"), ended_at=d.get("ended_at"),
-                   rep=d.get("rep"), rubric_hash=d.get("rubric_hash"), result=d.get("result"))
+                   rep=d.get("rep"), rubric_hash=d.get("rubric_hash"), result=d.get("result"),
+                   scorecard=d.get("scorecard"))

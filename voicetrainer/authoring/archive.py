@@ -19,9 +19,8 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from voicetrainer.authoring.paths import AUDIO_SUFFIXES, NAME_RE, RECORDINGS
-from voicetrainer.core.persona import Persona, persona_errors
+from voicetrainer.core.persona import Persona, audio_lines, persona_errors
 from voicetrainer.errors import PersonaError
-from voicetrainer.types import INTENTS
 
 MANIFEST = "manifest.json"
 FORMAT = "voicetrainer-persona"
@@ -45,7 +44,7 @@ def _safe_member(name: str) -> str | None:
 
 
 def _audio_refs(persona: Persona) -> list[str]:
-    return sorted({ln.audio for i in INTENTS for ln in persona.lines_for(i) if ln.audio})
+    return sorted({ln.audio for _, ln in audio_lines(persona) if ln.audio})
 
 
 def _check_ref(ref: str, where: str) -> str:

@@ -1,5 +1,6 @@
-"""`voicetrainer persona check` for one file: its validation errors, then (for a valid file) the reachability
-warnings, each as `file:line: ...` pointing at the field in the YAML."""
+"""`voicetrainer persona check` for one file: its validation errors, then (for a valid file) the warnings of the
+conversation checks (authoring/conversation_checks.py: outcomes, mood bands, facts, questions, loops), each as
+`file:line: ...` pointing at the field in the YAML."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from pathlib import Path
 
 import yaml
 
-from voicetrainer.authoring.reachability import reachability_warnings
+from voicetrainer.authoring.conversation_checks import conversation_warnings
 from voicetrainer.core.persona import Persona, line_of, persona_errors
 
 
 def check_file(path: Path) -> tuple[list[str], list[str]]:
-    """Errors and reachability warnings of one persona file, each as 'file:line: ...'.
+    """Errors and warnings of one persona file, each as 'file:line: ...'.
 
     Warnings are computed only for a valid file.
     """
@@ -20,10 +21,11 @@ def check_file(path: Path) -> tuple[list[str], list[str]]:
     if errors:
         return errors, []
     text = path.read_text(encoding="utf-8")
-    p = Persona.model_validate(yaml.safe_load(text))
+    data = yaml.safe_load(text)
+    p = Persona.model_validate(data)
     root = yaml.compose(text)
     warnings = []
-    for w in reachability_warnings(p):
+    for w in conversation_warnings(p, data.get("schema_version", 1)):
         loc = tuple(int(x) if x.isdigit() else x for x in w.field.split("."))
         warnings.append(f"{path}:{line_of(root, loc) or 1}: warning: {w.field}: {w.message}")
     return [], warnings

@@ -238,9 +238,14 @@ def _format_turn(turn, reasons) -> str:
     from voicetrainer.cli.view import score_line
 
     mood = f"{turn.mood_before:g}→{turn.mood_after:g}"
-    scores = score_line(turn.score.to_dict()) if turn.score else ""
-    return (f"{turn.index:>4}  {mood:>9}  {turn.next_intent:12}  {scores}"
-            f"\n      you: {turn.reply}\n      why: {'; '.join(reasons)}")
+    scores = score_line(turn.to_dict()["scores"]) if turn.score else ""
+    out = (f"{turn.index:>4}  {mood:>9}  {turn.next_intent:12}  {scores}"
+           f"\n      you: {turn.reply}\n      why: {'; '.join(reasons) or 'nothing moved'}")
+    if turn.call is not None:  # the customer's needs after the reply, and what the rep did (core/scorecard.py)
+        needs = " ".join(f"{n} {'✓' if ok else '·'}" for n, ok in turn.call.needs.items())
+        acts = ", ".join(a.kind + (f"({a.detail})" if a.detail else "") for a in turn.call.acts) or "-"
+        out += f"\n      needs: {needs}  [{turn.call.phase}]\n      acts: {acts}"
+    return out
 
 
 @persona.command("simulate")
@@ -294,6 +299,22 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
     click.echo(f"result: {verdict.summary}")
     click.echo(f"outcome: {result.outcome} after {len({t.index for t in result.turns})} turn(s), "
                f"mood {p.mood.start:g} → {final:g}")
+
+
+# --- upgrade ---------------------------------------------------------------------------------------------------
+
+
+@persona.command("upgrade")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the v2 file here instead of rewriting FILE.")
+@handle_errors
+def persona_upgrade(file, out):
+    """Rewrite a schema_version 1 persona FILE as version 2 (comments kept; review the facts it starts)."""
+    from voicetrainer.authoring.upgrade import upgrade_file
+
+    click.echo(str(upgrade_file(file, out)))
+    note(f"Next: review its facts: and answers:, then `voicetrainer persona check {out or file}`")
 
 
 # --- export / import -------------------------------------------------------------------------------------------

@@ -204,8 +204,6 @@ def config_set(key, value, data_dir):
 @handle_errors
 def config_get(key, data_dir):
     """Print KEY's value, or every setting (passwords masked) when no KEY is given."""
-    import os
-
     from voicetrainer.team.config import KEYS, config_path, load_config, shown
 
     folder = _data_dir(data_dir)

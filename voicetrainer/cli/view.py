@@ -26,6 +26,9 @@ from voicetrainer.cli.keys import read_key
 from voicetrainer.types import DIMENSIONS
 
 MARK = {True: "✓", False: "✗"}
+# A dimension's status in the call (core/feedback.py): not needed yet is neither a hit nor a miss, and an offer the
+# customer turned down is never a hit.
+STATUS_MARK = {"hit": "✓", "miss": "✗", "not_due": "·", "rejected": "✗"}
 METER_WIDTH = 30
 METER_FLOOR_DB = -60.0   # the meter's left end; normal speech into a laptop mic sits around -35..-15 dBFS
 
@@ -35,14 +38,24 @@ def mood_word(mood: float) -> str:
             else "angry" if mood < 85 else "furious")
 
 
+def mark(score: dict) -> str:
+    """✓ / ✗ by the dimension's status when it has one (· not needed yet), else by its hit."""
+    return STATUS_MARK.get(score.get("status", ""), MARK[score["hit"]])
+
+
+def missed(score: dict) -> bool:
+    status = score.get("status")
+    return status in ("miss", "rejected") if status else not score["hit"]
+
+
 def score_line(scores: dict) -> str:
-    """'calm ✓  empathy ✗  paraphrase ✓  solution ✗' (plain text; `LiveView` colours it)."""
-    return "  ".join(f"{d} {MARK[scores[d]['hit']]}" for d in DIMENSIONS if d in scores)
+    """'calm ✓  empathy ✗  paraphrase ·  solution ✗' (plain text; `LiveView` colours it)."""
+    return "  ".join(f"{d} {mark(scores[d])}" for d in DIMENSIONS if d in scores)
 
 
 def missed_tips(scores: dict) -> list[tuple[str, str]]:
     """(dimension, tip) for each dimension the reply missed, in rubric order."""
-    return [(d, scores[d]["tip"]) for d in DIMENSIONS if d in scores and not scores[d]["hit"] and scores[d]["tip"]]
+    return [(d, scores[d]["tip"]) for d in DIMENSIONS if d in scores and missed(scores[d]) and scores[d]["tip"]]
 
 
 def level_meter(db: float, speaking: bool, width: int = METER_WIDTH) -> Text:
@@ -160,7 +173,7 @@ class LiveView:
             self._turn(e.data["turn"])
         elif e.kind == "retry":
             t = e.data["turn"]
-            scores = t.score.to_dict() if t.score else {}
+            scores = t.to_dict()["scores"] if t.score else {}
             self.console.print(f"\n[bold]Try turn {t.index} again[/] [dim](attempt {t.attempt + 1})[/] "
                                "with these in mind:")
             for d, tip in missed_tips(scores):
@@ -173,8 +186,8 @@ class LiveView:
                 self.console.print(f"  [dim]heard:[/] {escape(t.reply)}")
         else:
             self.console.print("  [dim](nothing heard)[/]")
-        scores = t.score.to_dict() if t.score else {}
-        marks = "  ".join(f"{d} [{'green' if scores[d]['hit'] else 'yellow'}]{MARK[scores[d]['hit']]}[/]"
+        scores = t.to_dict()["scores"] if t.score else {}
+        marks = "  ".join(f"{d} [{'yellow' if missed(scores[d]) else 'green'}]{mark(scores[d])}[/]"
                           for d in DIMENSIONS if d in scores)
         total = f"{t.score.total:.2f}" if t.score else "–"
         arrow = "↓" if t.mood_after < t.mood_before else "↑" if t.mood_after > t.mood_before else "="
@@ -186,7 +199,7 @@ class LiveView:
 
     def offer_retry(self, turn) -> bool:
         """After a weak reply (any dimension missed): ask whether to retry the turn. True = retry."""
-        if turn.score is None or all(d.hit for d in turn.score.dimensions):
+        if turn.score is None or not any(missed(s) for s in turn.to_dict()["scores"].values()):
             return False
         self._hide()
         self.console.print("  [dim]Press[/] [bold]r[/] [dim]to retry this turn with the tip in front of you, "
@@ -279,8 +292,8 @@ def format_session(data: dict) -> str:
             if not s:
                 continue
             ev = f" — \"{'; '.join(s['evidence'])}\"" if s["evidence"] else ""
-            out.append(f"    {d:10} {MARK[s['hit']]} {s['score']:.2f}{ev}")
-            if s["tip"] and not s["hit"]:
+            out.append(f"    {d:10} {mark(s)} {s['score']:.2f}{ev}")
+            if s["tip"] and missed(s):
                 out.append(f"               tip: {s['tip']}")
         out.append(f"  Mood {t['mood_before']:.0f} → {t['mood_after']:.0f}")
         out.append("")

@@ -1,169 +1,21 @@
 """Persona files: one YAML file per simulated customer, validated on load.
 
 A persona's id is its file stem. Every validation error names the file, the line, the field and what is expected.
-This module reads files only; it never touches audio devices or models.
+The schema is in persona_model.py (version 2); a version 1 file is validated as v1 (so its errors name v1 fields)
+and then upgraded in memory (persona_v1.py). This module reads files only; it never touches audio devices or models.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
-
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
+from voicetrainer.core.persona_model import (ABOUT, LINE_INTENTS, NEEDS, SCENARIOS, Anger, Answers, FactSpec, Line,  # noqa: F401
+                                             Lines, Mood, Offer, Outcomes, Persona, Relief, Solutions, Temperament,
+                                             Voice)
 from voicetrainer.errors import PersonaError
-from voicetrainer.registry import DEFAULT_VOICE_ENGINE, VOICE_ENGINES
-from voicetrainer.scoring.passrules import PassRules
-from voicetrainer.types import DIMENSIONS, INTENTS
-
-SCENARIOS = (
-    "delayed_refund", "defective_product", "verbal_abuse", "policy_no_receipt", "out_of_stock",
-    "technical_fault", "unreasonable_demand", "bad_review_threat", "language_barrier", "customer_dispute",
-    "double_charge", "long_wait", "subscription_billed", "wrong_item", "other",
-)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Voice(_Strict):
-    engine: str = Field(DEFAULT_VOICE_ENGINE, description="text-to-speech engine",
-                        json_schema_extra={"enum": list(VOICE_ENGINES)})
-    voice_id: str | None = Field(None, description="pyttsx3 voice id (see `voicetrainer voices`); default voice if empty")
-    rate: int = Field(175, ge=80, le=400, description="words per minute")
-    volume: float = Field(0.9, ge=0.0, le=1.0)
-
-    @field_validator("engine")
-    @classmethod
-    def _known_engine(cls, v: str) -> str:
-        if v not in VOICE_ENGINES:
-            raise ValueError(f"unknown voice engine '{v}'; expected one of: {', '.join(VOICE_ENGINES)}")
-        return v
-
-
-class Line(_Strict):
-    text: str = Field(min_length=1)
-    mood: tuple[float, float] | None = Field(
-        None, description="[low, high] mood range (0 calm - 100 furious) where this variant may be said")
-    audio: str | None = Field(None, description="WAV recorded by a trainer, relative to the persona file; used instead of TTS")
-
-    @field_validator("mood")
-    @classmethod
-    def _range(cls, v):
-        if v is not None and not (0 <= v[0] <= v[1] <= 100):
-            raise ValueError("expected [low, high] with 0 <= low <= high <= 100")
-        return v
-
-
-class Effect(_Strict):
-    hit: float = Field(ge=-100, le=100, description="mood change when the dimension is hit (negative calms)")
-    miss: float = Field(ge=-100, le=100, description="mood change when the dimension is missed")
-
-
-def _default_effects() -> dict[str, Effect]:
-    return {
-        "calm": Effect(hit=-3, miss=15),
-        "empathy": Effect(hit=-8, miss=4),
-        "paraphrase": Effect(hit=-8, miss=3),
-        "solution": Effect(hit=-10, miss=5),
-    }
-
-
-class Mood(_Strict):
-    start: float = Field(ge=0, le=100, description="starting anger, 0 calm - 100 furious")
-    effects: dict[Literal["calm", "empathy", "paraphrase", "solution"], Effect] = Field(default_factory=_default_effects)
-    offer_accepted: float = Field(-15, ge=-100, le=100)
-    offer_rejected: float = Field(10, ge=-100, le=100)
-    wrong_facts: float = Field(8, ge=-100, le=100, description="extra anger when a paraphrase gets the facts wrong")
-    silence: float = Field(6, ge=-100, le=100, description="anger added by a silent turn")
-
-    @model_validator(mode="after")
-    def _all_dimensions(self):
-        missing = [d for d in DIMENSIONS if d not in self.effects]
-        if missing:
-            raise ValueError(f"effects: missing {', '.join(missing)} (expected all of {', '.join(DIMENSIONS)})")
-        return self
-
-
-class Outcomes(_Strict):
-    resolved_at_or_below: float = Field(35, ge=0, le=100, description="mood at which an accepted offer closes the call")
-    escalate_at_or_above: float = Field(85, ge=0, le=100, description="mood at which the customer demands a manager")
-    hang_up_at_or_above: float = Field(95, ge=0, le=100, description="mood at which the customer hangs up")
-    max_silences: int = Field(2, ge=1, le=10, description="silent turns in a row before hanging up")
-    max_turns: int = Field(8, ge=1, le=50)
-
-    @model_validator(mode="after")
-    def _order(self):
-        if not self.resolved_at_or_below < self.escalate_at_or_above <= self.hang_up_at_or_above:
-            raise ValueError("expected resolved_at_or_below < escalate_at_or_above <= hang_up_at_or_above")
-        return self
-
-
-class Solutions(_Strict):
-    accept: list[str] = Field(min_length=1, description="offers this customer accepts (phrases, e.g. 'refund')")
-    reject: list[str] = Field(default_factory=list, description="offers this customer turns down")
-
-
-class Lines(_Strict):
-    opening: list[Line] = Field(min_length=1)
-    pushback: list[Line] = Field(min_length=1, description="when not heard")
-    correction: list[Line] = Field(min_length=1, description="when a paraphrase gets the facts wrong")
-    accept_offer: list[Line] = Field(min_length=1)
-    reject_offer: list[Line] = Field(min_length=1)
-    soften: list[Line] = Field(min_length=1)
-    escalate: list[Line] = Field(min_length=1, description="asks for a manager; ends the call")
-    still_there: list[Line] = Field(min_length=1, description="after a silent turn")
-    resolved: list[Line] = Field(min_length=1, description="closing when resolved")
-    hang_up: list[Line] = Field(min_length=1)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strings_are_lines(cls, v):
-        if not isinstance(v, list):
-            return v
-        for x in v:
-            if isinstance(x, (bool, int, float)):
-                raise ValueError(f"a line must be text, got {x!r}; put it in quotes (YAML reads no/yes/on/off as "
-                                 "true/false)")
-        return [{"text": x} if isinstance(x, str) else x for x in v]
-
-
-class Persona(_Strict):
-    schema_version: Literal[1] = 1
-    name: str = Field(min_length=1)
-    scenario_type: Literal[SCENARIOS] = "other"  # type: ignore[valid-type]
-    scenario: str = Field(min_length=1, description="the backstory the rep is told before the call")
-    voice: Voice = Field(default_factory=Voice)
-    mood: Mood
-    outcomes: Outcomes = Field(default_factory=Outcomes)
-    solutions: Solutions
-    lines: Lines
-    rubric: dict[str, Any] = Field(default_factory=dict, description="overrides merged into the rubric in force")
-    pass_: PassRules | None = Field(None, alias="pass", description="this persona's pass mark and blockers; "
-                                     "what it leaves out comes from the rubric's `pass:`")
-
-    # Not part of the file: set by the loader.
-    id: str = Field("", exclude=True)
-    path: Path | None = Field(None, exclude=True)
-
-    @model_validator(mode="after")
-    def _mood_below_escalation(self):
-        if self.mood.start >= self.outcomes.escalate_at_or_above:
-            raise ValueError("mood.start must be below outcomes.escalate_at_or_above, or the call ends before it starts")
-        return self
-
-    def lines_for(self, intent: str) -> list[Line]:
-        return list(getattr(self.lines, intent))
-
-    def audio_path(self, line: Line) -> Path | None:
-        if not line.audio:
-            return None
-        base = self.path.parent if self.path else Path.cwd()
-        return (base / line.audio).resolve()
-
 
 # --- loading ---------------------------------------------------------------------------------------------------
 
@@ -203,7 +55,12 @@ def persona_errors(path: Path) -> list[str]:
         return [f"{where}: not valid YAML: {getattr(e, 'problem', None) or e}"]
     if not isinstance(data, dict):
         return [f"{path}:1: expected a mapping of persona fields (name, scenario, mood, solutions, lines, ...)"]
+    version = data.get("schema_version", 1)
     try:
+        if version == 1:  # validated as v1 first, so the errors name the fields the file has
+            from voicetrainer.core.persona_v1 import PersonaV1
+
+            PersonaV1.model_validate(data)
         p = Persona.model_validate(data)
     except ValidationError as e:
         out = []
@@ -215,16 +72,28 @@ def persona_errors(path: Path) -> list[str]:
                 msg = "unknown field (check the spelling; `voicetrainer persona schema` lists the fields)"
             elif err["type"] == "missing":
                 msg = "required field is missing"
+            elif loc == ("schema_version",):
+                msg = f"expected 1 or 2 (got {version!r}); 2 is current, `voicetrainer persona upgrade` converts 1"
             line = line_of(root, loc)
             out.append(f"{path}:{line or 1}: {field}: {msg}")
         return out
     out = []
     base = path.parent
-    for intent in INTENTS:
-        for i, line in enumerate(getattr(p.lines, intent)):
-            if line.audio and not (base / line.audio).is_file():
-                ln = line_of(root, ("lines", intent, i, "audio")) or 1
-                out.append(f"{path}:{ln}: lines.{intent}.{i}.audio: file not found: {line.audio}")
+    for where, line in audio_lines(p):
+        if line.audio and not (base / line.audio).is_file():
+            loc = tuple(int(x) if x.isdigit() else x for x in where.split(".")) + ("audio",)
+            ln = line_of(root, loc) or 1
+            out.append(f"{path}:{ln}: {where}.audio: file not found: {line.audio}")
+    return out
+
+
+def audio_lines(p: Persona) -> list[tuple[str, Line]]:
+    """Every line that may carry a recording, with its field path: lines.*, solutions.*.N.says.*, answers.tails.*."""
+    out = [(f"lines.{intent}.{i}", ln) for intent in LINE_INTENTS for i, ln in enumerate(p.lines_for(intent))]
+    for kind in ("accept", "reject"):
+        for n, o in enumerate(getattr(p.solutions, kind)):
+            out += [(f"solutions.{kind}.{n}.says.{i}", ln) for i, ln in enumerate(o.says)]
+    out += [(f"answers.tails.{i}", ln) for i, ln in enumerate(p.answers.tails)]
     return out
 
 
@@ -307,8 +176,14 @@ def json_schema() -> dict:
         if key in schema.get("required", []):
             schema["required"].remove(key)
     line = {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/Line"}]}
-    for prop in schema["$defs"]["Lines"]["properties"].values():
-        prop["items"] = line
+    defs = schema["$defs"]
+    for name in ("Lines", "Answers"):
+        for prop in defs[name]["properties"].values():
+            prop["items"] = line
+    defs["Offer"]["properties"]["says"]["items"] = line
+    offer = {"anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/Offer"}]}
+    for kind in ("accept", "reject"):
+        defs["Solutions"]["properties"][kind]["items"] = offer
     schema["additionalProperties"] = False
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
     out["title"] = "voicetrainer persona file"

@@ -11,11 +11,17 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from voicetrainer.core.dialogue import FINAL_INTENTS, pick_line, react, start_state
+from voicetrainer.core.dialogue import FINAL_INTENTS, Reaction, context, opening, react, start_state
+from voicetrainer.core.dialogue import speak as speak_line
+from voicetrainer.core.feedback import adjust, statuses
+from voicetrainer.core.hearing import Ear, Heard
+from voicetrainer.core.memory import CallState
+from voicetrainer.core.needs import Need
 from voicetrainer.core.persona import Line, Persona
+from voicetrainer.core.scorecard import Scorecard, TurnRecord, build_scorecard
 from voicetrainer.scoring import Rubric, load_rubric, score_reply
 from voicetrainer.scoring.passrules import rubric_hash
-from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn
+from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn, TurnScore
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class SessionResult:
     input_mode: str | None = None
     rep: str | None = None
     rubric_hash: str | None = None
+    scorecard: Scorecard | None = None
 
     def record(self) -> SessionRecord:
         """The session as a `SessionRecord`: the shape every JSON output and the store share."""
@@ -70,7 +77,8 @@ class SessionResult:
             scenario=self.persona.scenario, scenario_type=self.persona.scenario_type, outcome=self.outcome,
             turns=tuple(self.turns), start_mood=self.persona.mood.start, final_mood=final_mood,
             final_line=self.final_line, final_intent=self.final_intent, seed=self.seed, model=self.model,
-            input_mode=self.input_mode, rep=self.rep, rubric_hash=self.rubric_hash)
+            input_mode=self.input_mode, rep=self.rep, rubric_hash=self.rubric_hash,
+            scorecard=self.scorecard.to_dict() if self.scorecard else None)
 
     def to_dict(self) -> dict:
         return self.record().to_dict()
@@ -95,8 +103,35 @@ def _hear(reply: Reply, transcriber, measure, loudness: list[float], emit) -> tu
 
 
 def customer_context(opening: str, last_line: str) -> str:
-    """What the rep should be restating: the customer's problem (opening) and its latest line."""
+    """What the rep should be restating: the customer's problem (opening) and its latest line (no facts known)."""
     return opening if last_line == opening else f"{opening} {last_line}"
+
+
+def hear_reply(ear: Ear, state: CallState, persona: Persona, customer: str, text: str, rubric: Rubric,
+               offers: tuple[str, ...], acoustics: Acoustics | None) -> tuple[TurnScore, Heard, Reaction]:
+    """Score a reply against what the customer has said, hear it, and react.
+
+    The scorer only knows the customer's lines; when it calls a restated value wrong that the persona knows to be
+    true (a fact given earlier, a number in an offer: "one night" of "four nights"), the reply is scored again with
+    that value in the customer's words, so a correct rep is not told it got the facts wrong.
+    """
+    score = score_reply(customer, text, rubric, offer_phrases=offers, acoustics=acoustics)
+    cleared = [w for w in score.analysis.wrong_facts if ear.book.clears(w)]
+    if cleared:
+        said = " ".join(w.split(" (customer said ")[0] + "." for w in cleared)
+        score = score_reply(f"{customer} {said}", text, rubric, offer_phrases=offers, acoustics=acoustics)
+    heard = ear.hear(state, text, score)
+    return score, heard, react(persona, state, heard)
+
+
+def turn_record(before: CallState, reaction: Reaction, status: dict[str, str]) -> TurnRecord:
+    h = reaction.heard
+    st = reaction.state
+    return TurnRecord(acts=h.acts, phase=st.phase.value, needs={n.value: st.needs.met(n) for n in Need},
+                      needs_met=reaction.met, needs_undone=reaction.undone, mood_reasons=reaction.reasons,
+                      progress=reaction.progress, stalled=reaction.stalled,
+                      question={"kind": h.question, "fact": h.fact} if h.question else None,
+                      next_intent=reaction.intent, status=status)
 
 
 def run_session(
@@ -137,11 +172,12 @@ def run_session(
     """
     rng = random.Random(seed)
     rubric = rubric or load_rubric(overrides=persona.rubric)
-    offers = tuple(persona.solutions.accept) + tuple(persona.solutions.reject)
+    ear = Ear(persona, rubric)
+    offers = tuple(persona.solutions.accept_phrases) + tuple(persona.solutions.reject_phrases)
     emit = on_event or (lambda e: None)
     state = start_state(persona)
-    line = pick_line(persona, "opening", state.mood, rng)
-    opening = line.text
+    line, state = opening(persona, state, rng, ear.book)
+    opening_text = line.text
     intent = "opening"
     turns: list[Turn] = []
     loudness: list[float] = []  # the rep's own levels so far: the baseline for "raised voice"
@@ -162,19 +198,20 @@ def run_session(
                 except NoMoreReplies:
                     break
                 text, acoustics = _hear(reply, transcriber, measure, loudness, emit)
-                score = score_reply(customer_context(opening, line.text), text, rubric,
-                                    offer_phrases=offers, acoustics=acoustics)
-                reaction = react(persona, state, score)
+                customer = context(opening_text, state, line.text, ear.book)
+                score, heard, reaction = hear_reply(ear, state, persona, customer, text, rubric, offers, acoustics)
+                status = statuses(state, reaction, score)
+                score = adjust(score, persona, ear.book, reaction.state, reaction, status)
                 audio_path = None
                 if store is not None and keep_audio and reply.clip is not None:
                     audio_path = str(store.save_audio(sid, f"turn-{index + 1}-{attempt}.wav", reply.clip))
                 turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
                             mood_before=state.mood, mood_after=reaction.state.mood, next_intent=reaction.intent,
-                            attempt=attempt, audio_path=audio_path)
+                            attempt=attempt, audio_path=audio_path, call=turn_record(state, reaction, status))
                 turns.append(turn)
                 if store is not None:
                     store.add_turn(sid, turn)
-                emit(Event("turn", {"turn": turn, "reasons": reaction.reasons}))
+                emit(Event("turn", {"turn": turn, "reasons": reaction.reasons, "reaction": reaction}))
                 # A retry replays the same customer line; only the last attempt moves the persona.
                 if attempt == MAX_ATTEMPTS or retry is None or not retry(turn):
                     break
@@ -182,9 +219,8 @@ def run_session(
             if reaction is None:
                 outcome = "abandoned"
                 break
-            state = reaction.state
             intent = reaction.intent
-            line = pick_line(persona, intent, state.mood, rng, avoid=line.text)
+            line, state = speak_line(persona, reaction, rng, ear.book)
             if reaction.outcome:
                 outcome = reaction.outcome
                 break
@@ -196,11 +232,14 @@ def run_session(
                 speak(persona, line, intent)
         completed = True
     finally:
+        if not completed:
+            outcome = "abandoned"
+        card = build_scorecard(turns, outcome, persona.mood.start, persona.outcomes.resolved_at_or_below, state)
         if store is not None:
-            store.finish_session(sid, outcome if completed else "abandoned", state.mood,
-                                 final_line if completed else "", final_intent if completed else "")
+            store.finish_session(sid, outcome, state.mood, card.to_dict(), final_line if completed else "",
+                                 final_intent if completed else "")
     result = SessionResult(persona, outcome, turns, final_line, final_intent, sid, seed, model_name, input_mode or None,
-                           rep, judged_by)
+                           rep, judged_by, card)
     emit(Event("end", {"result": result}))
     return result
 
