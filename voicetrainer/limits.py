@@ -22,6 +22,7 @@ MAX_REPLIES_FILE_BYTES = 4 * 2**20   # a replies file: one reply a line (a long 
 MAX_REPLIES = 500              # replies in one file (a call ends after at most 50 turns of 3 attempts)
 MAX_SCORE_LINE_BYTES = 64 * 2**10    # one JSON line of `voicetrainer score`
 MAX_SCORE_SKIP_BYTES = 16 * 2**20    # an over-long line is skipped up to here; past it the input is not JSON Lines
+MAX_OFFERS = 50                # offer phrases on one score line
 MAX_JSON_DEPTH = 32            # nesting of one score line: {"id": [[[...]]]} deeper than this is refused
 MAX_PERSONA_BYTES = 1 * 2**20  # a persona file (the biggest shipped one is ~10 KB)
 MAX_PERSONA_STRING = 4_000     # one string in a persona file (a line, the backstory)
