@@ -83,6 +83,7 @@ def persona_check(paths, strict, data_dir):
     Prints `file:line: field: problem` for each error, and `file:line: warning: field: ...` for lines that can never
     be said and outcomes that can never happen. Exit 1 on errors (on warnings too with --strict).
     """
+    from voicetrainer import config
     from voicetrainer.authoring import check_file
 
     files = _check_targets(paths, data_folder(data_dir))
@@ -92,7 +93,7 @@ def persona_check(paths, strict, data_dir):
             click.echo(f"{f}: persona file not found")
             n_err += 1
             continue
-        errors, warnings = check_file(f)
+        errors, warnings = check_file(f, config.rubric_path())
         for line in errors + warnings:
             click.echo(line)
         n_err += len(errors)

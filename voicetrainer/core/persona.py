@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from voicetrainer.core.yaml_checks import read_yaml_text
 from voicetrainer.errors import PersonaError
 from voicetrainer.registry import DEFAULT_VOICE_ENGINE, VOICE_ENGINES
 from voicetrainer.types import DIMENSIONS, INTENTS
@@ -187,10 +188,9 @@ def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
 
 def persona_errors(path: Path) -> list[str]:
     """Return every problem with a persona file as 'file:line: field: problem' (empty when valid)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        return [f"{path}: cannot read: {e.strerror or e}"]
+    text, problems = read_yaml_text(path)  # size, UTF-8, duplicate keys, aliases, control characters, audio paths
+    if problems:
+        return problems
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text)
