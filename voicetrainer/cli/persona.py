@@ -312,14 +312,15 @@ def persona_export(name, out, force, data_dir):
 
 @persona.command("import")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace a persona of the same id in your folder.")
+@click.option("--force", is_flag=True, help="Replace a persona of the same id (yours, or hide a bundled one).")
 @persona_data_dir_option
 @handle_errors
 def persona_import(archive, force, data_dir):
     """Install a persona archive made by `persona export` into your persona folder (after checking all of it)."""
     from voicetrainer.authoring import import_archive
+    from voicetrainer.core.persona import persona_files
 
-    path = import_archive(archive, user_personas(data_dir), force)
+    path = import_archive(archive, user_personas(data_dir), force, known=persona_files(data_folder(data_dir)))
     click.echo(str(path))
 
 
