@@ -20,7 +20,8 @@ Intent = Literal[
 ]
 INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
 
-Outcome = Literal["resolved", "escalated", "hung_up", "turn_limit", "abandoned"]
+# interrupted: ended by Ctrl-C or SIGTERM (or killed: a session never finished reads back as interrupted)
+Outcome = Literal["resolved", "escalated", "hung_up", "turn_limit", "abandoned", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ class SessionRecord:
     persona_name: str
     scenario: str
     scenario_type: str
-    outcome: str                       # resolved | escalated | hung_up | turn_limit | abandoned
+    outcome: str                       # resolved | escalated | hung_up | turn_limit | abandoned | interrupted
     turns: tuple[Turn, ...]
     start_mood: float
     final_mood: float | None = None

@@ -32,7 +32,7 @@ def sessions_list(limit, data_dir):
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at))
         mood = f"{r.start_mood:.0f}→{r.final_mood:.0f}" if r.final_mood is not None else f"{r.start_mood:.0f}"
         click.echo(f"{r.id:>4}  {when:16}  {r.persona_id[:22]:22}  {r.turn_count:>5}  "
-                   f"{r.outcome or 'abandoned':10}  {mood}")
+                   f"{r.outcome or 'interrupted':10}  {mood}")
 
 
 @sessions.command("show")

@@ -141,7 +141,11 @@ class LiveView:
         self._show(level_meter(db, speaking))
 
     def event(self, e) -> None:
-        """Show a session `Event`: persona_line, transcribing, turn, retry, end."""
+        """Show a session `Event`: persona_line, transcribing, turn, retry, notice (even when quiet), end."""
+        if e.kind == "notice":
+            self._hide()
+            self.note(e.data["text"])
+            return
         if self.quiet:
             return
         self._hide()

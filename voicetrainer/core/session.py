@@ -13,6 +13,7 @@ from typing import Callable, Protocol
 
 from voicetrainer.core.dialogue import FINAL_INTENTS, pick_line, react, start_state
 from voicetrainer.core.persona import Line, Persona
+from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.scoring import Rubric, load_rubric, score_reply
 from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn
 
@@ -41,7 +42,7 @@ class Transcriber(Protocol):
 
 @dataclass(frozen=True)
 class Event:
-    """Something the live view may show. kind: persona_line, transcribing, turn, end."""
+    """Something the live view may show. kind: persona_line, transcribing, turn, retry, notice, end."""
 
     kind: str
     data: dict = field(default_factory=dict)
@@ -91,6 +92,16 @@ def _hear(reply: Reply, transcriber, measure, loudness: list[float], emit) -> tu
     return text, acoustics
 
 
+def keep_recording(store, sid: int, name: str, clip: AudioClip, emit: Callable[[Event], None]) -> str | None:
+    """Save a reply's recording; when it cannot be written (disk full, a file where its folder goes), say so and
+    keep the turn without it: the rep's words and scores matter more than the WAV."""
+    try:
+        return str(store.save_audio(sid, name, clip))
+    except VoiceTrainerError as e:
+        emit(Event("notice", {"text": f"{e}; the turn is saved without its recording"}))
+        return None
+
+
 def customer_context(opening: str, last_line: str) -> str:
     """What the rep should be restating: the customer's problem (opening) and its latest line."""
     return opening if last_line == opening else f"{opening} {last_line}"
@@ -128,7 +139,8 @@ def run_session(
         retry: asked after each scored reply; True replays the same customer line (both attempts are kept).
 
     Returns:
-        The whole session. On Ctrl-C or a device error the turns so far are already saved and the error propagates.
+        The whole session. On Ctrl-C or a device error the turns so far are already saved and the error propagates;
+        a session ended by Ctrl-C (or SIGTERM) is saved as "interrupted", one ended by an error as "abandoned".
     """
     rng = random.Random(seed)
     rubric = rubric or load_rubric(overrides=persona.rubric)
@@ -160,7 +172,7 @@ def run_session(
                 reaction = react(persona, state, score)
                 audio_path = None
                 if store is not None and keep_audio and reply.clip is not None:
-                    audio_path = str(store.save_audio(sid, f"turn-{index + 1}-{attempt}.wav", reply.clip))
+                    audio_path = keep_recording(store, sid, f"turn-{index + 1}-{attempt}.wav", reply.clip, emit)
                 turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
                             mood_before=state.mood, mood_after=reaction.state.mood, next_intent=reaction.intent,
                             attempt=attempt, audio_path=audio_path)
@@ -188,9 +200,12 @@ def run_session(
             if speak:
                 speak(persona, line, intent)
         completed = True
+    except KeyboardInterrupt:  # Ctrl-C, and SIGTERM (the CLI raises a KeyboardInterrupt for it): "interrupted"
+        outcome = "interrupted"
+        raise
     finally:
         if store is not None:
-            store.finish_session(sid, outcome if completed else "abandoned", state.mood,
+            store.finish_session(sid, outcome if completed or outcome == "interrupted" else "abandoned", state.mood,
                                  final_line if completed else "", final_intent if completed else "")
     result = SessionResult(persona, outcome, turns, final_line, final_intent, sid, seed, model_name, input_mode or None)
     emit(Event("end", {"result": result}))
