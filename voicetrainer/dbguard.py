@@ -197,8 +197,6 @@ def open_db(path: Path, read_only_ok: bool = False) -> GuardedConnection:
         StoreError (a subclass when the cause is known): locked, read-only (for a writer), corrupt.
     """
     try:
-        if not path.parent.exists() and read_only_ok:
-            raise StoreError(f"no sessions saved yet in {path.parent}; run `voicetrainer practice` first")
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(str(path), uri=False)
         conn.execute("PRAGMA foreign_keys = ON")

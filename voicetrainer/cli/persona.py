@@ -15,7 +15,8 @@ from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import PERSONAS_HELP, data_dir_option, data_folder, handle_errors, note, user_personas
+from voicetrainer.cli.common import (PERSONAS_HELP, SEED, allow_download_option, data_dir_option, data_folder,
+                                     handle_errors, note, user_personas, writable_dir)
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.types import INTENTS
 
@@ -153,6 +154,8 @@ def persona_preview(name, intent, no_audio, out, output_device, data_dir):
     player = None if no_audio else devices.open_player(output_device, note)
     no_audio = player is None
     out = out or home / "persona-audio" / f"preview-{p.id}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if no_audio:
+        writable_dir(out, "--out")
     voice = PersonaVoice()
     try:
         for i in INTENTS:
@@ -246,12 +249,13 @@ def _format_turn(turn, reasons) -> str:
 @click.argument("name")
 @click.option("--replies", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="One reply per line (or a path to a WAV file, transcribed by Whisper); '#' starts a comment.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Fixes the persona's choices of lines.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Fixes the persona's choices of lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the session as JSON (the same as `practice --json`).")
 @click.option("--model", default=None, envvar="VOICETRAINER_MODEL", help="Whisper model for audio replies.")
+@allow_download_option()
 @persona_data_dir_option
 @handle_errors
-def persona_simulate(name, replies, seed, as_json, model, data_dir):
+def persona_simulate(name, replies, seed, as_json, model, allow_download, data_dir):
     """Run a scripted conversation with persona NAME: mood before→after each reply, the intent chosen, the outcome.
 
     Nothing is played or saved.
@@ -269,7 +273,7 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
     if any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source):
         from voicetrainer.speech.stt import FasterWhisperTranscriber
 
-        transcriber = FasterWhisperTranscriber(model)
+        transcriber = FasterWhisperTranscriber(model, allow_download=allow_download)
 
     def on_event(ev):
         if as_json:

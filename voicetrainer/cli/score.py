@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import data_dir_option, data_folder, handle_errors
+from voicetrainer.cli.common import allow_download_option, data_dir_option, data_folder, handle_errors
 
 
 @click.command()
@@ -16,8 +16,9 @@ from voicetrainer.cli.common import data_dir_option, data_folder, handle_errors
 @click.option("--model", default=None, envvar="VOICETRAINER_MODEL", help="Whisper model for audio lines.")
 @click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A rubric file to use instead of the built-in one.")
+@allow_download_option()
 @handle_errors
-def score(file, model, rubric_path):
+def score(file, model, rubric_path, allow_download):
     """Score replies in JSON Lines (FILE or stdin): {"customer": ..., "reply": ...} or
     {"customer": ..., "audio": WAV}."""
     from voicetrainer.batch import read_jsonl, score_lines
@@ -32,7 +33,7 @@ def score(file, model, rubric_path):
         from voicetrainer.speech.stt import FasterWhisperTranscriber
 
         if transcriber is None:
-            transcriber = FasterWhisperTranscriber(model)
+            transcriber = FasterWhisperTranscriber(model, allow_download=allow_download)
         return transcriber.transcribe(clip)
 
     from voicetrainer.cli.view import LiveView

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import data_dir_option, handle_errors, open_store
+from voicetrainer.cli.common import SESSION_ID, data_dir_option, handle_errors, open_store
 from voicetrainer.errors import VoiceTrainerError
 
 
@@ -18,12 +18,14 @@ def sessions():
 
 
 @sessions.command("list")
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(0, 10**9), default=20, show_default=True, help="0: all of them.")
 @data_dir_option()
 @handle_errors
 def sessions_list(limit, data_dir):
     """List recent sessions, newest first."""
-    rows = open_store(data_dir).list_sessions(limit)
+    from voicetrainer.text import printable
+
+    rows = open_store(data_dir, read_only_ok=True).list_sessions(limit)
     if not rows:
         click.echo("No sessions yet. Start one with `voicetrainer practice`.")
         return
@@ -31,21 +33,22 @@ def sessions_list(limit, data_dir):
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started_at))
         mood = f"{r.start_mood:.0f}→{r.final_mood:.0f}" if r.final_mood is not None else f"{r.start_mood:.0f}"
-        click.echo(f"{r.id:>4}  {when:16}  {r.persona_id[:22]:22}  {r.turn_count:>5}  "
-                   f"{r.outcome or 'interrupted':10}  {mood}")
+        click.echo(printable(f"{r.id:>4}  {when:16}  {str(r.persona_id)[:22]:22}  {r.turn_count:>5}  "
+                             f"{r.outcome or 'interrupted':10}  {mood}"))
 
 
 @sessions.command("show")
-@click.argument("session_id", type=int)
+@click.argument("session_id", type=SESSION_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print the session as JSON.")
 @data_dir_option()
 @handle_errors
 def sessions_show(session_id, as_json, data_dir):
     """Show one session turn by turn: what was said, the scores, their evidence and tips."""
     from voicetrainer.cli.view import format_session
+    from voicetrainer.text import printable
 
-    data = open_store(data_dir).session_json(session_id)
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else format_session(data))
+    data = open_store(data_dir, read_only_ok=True).session_json(session_id)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else printable(format_session(data)))
 
 
 @sessions.command("export")
@@ -58,7 +61,9 @@ def sessions_export(fmt, out, data_dir):
     """Export every saved turn attempt, one row each, for a trainer or manager (CSV or JSON)."""
     from voicetrainer.core.progress import EXPORT_FIELDS, turn_rows
 
-    store = open_store(data_dir)
+    from voicetrainer.text import csv_cell
+
+    store = open_store(data_dir, read_only_ok=True)
     rows = turn_rows(store.all_sessions())
     if not rows:
         store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
@@ -72,8 +77,8 @@ def sessions_export(fmt, out, data_dir):
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, lineterminator="\n")
         w.writeheader()
-        for row in rows:  # hits as 1/0 so a spreadsheet can sum them; missing values as empty cells
-            w.writerow({k: ("" if v is None else int(v) if isinstance(v, bool) else v) for k, v in row.items()})
+        for row in rows:  # hits as 1/0 so a spreadsheet can sum them; missing values as empty cells; no formulas
+            w.writerow({k: ("" if v is None else int(v) if isinstance(v, bool) else csv_cell(v)) for k, v in row.items()})
         text = buf.getvalue()
     if out is None:
         click.echo(text, nl=False)
@@ -81,5 +86,5 @@ def sessions_export(fmt, out, data_dir):
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as e:
-        raise VoiceTrainerError(f"cannot write {out} ({e}); pass another --out") from None
+        raise VoiceTrainerError(f"cannot write {out} ({e.strerror or e}); pass another --out") from None
     click.echo(f"Wrote {len(rows)} turn(s) to {out}")

@@ -23,11 +23,17 @@ from rich.table import Table
 from rich.text import Text
 
 from voicetrainer.cli.keys import read_key
+from voicetrainer.text.safe import printable
 from voicetrainer.types import DIMENSIONS
 
 MARK = {True: "✓", False: "✗"}
 METER_WIDTH = 30
 METER_FLOOR_DB = -60.0   # the meter's left end; normal speech into a laptop mic sits around -35..-15 dBFS
+
+
+def shown(text: str) -> str:
+    """Text from a file or a database as the terminal should get it: no escape sequences, no Rich markup."""
+    return escape(printable(str(text)))
 
 
 def mood_word(mood: float) -> str:
@@ -152,7 +158,7 @@ class LiveView:
         if e.kind == "persona_line":
             self._heard_audio = False
             self.console.print(f"\n[bold magenta]Customer[/] [dim]({mood_word(e.data['mood'])})[/]: "
-                               f"{escape(e.data['text'])}")
+                               f"{shown(e.data['text'])}")
         elif e.kind == "transcribing":
             self._heard_audio = True
             msg = f"transcribing {e.data.get('seconds', 0):.1f} s of speech…"
@@ -169,12 +175,12 @@ class LiveView:
                                "with these in mind:")
             for d, tip in missed_tips(scores):
                 self.console.print(f"  [yellow]•[/] [bold]{d}[/]: {escape(tip)}")
-            self.console.print(f"[bold magenta]Customer[/] [dim](again)[/]: {escape(t.persona_line)}")
+            self.console.print(f"[bold magenta]Customer[/] [dim](again)[/]: {shown(t.persona_line)}")
 
     def _turn(self, t) -> None:
         if t.reply:
             if self._heard_audio:  # typed replies are on screen already
-                self.console.print(f"  [dim]heard:[/] {escape(t.reply)}")
+                self.console.print(f"  [dim]heard:[/] {shown(t.reply)}")
         else:
             self.console.print("  [dim](nothing heard)[/]")
         scores = t.score.to_dict() if t.score else {}
@@ -253,7 +259,7 @@ def print_progress(progress, console: Console | None = None) -> None:
     for sc in progress.scenarios:
         grid = progress.scenario_dimensions[sc.name]
         low = min(grid, key=grid.get) if grid else ""
-        t.add_row(sc.name.replace("_", " "), str(len(sc.values)), f"{sc.first:.2f}", f"{sc.latest:.2f}",
+        t.add_row(shown(sc.name.replace("_", " ")), str(len(sc.values)), f"{sc.first:.2f}", f"{sc.latest:.2f}",
                   _change(sc.change), sparkline(sc.values[-24:]), f"{low} {grid[low]:.2f}" if low else "")
     console.print(t)
     console.print()
@@ -264,7 +270,7 @@ def print_progress(progress, console: Console | None = None) -> None:
     console.print(f"[yellow]Work on next:[/] [bold]{weak.name}[/] — mean {weak.recent_mean:.2f}, hit in "
                   f"{weak.recent_hit_rate:.0%} of turns {span}.")
     if weak.latest_tip:
-        console.print(f"  [yellow]latest tip:[/] {escape(weak.latest_tip)}")
+        console.print(f"  [yellow]latest tip:[/] {shown(weak.latest_tip)}")
     if len(pts) < 2:
         console.print("[dim]One session so far: the trend shows from the second one.[/]")
 

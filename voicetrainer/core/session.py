@@ -42,7 +42,7 @@ class Transcriber(Protocol):
 
 @dataclass(frozen=True)
 class Event:
-    """Something the live view may show. kind: persona_line, transcribing, turn, retry, notice, end."""
+    """Something the live view may show. kind: start, persona_line, transcribing, turn, retry, notice, end."""
 
     kind: str
     data: dict = field(default_factory=dict)
@@ -153,6 +153,7 @@ def run_session(
     turns: list[Turn] = []
     loudness: list[float] = []  # the rep's own levels so far: the baseline for "raised voice"
     sid = store.start_session(persona, seed, model_name, input_mode) if store else None
+    emit(Event("start", {"session_id": sid}))
     outcome = "turn_limit"
     completed = False
     try:
