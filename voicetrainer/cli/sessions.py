@@ -1,4 +1,5 @@
-"""`voicetrainer sessions list|show|export`: the saved practice sessions, as a table, a transcript, CSV or JSON."""
+"""`voicetrainer sessions list|show|export|repair`: the saved practice sessions, as a table, a transcript, CSV or
+JSON, and the recovery of a damaged store."""
 
 from __future__ import annotations
 
@@ -88,3 +89,19 @@ def sessions_export(fmt, out, data_dir):
     except OSError as e:
         raise VoiceTrainerError(f"cannot write {out} ({e.strerror or e}); pass another --out") from None
     click.echo(f"Wrote {len(rows)} turn(s) to {out}")
+
+
+@sessions.command("repair")
+@data_dir_option()
+@handle_errors
+def sessions_repair(data_dir):
+    """Check the session store; move a damaged one aside and recover every row it still holds into a new one.
+
+    A healthy store is left as it is (its malformed rows, which readers skip, are listed). Nothing is deleted: the
+    damaged file is kept beside the new one. docs/robustness.md describes the recovery.
+    """
+    from voicetrainer.cli.common import data_folder
+    from voicetrainer.store_repair import repair
+
+    for line in repair(data_folder(data_dir)).lines():
+        click.echo(line)
