@@ -19,8 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from voicetrainer.errors import (StoreCorruptError, StoreError, StoreFullError, StoreLockedError,
-                                 StoreReadOnlyError)
+from voicetrainer.errors import StoreCorruptError, StoreError, StoreFullError, StoreLockedError, StoreReadOnlyError
 
 BUSY_TIMEOUT_S = 2.0        # SQLite waits this long for another writer's lock before saying "locked"
 LOCK_RETRIES = 2            # then we try again this many times, after RETRY_PAUSE_S * attempt

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from voicetrainer import limits
 from voicetrainer.audio.files import read_audio
 from voicetrainer.core.session import NoMoreReplies, Reply
-from voicetrainer import limits
 from voicetrainer.errors import InputError
 
 
@@ -29,7 +29,7 @@ class ScriptedReplies:
         self._i = 0
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "ScriptedReplies":
+    def from_file(cls, path: str | Path) -> ScriptedReplies:
         """Read a replies file in bounded time and memory (at most `limits.MAX_REPLIES_FILE_BYTES`, so /dev/zero or
         a recording given by mistake is refused at once).
 

@@ -63,7 +63,7 @@ def _data_dir_path(ctx: click.Context, param: click.Parameter, value: str | None
 
 
 def allow_download_option() -> Callable[[F], F]:
-    """`--allow-download`: let a Whisper model that is not on this machine be fetched from the hub (never by default)."""
+    """`--allow-download`: a Whisper model not on this machine may be fetched from the hub (never by default)."""
     return click.option("--allow-download", is_flag=True,
                         help="Allow fetching a --model that is not installed from the Hugging Face hub (network).")
 
@@ -117,7 +117,8 @@ def writable_dir(path: Path, option: str) -> Path:
         with tempfile.TemporaryFile(dir=path):
             pass
     except OSError as e:
-        raise OutputError(f"cannot write to {path} ({e.strerror or e}); choose a writable folder for {option}") from None
+        raise OutputError(f"cannot write to {path} ({e.strerror or e}); choose a writable folder for "
+                          f"{option}") from None
     return path
 
 

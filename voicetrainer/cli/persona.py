@@ -15,8 +15,17 @@ from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import (PERSONAS_HELP, SEED, allow_download_option, data_dir_option, data_folder,
-                                     handle_errors, note, user_personas, writable_dir)
+from voicetrainer.cli.common import (
+    PERSONAS_HELP,
+    SEED,
+    allow_download_option,
+    data_dir_option,
+    data_folder,
+    handle_errors,
+    note,
+    user_personas,
+    writable_dir,
+)
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.types import INTENTS
 

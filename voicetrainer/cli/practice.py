@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import SEED, allow_download_option, data_dir_option, handle_errors, open_store, writable_dir
+from voicetrainer.cli.common import (
+    SEED,
+    allow_download_option,
+    data_dir_option,
+    handle_errors,
+    open_store,
+    writable_dir,
+)
 from voicetrainer.errors import VoiceTrainerError
 
 DEFAULT_PERSONA = "delayed-refund"
@@ -145,7 +152,8 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         offer = interactive and (sys.stdin.isatty() if retry is None else retry)
         retry = view.offer_retry if offer else None
         result = run_session(p, Checked(source), transcriber=transcriber, speak=speak, store=store, seed=seed,
-                             rubric=rubric, measure=measure, keep_audio=not no_keep_audio, on_event=on_event, retry=retry,
+                             rubric=rubric, measure=measure, keep_audio=not no_keep_audio, on_event=on_event,
+                             retry=retry,
                              model_name=getattr(transcriber, "name", None), input_mode=input_mode)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))

@@ -61,7 +61,6 @@ def sessions_show(session_id, as_json, data_dir):
 def sessions_export(fmt, out, data_dir):
     """Export every saved turn attempt, one row each, for a trainer or manager (CSV or JSON)."""
     from voicetrainer.core.progress import EXPORT_FIELDS, turn_rows
-
     from voicetrainer.text import csv_cell
 
     store = open_store(data_dir, read_only_ok=True)
@@ -79,7 +78,8 @@ def sessions_export(fmt, out, data_dir):
         w = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, lineterminator="\n")
         w.writeheader()
         for row in rows:  # hits as 1/0 so a spreadsheet can sum them; missing values as empty cells; no formulas
-            w.writerow({k: ("" if v is None else int(v) if isinstance(v, bool) else csv_cell(v)) for k, v in row.items()})
+            w.writerow({k: ("" if v is None else int(v) if isinstance(v, bool) else csv_cell(v))
+                        for k, v in row.items()})
         text = buf.getvalue()
     if out is None:
         click.echo(text, nl=False)

@@ -147,7 +147,8 @@ def audio_outside(base: Path, ref: str) -> str | None:
     not make voicetrainer read (and play, and copy into an archive) any other file on the machine.
     """
     if os.path.isabs(ref) or ref.startswith(("~", "\\")) or (len(ref) > 1 and ref[1] == ":"):
-        return "is an absolute path; a recording must be inside the persona's folder (e.g. recordings/<id>/opening-1.wav)"
+        return ("is an absolute path; a recording must be inside the persona's folder "
+                "(e.g. recordings/<id>/opening-1.wav)")
     parts = ref.replace("\\", "/").split("/")
     if ".." in parts:
         return "leaves the persona's folder ('..'); a recording must be inside it (e.g. recordings/<id>/opening-1.wav)"

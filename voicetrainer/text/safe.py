@@ -12,7 +12,10 @@ import re
 # isolates that make text read differently from how it is stored ("Trojan source").
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # A whole escape sequence (CSI ... final byte, OSC ... BEL/ST), removed with its parameters, not just the ESC.
-_ESCAPE_SEQ = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_ESCAPE_SEQ = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]"            # CSI: colours, cursor moves, clear screen
+                         r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window title, hyperlinks
+                         r"|\x1b[@-Z\\-_]"                     # two-character escapes
+                         r"|\x9b[0-?]*[ -/]*[@-~]")              # 8-bit CSI
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
