@@ -207,15 +207,37 @@ def score_lines(lines: Iterable[str | bytes | LineTooLong], rubric: Rubric,
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = _loads(line)
         except json.JSONDecodeError as e:
             yield {"error": f"line {n}: not valid JSON ({e.msg} at column {e.colno}); "
                             f"expected {{\"customer\": ..., \"reply\": ...}}"}
             continue
-        except RecursionError:  # the depth scan above makes this unreachable for JSON; kept as a last guard
-            yield {"error": f"line {n}: nested too deep; expected {{\"customer\": ..., \"reply\": ...}}"}
+        except (ValueError, RecursionError) as e:  # NaN, 1e999, a 5,000-digit number, an unpaired surrogate
+            yield {"error": f"line {n}: not valid JSON ({e}); expected {{\"customer\": ..., \"reply\": ...}}"}
             continue
         yield _score_one(n, obj, rubric, transcribe, base_dir)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _loads(line: str) -> Any:
+    """Strict JSON: no NaN or Infinity (Python's json accepts them, but our output could not print them back),
+    no unpaired surrogate ("\\ud800" would make the result line unprintable as UTF-8)."""
+    obj = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite)
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(f"an unpaired surrogate {e.object[e.start:e.end]!r} is not text") from None
+    return obj
 
 
 def format_rubric(rubric: Rubric) -> str:

@@ -127,6 +127,22 @@ def _is_lock(e: sqlite3.Error) -> bool:
     return _code(e).startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(e).lower()
 
 
+def _text_params(params: Any) -> Any:
+    """Parameters SQLite can store: text with unpaired surrogates (a file name or typed bytes that were not UTF-8,
+    decoded with 'surrogateescape') gets U+FFFD in their place instead of failing the write of a finished turn."""
+    if not isinstance(params, (tuple, list)):
+        return params
+    out = []
+    for p in params:
+        if isinstance(p, str):
+            try:
+                p.encode("utf-8")
+            except UnicodeEncodeError:
+                p = p.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        out.append(p)
+    return tuple(out)
+
+
 class GuardedConnection:
     """A sqlite3 connection whose every failure is a one-line `StoreError`, and whose locked writes are retried."""
 
@@ -148,10 +164,11 @@ class GuardedConnection:
 
     def execute(self, sql: str, params: Any = ()) -> Result:
         writing = not sql.lstrip().upper().startswith(("SELECT", "PRAGMA"))
+        params = _text_params(params)
         return self._retry(lambda: Result(self.conn.execute(sql, params)), writing=writing)
 
     def executemany(self, sql: str, rows: Any) -> Result:
-        rows = list(rows)
+        rows = [_text_params(r) for r in rows]
         return self._retry(lambda: Result(self.conn.executemany(sql, rows)))
 
     def executescript(self, sql: str) -> None:

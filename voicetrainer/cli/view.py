@@ -136,9 +136,21 @@ class LiveView:
     def ask(self, persona_line: str) -> str | None:
         self._hide()
         try:
-            return self.console.input("[bold cyan]You:[/] ")
+            text = self.console.input("[bold cyan]You:[/] ")
         except EOFError:
             return None
+        return self._typed(text)
+
+    def _typed(self, text: str) -> str:
+        """A typed reply as the session can use it: bytes that were not UTF-8 as U+FFFD, no control characters,
+        cut (with a notice) at the reply length cap."""
+        from voicetrainer.limits import MAX_REPLY_CHARS
+
+        text = printable(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        if len(text) > MAX_REPLY_CHARS:
+            self.note(f"Your reply was cut to {MAX_REPLY_CHARS:,} characters (about 2 minutes of speech).")
+            text = text[:MAX_REPLY_CHARS]
+        return text
 
     def level(self, db: float, speaking: bool) -> None:
         """Called for every microphone frame: redraw the level meter (terminal only)."""

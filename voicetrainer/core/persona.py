@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from voicetrainer.core.yaml_checks import read_yaml_text
+from voicetrainer.text.yaml_checks import read_yaml_text
 from voicetrainer.errors import PersonaError
 from voicetrainer.registry import DEFAULT_VOICE_ENGINE, VOICE_ENGINES
 from voicetrainer.types import DIMENSIONS, INTENTS
