@@ -212,6 +212,8 @@ def open_db(path: Path, read_only_ok: bool = False) -> GuardedConnection:
     Raises:
         StoreError (a subclass when the cause is known): locked, read-only (for a writer), corrupt.
     """
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path} is not a file (a folder?); move it away or pass another --data-dir")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(str(path), uri=False)
@@ -223,8 +225,9 @@ def open_db(path: Path, read_only_ok: bool = False) -> GuardedConnection:
         raise
     except (sqlite3.Error, OSError) as e:
         err = classify(e, path)
-        if not read_only_ok or isinstance(err, (StoreCorruptError, StoreLockedError)):
-            raise err from None
+        if not read_only_ok or not isinstance(err, StoreReadOnlyError) and not (
+                isinstance(e, sqlite3.Error) and _code(e).startswith("SQLITE_CANTOPEN")):
+            raise err from None  # only a store that cannot be written is worth opening read-only
         if not path.is_file():
             raise StoreError(f"no sessions saved yet in {path.parent}; run `voicetrainer practice` first") from None
     for mode in ("ro", "ro&immutable=1"):

@@ -98,5 +98,8 @@ def progress(as_html, out, open_, data_dir):
     result = compute_progress(store.all_sessions())
     if result is None:
         store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
+        if store.notices:
+            raise VoiceTrainerError("no readable turns: every saved turn is malformed (listed above); "
+                                    "`voicetrainer sessions repair` checks the store")
         raise VoiceTrainerError("no scored turns yet: every session ended before the first reply")
     print_progress(result)

@@ -67,6 +67,9 @@ def sessions_export(fmt, out, data_dir):
     rows = turn_rows(store.all_sessions())
     if not rows:
         store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
+        if store.notices:
+            raise VoiceTrainerError("no readable turns: every saved turn is malformed (listed above); "
+                                    "`voicetrainer sessions repair` checks the store")
         raise VoiceTrainerError("no saved turns yet: every session ended before the first reply")
     if fmt == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

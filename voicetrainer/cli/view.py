@@ -135,11 +135,14 @@ class LiveView:
 
     def ask(self, persona_line: str) -> str | None:
         self._hide()
-        try:
-            text = self.console.input("[bold cyan]You:[/] ")
-        except EOFError:
-            return None
-        return self._typed(text)
+        for _ in range(3):
+            try:
+                return self._typed(self.console.input("[bold cyan]You:[/] "))
+            except EOFError:
+                return None
+            except UnicodeDecodeError:  # a strict stdin (not a terminal) and bytes that are not UTF-8
+                self.note("That reply was not UTF-8 text and was skipped; type it again.")
+        return None
 
     def _typed(self, text: str) -> str:
         """A typed reply as the session can use it: bytes that were not UTF-8 as U+FFFD, no control characters,
