@@ -9,7 +9,6 @@ deleted. docs/robustness.md describes the recovery, including sqlite3's own `.re
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -113,54 +112,80 @@ def _salvage(src_path: Path, dst: sqlite3.Connection, report: RepairReport) -> N
     except sqlite3.Error:
         return
     try:
-        for table in TABLES:
-            got, lost = _copy_table(src, dst, table)
-            report.recovered[table] = got
-            report.lost[table] = lost
+        cols, rows, lost = _readable_rows(src, dst, "sessions")
+        report.recovered["sessions"] = _insert(dst, "sessions", cols, rows)
+        tcols, trows, tlost = _readable_rows(src, dst, "turns")
+        # Turns whose session row was on a damaged page keep a stand-in session, so the turns themselves survive.
+        have = {r[0] for r in dst.execute("SELECT id FROM sessions")}
+        if tcols and "session_id" in tcols:
+            at = {c: i for i, c in enumerate(tcols)}
+            orphans: dict[int, tuple] = {}
+            for r in trows:
+                sid = r[at["session_id"]]
+                if sid not in have and sid not in orphans:
+                    orphans[sid] = (sid, "recovered", "(recovered: its session row was damaged)", "other",
+                                    r[at["created_at"]] if "created_at" in at else 0.0,
+                                    r[at["mood_before"]] if "mood_before" in at else 50.0)
+            dst.executemany("INSERT INTO sessions (id, persona_id, persona_name, scenario_type, started_at,"
+                            " start_mood) VALUES (?,?,?,?,?,?)", list(orphans.values()))
+            report.recovered["stand-in sessions"] = len(orphans)
+        report.recovered["turns"] = _insert(dst, "turns", tcols, trows)
+        report.lost = {"sessions": lost, "turns": tlost + len(trows) - report.recovered["turns"]}
         dst.execute("UPDATE sqlite_sequence SET seq = (SELECT MAX(id) FROM sessions) WHERE name = 'sessions'")
         dst.commit()
     finally:
         src.close()
 
 
-def _copy_table(src: sqlite3.Connection, dst: sqlite3.Connection, table: str) -> tuple[int, int]:
-    """Copy every readable row of `table`, one rowid at a time; returns (copied, unreadable)."""
+def _readable_rows(src: sqlite3.Connection, dst: sqlite3.Connection, table: str) -> tuple[list[str], list, int]:
+    """(columns both stores have, every row of `table` that can still be read, how many could not), read one rowid
+    at a time so a damaged page costs only its own rows."""
     try:
         src_cols = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
     except sqlite3.DatabaseError:
-        return 0, 0
+        return [], [], 0
     dst_cols = {r[1] for r in dst.execute(f"PRAGMA table_info({table})")}
     cols = [c for c in src_cols if c in dst_cols]
     if not cols:
-        return 0, 0
+        return [], [], 0
     try:
         rowids = [r[0] for r in src.execute(f"SELECT rowid FROM {table} ORDER BY rowid")]
+        unreadable = 0
     except sqlite3.DatabaseError:
-        rowids = []
+        rowids, unreadable = [], 0
         rowid, gap = 1, 0
         while gap < MAX_GAP:  # the table's b-tree cannot be walked: probe rowids one by one
-            with contextlib.suppress(sqlite3.DatabaseError):
+            try:
                 if src.execute(f"SELECT 1 FROM {table} WHERE rowid=?", (rowid,)).fetchone():
                     rowids.append(rowid)
                     gap = -1
+            except sqlite3.DatabaseError:
+                unreadable += 1
+                gap = -1
             gap += 1
             rowid += 1
-    got = 0
-    lost = (rowids[-1] - rowids[0] + 1 - len(rowids)) if rowids else 0  # ids missing in between: on damaged pages
+    rows = []
     names = ", ".join(cols)
-    marks = ", ".join("?" for _ in cols)
     for rowid in rowids:
         try:
             row = src.execute(f"SELECT {names} FROM {table} WHERE rowid=?", (rowid,)).fetchone()
         except sqlite3.DatabaseError:
-            lost += 1
+            unreadable += 1
             continue
-        if row is None:
-            continue
+        if row is not None:
+            rows.append(tuple(row))
+    return cols, rows, unreadable
+
+
+def _insert(dst: sqlite3.Connection, table: str, cols: list[str], rows: list) -> int:
+    if not cols:
+        return 0
+    got = 0
+    sql = f"INSERT OR IGNORE INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    for row in rows:
         try:
-            dst.execute(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", tuple(row))
-            got += 1
+            got += dst.execute(sql, row).rowcount
         except sqlite3.DatabaseError:
-            lost += 1
+            continue
     dst.commit()
-    return got, lost
+    return got

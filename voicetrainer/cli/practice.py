@@ -60,7 +60,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     from voicetrainer.core.persona import find_persona
     from voicetrainer import config
     from voicetrainer.audio.scripted import ScriptedReplies
-    from voicetrainer.cli.signals import Checked, checkpoint
+    from voicetrainer.cli.signals import Checked, checkpoint, deferred, deferred_pieces
     from voicetrainer.core.session import TypedReplies, run_session
     from voicetrainer.scoring import load_rubric
 
@@ -119,12 +119,14 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         if player is None:
             if out_dir is None:
                 out_dir = store.audio_dir(session_ids[-1]) / "customer"
-            write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", voice.render(persona_, line))
+            with deferred():  # Ctrl-C during synthesis waits for it to return (see cli/signals.py)
+                clip = voice.render(persona_, line)
+            write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", clip)
         elif input_mode == "mic":
             # Returns once the first sentence is queued: the mic listens while the customer speaks (barge-in).
-            player.start(voice.stream(persona_, line))
+            player.start(deferred_pieces(voice.stream(persona_, line)))
         else:
-            player.play(voice.stream(persona_, line))
+            player.play(deferred_pieces(voice.stream(persona_, line)))
         checkpoint()  # a Ctrl-C swallowed by the synthesiser's C callback ends the session here
 
     def measure(clip, transcript, baseline_db):

@@ -2,10 +2,13 @@
 
 While a command runs, SIGINT raises `KeyboardInterrupt` and SIGTERM raises `Terminated` (a KeyboardInterrupt), so a
 practice session ends through the same path either way: the turns so far are saved, the session is marked
-"interrupted" and the CLI prints one line. Each signal is also remembered: one that arrives while C code calls back
-into Python (espeak-ng's synthesis callback under pyttsx3 swallows exceptions: "Exception ignored on calling ctypes
-callback") is raised again at the next `checkpoint()`, which the practice loop passes after every synthesis,
-playback, reply and transcription.
+"interrupted" and the CLI prints one line.
+
+Synthesis is the exception: espeak-ng hands pyttsx3 its audio through a ctypes callback, and an exception raised in
+a callback is swallowed ("Exception ignored on calling ctypes callback ... KeyboardInterrupt") while the session
+carries on. So inside `deferred()` (around synthesis in the main thread) a signal is only remembered, and raised
+when the block ends; and every remembered signal is raised again at the next `checkpoint()`, which the practice loop
+passes before and after every line spoken, reply taken and transcription.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 
@@ -22,18 +25,50 @@ class Terminated(KeyboardInterrupt):
 
 
 _pending: list[type[KeyboardInterrupt]] = []
+_deferring = [0]   # > 0 while the main thread is inside `deferred()`
 
 
 def _raise(signum: int, frame: Any) -> None:
     kind = Terminated if signum == signal.SIGTERM else KeyboardInterrupt
     _pending.append(kind)
-    raise kind()
+    if not _deferring[0]:
+        raise kind()
+
+
+def _main() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends (C code that calls back into Python runs in it), then raise."""
+    if not _main():
+        yield
+        return
+    _deferring[0] += 1
+    try:
+        yield
+    finally:
+        _deferring[0] -= 1
+    checkpoint()
+
+
+def deferred_pieces(pieces: Iterable[Any]) -> Iterator[Any]:
+    """An iterator whose every step (a piece of synthesised speech) runs inside `deferred()`."""
+    it = iter(pieces)
+    while True:
+        with deferred():
+            try:
+                item = next(it)
+            except StopIteration:
+                return
+        yield item
 
 
 @contextlib.contextmanager
 def interrupts() -> Iterator[None]:
     """Install the handlers for the duration of a command (main thread only; elsewhere a no-op)."""
-    if threading.current_thread() is not threading.main_thread():
+    if not _main():
         yield
         return
     _pending.clear()
@@ -47,8 +82,8 @@ def interrupts() -> Iterator[None]:
 
 
 def checkpoint() -> None:
-    """Raise a signal that arrived but was swallowed (see the module docstring); nothing otherwise."""
-    if _pending:
+    """Raise a signal that arrived but was held or swallowed (see the module docstring); nothing otherwise."""
+    if _pending and _main():
         kind = _pending[-1]
         _pending.clear()
         raise kind()
