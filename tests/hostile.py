@@ -1,5 +1,6 @@
 """Hostile inputs, made on demand: damaged WAV headers, over-long recordings, replies files and score lines that a
-careless or malicious user could hand voicetrainer. Used by tests/test_bad_input.py, tests/test_faults.py and benchmarks/robustness.py.
+careless or malicious user could hand voicetrainer. Used by tests/test_bad_input.py, tests/test_audio_files.py and
+benchmarks/robustness.py.
 
 Each maker writes into a folder it is given and returns the path; nothing here runs voicetrainer itself.
 """

@@ -9,7 +9,6 @@ benchmarks/robustness.py.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sqlite3
@@ -25,7 +24,7 @@ from click.testing import CliRunner
 from voicetrainer.cli.main import main
 
 from .conftest import FIXTURES, PERSONAS
-from .hostile import AUDIO_MAKERS, float_wav_with_nans, long_wav, nested_json, replies_lines, tone, wav_bytes
+from .hostile import AUDIO_MAKERS, long_wav, nested_json, replies_lines
 from .test_persona import VALID
 
 CUSTOMER = "I returned the headphones three weeks ago and I still haven't got my eighty nine dollars."
@@ -156,7 +155,8 @@ def audio_cases() -> list[Case]:
         Case("audio-score-missing-wav", lambda tmp: score_file(
             tmp, json.dumps({"customer": CUSTOMER, "audio": str(tmp / "gone.wav")}), GOOD_LINE),
             code=0, kind="json", expect="audio file not found"),
-        Case("audio-practice-empty-fixture", lambda tmp: practice(put(tmp, "r.txt", f"{FIRST}\n{FIXTURES / 'empty.wav'}\n")),
+        Case("audio-practice-empty-fixture",
+             lambda tmp: practice(put(tmp, "r.txt", f"{FIRST}\n{FIXTURES / 'empty.wav'}\n")),
              expect="the audio file is empty", turns=1),
     ]
     return out
@@ -230,7 +230,8 @@ def score_cases() -> list[Case]:
         Case("score-5000-digit-number", lambda tmp: score_file(tmp, '{"customer": "x", "reply": "y", "id": '
                                                                + "7" * 5000 + "}", GOOD_LINE),
              code=0, kind="json", expect="not valid JSON"),
-        Case("score-unpaired-surrogate", lambda tmp: score_file(tmp, '{"customer": "x", "reply": "\\ud800"}', GOOD_LINE),
+        Case("score-unpaired-surrogate",
+             lambda tmp: score_file(tmp, '{"customer": "x", "reply": "\\ud800"}', GOOD_LINE),
              code=0, kind="json", expect="unpaired surrogate"),
         Case("score-array-line", lambda tmp: score_file(tmp, "[1, 2, 3]", GOOD_LINE),
              code=0, kind="json", expect="expected a JSON object"),
@@ -355,17 +356,21 @@ def store_cases() -> list[Case]:
             parents=True), expect="is not a file"),
         Case("store-data-dir-is-a-file", lambda tmp: ["sessions", "list", "--data-dir", str(put(tmp, "f", "x"))],
              code=2, expect="is a file"),
-        Case("store-data-dir-under-a-file", lambda tmp: ["sessions", "list", "--data-dir", str(put(tmp, "f", "x") / "d")],
+        Case("store-data-dir-under-a-file",
+             lambda tmp: ["sessions", "list", "--data-dir", str(put(tmp, "f", "x") / "d")],
              expect="pass a writable folder with --data-dir"),
         Case("store-newer-schema", lambda tmp: ["sessions", "list"], setup=mutate_db("PRAGMA user_version = 99"),
              expect="written by a newer voicetrainer"),
-        Case("store-malformed-scores-progress", lambda tmp: ["progress"], code=0, kind="ok", expect="turn 1 of session 1 is malformed",
+        Case("store-malformed-scores-progress", lambda tmp: ["progress"], code=0, kind="ok",
+             expect="turn 1 of session 1 is malformed",
              setup=mutate_db("UPDATE turns SET scores = '{not json' WHERE id = 1")),
         Case("store-malformed-scores-report", lambda tmp: ["report", "--out", str(tmp / "r.html")], code=0, kind="ok",
              expect="is malformed", setup=mutate_db("UPDATE turns SET scores = '[1, 2]' WHERE id = 1")),
         Case("store-malformed-scores-export", lambda tmp: ["sessions", "export"], code=0, kind="ok",
-             expect="turn 1 of session 1 is malformed", setup=mutate_db("UPDATE turns SET scores = 'null x' WHERE id=1")),
-        Case("store-every-turn-malformed-export", lambda tmp: ["sessions", "export"], expect="every saved turn is malformed",
+             expect="turn 1 of session 1 is malformed",
+             setup=mutate_db("UPDATE turns SET scores = 'null x' WHERE id=1")),
+        Case("store-every-turn-malformed-export", lambda tmp: ["sessions", "export"],
+             expect="every saved turn is malformed",
              setup=mutate_db("UPDATE turns SET scores = 'null x'")),
         Case("store-every-turn-malformed-progress", lambda tmp: ["progress"], expect="every saved turn is malformed",
              setup=mutate_db("UPDATE turns SET mood_after = 'x'")),
@@ -414,9 +419,11 @@ def cli_cases() -> list[Case]:
              + ["--model", str(tmp / "no-such-model")], expect="is not a model on this machine"),
         Case("cli-audio-out-is-a-file", lambda tmp: practice(r(tmp)) + ["--audio-out", str(put(tmp, "f", "x"))],
              code=2, expect="is a file"),
-        Case("cli-audio-out-under-a-file", lambda tmp: practice(r(tmp)) + ["--audio-out", str(put(tmp, "f", "x") / "d")],
+        Case("cli-audio-out-under-a-file",
+             lambda tmp: practice(r(tmp)) + ["--audio-out", str(put(tmp, "f", "x") / "d")],
              expect="choose a writable folder for --audio-out"),
-        Case("cli-export-out-under-a-file", lambda tmp: ["sessions", "export", "--out", str(put(tmp, "f", "x") / "e.csv")],
+        Case("cli-export-out-under-a-file",
+             lambda tmp: ["sessions", "export", "--out", str(put(tmp, "f", "x") / "e.csv")],
              expect="pass another --out", setup=seeded_store),
         Case("cli-report-out-under-a-file", lambda tmp: ["report", "--out", str(put(tmp, "f", "x") / "r.html")],
              expect="pass another path with --out", setup=seeded_store),

@@ -293,7 +293,8 @@ HOLDER = r"""
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 db.execute("BEGIN IMMEDIATE")
-db.execute("INSERT INTO sessions (persona_id, persona_name, scenario_type, started_at, start_mood) VALUES ('x', 'x', 'other', 0, 1)")
+db.execute("INSERT INTO sessions (persona_id, persona_name, scenario_type, started_at, start_mood)"
+           " VALUES ('x', 'x', 'other', 0, 1)")
 print("locked", flush=True)
 sys.stdin.readline()
 db.execute("ROLLBACK")
@@ -390,6 +391,20 @@ def test_readers_work_on_a_read_only_store_and_writers_say_why_not(read_only_cop
     r = run("practice", "--replies", str(replies), "--no-audio", "--quiet")
     errors = [ln for ln in r.output.splitlines() if ln.startswith("Error:")]
     assert r.exit_code == 1 and len(errors) == 1 and "cannot be written (read-only media" in errors[0], r.output
+    # Outputs asked for on read-only media: one line each, before any work is done.
+    writable = ["--data-dir", str(tmp_path / "elsewhere")]
+    for args, says in ((["practice", "--replies", str(replies), "--no-audio", "--quiet", "--audio-out",
+                         str(read_only_copy / "lines")], "Read-only file system"),
+                       (["persona", "export", "delayed-refund", "--out", str(read_only_copy / "p.zip")],
+                        "Read-only file system"),
+                       (["persona", "preview", "delayed-refund", "--no-audio", "--out", str(read_only_copy / "pv")],
+                        "Read-only file system"),
+                       (["sessions", "export", "--out", str(read_only_copy / "e.csv")], "Read-only file system")):
+        r = CliRunner().invoke(main, [*args, *writable] if args[0] != "sessions" else
+                               [*args, "--data-dir", str(read_only_copy)])
+        errors = [ln for ln in r.output.splitlines() if ln.startswith("Error:")]
+        assert r.exit_code == 1 and len(errors) == 1 and says in errors[0] and "Traceback" not in r.output, (
+            args, r.output)
 
 
 # --- sessions at once, a moved folder --------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from voicetrainer.text.yaml_checks import read_yaml_text
 from voicetrainer.errors import PersonaError
 from voicetrainer.registry import DEFAULT_VOICE_ENGINE, VOICE_ENGINES
+from voicetrainer.text.yaml_checks import read_yaml_text
 from voicetrainer.types import DIMENSIONS, INTENTS
 
 SCENARIOS = (

@@ -92,7 +92,7 @@ def _hear(reply: Reply, transcriber, measure, loudness: list[float], emit) -> tu
     return text, acoustics
 
 
-def keep_recording(store, sid: int, name: str, clip: AudioClip, emit: Callable[[Event], None]) -> str | None:
+def keep_recording(store, sid: int | None, name: str, clip: AudioClip, emit: Callable[[Event], None]) -> str | None:
     """Save a reply's recording; when it cannot be written (disk full, a file where its folder goes), say so and
     keep the turn without it: the rep's words and scores matter more than the WAV."""
     try:

@@ -142,7 +142,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except OSError as e:
         raise RubricError(f"{path}: cannot read rubric file: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
-        raise RubricError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the rubric as UTF-8") from None
+        raise RubricError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the rubric as "
+                          "UTF-8") from None
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C loader when built
     except yaml.YAMLError as e:

@@ -51,8 +51,9 @@ def yaml_problems(path: Path, text: str) -> list[str]:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return [f"{path}:{event.start_mark.line + 1}: nested more than {MAX_DEPTH} levels deep; "
-                            "a persona file is a handful of levels"]
+                    line = event.start_mark.line + 1 if event.start_mark is not None else 1
+                    return [f"{path}:{line}: nested more than {MAX_DEPTH} levels deep; a persona file is a handful "
+                            "of levels"]
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
         root = yaml.compose(text, Loader=_LOADER)  # only once the nesting is known to be shallow
