@@ -52,3 +52,36 @@ def test_a_wav_round_trips_through_write_and_read(tmp_path):
     back = read_audio(path)
     assert back.sample_rate == 16_000 and len(back.samples) == 8_000
     assert np.max(np.abs(back.samples - tone)) < 1e-4              # 16-bit PCM quantisation only
+
+
+def test_samples_that_are_not_finite_become_silence(tmp_path):
+    from .hostile import float_wav_with_nans
+
+    f = tmp_path / "nan.wav"
+    f.write_bytes(float_wav_with_nans(1.0))
+    clip = read_audio(f)
+    assert len(clip.samples) == 16_000 and np.isfinite(clip.samples).all()
+
+
+@pytest.mark.parametrize("name", ["1 Hz header", "10 MHz header", "200 channels", "0 channels", "header only"])
+def test_an_implausible_header_is_refused_before_any_sample_is_read(tmp_path, name):
+    from voicetrainer.errors import AudioInputError
+
+    from .hostile import AUDIO_MAKERS
+
+    make, why = AUDIO_MAKERS[name]
+    f = tmp_path / "x.wav"
+    f.write_bytes(make())
+    with pytest.raises(AudioInputError, match=why):
+        read_audio(f)
+
+
+def test_a_reply_over_two_minutes_is_refused_and_a_resampled_one_is_read_in_blocks(tmp_path):
+    from voicetrainer.errors import AudioInputError
+
+    from .hostile import long_wav
+
+    with pytest.raises(AudioInputError, match="130 s long; a reply may be at most 120 s"):
+        read_audio(long_wav(tmp_path / "long.wav", 130))
+    clip = read_audio(long_wav(tmp_path / "ok.wav", 60, rate=44_100))
+    assert clip.sample_rate == 16_000 and len(clip.samples) == 60 * 16_000

@@ -61,3 +61,19 @@ def test_the_guard_sees_a_connection_attempt(tmp_path):
             "socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()\nprint(seen)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['socket.__new__']"
+
+
+def test_a_hub_model_name_is_refused_without_touching_the_network(tmp_path):
+    """`--model small` used to try the model hub (a DNS lookup) before failing: now it is one line, offline, unless
+    --allow-download is given."""
+    home = tmp_path / "home"
+    replies = tmp_path / "r.txt"
+    replies.write_text(f"{FIXTURES / 'refund_good_1.wav'}\n")
+    code, seen = run_guarded(["practice", "delayed-refund", "--replies", str(replies), "--no-audio", "--model",
+                              "small"], home)
+    assert (code, seen) == (1, [])
+    lines = tmp_path / "audio.jsonl"
+    lines.write_text(json.dumps({"customer": "Where is my refund?", "audio": str(FIXTURES / "refund_good_1.wav")})
+                     + "\n")
+    code, seen = run_guarded(["score", "--model", "small.en", str(lines)], home)
+    assert (code, seen) == (0, [])

@@ -666,7 +666,11 @@ def test_export_then_import_round_trip(tmp_path, recorded_persona, suffix, monke
 
     other = tmp_path / "other-home"
     monkeypatch.setenv("VOICETRAINER_HOME", str(other))
+    # wrong-item is a bundled persona: installing the archive would hide it, so it takes --force (issue 12).
     r = run("persona", "import", out)
+    assert (r.exit_code, r.stderr) == (1, f"Error: persona 'wrong-item' already exists at {PERSONAS / 'wrong-item.yaml'}; "
+                                          "the archive would hide it, pass --force to install it over that one\n")
+    r = run("persona", "import", out, "--force")
     installed = other / "personas" / "wrong-item.yaml"
     assert (r.exit_code, r.stdout) == (0, f"{installed}\n")
     assert installed.read_bytes() == recorded_persona.read_bytes()

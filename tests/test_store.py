@@ -38,7 +38,7 @@ def test_interrupted_session_keeps_finished_turns(tmp_path):
     # A new connection sees what was committed before the interruption.
     again = Store(tmp_path)
     (s,) = again.list_sessions()
-    assert s.outcome == "abandoned" and s.turn_count == 1
+    assert s.outcome == "interrupted" and s.turn_count == 1  # issue 12: Ctrl-C is its own outcome
     assert again.turns(s.id)[0]["reply"] == "Okay."
 
 

@@ -35,3 +35,30 @@ class ConfigError(VoiceTrainerError):
 
 class LRSError(VoiceTrainerError):
     """The Learning Record Store cannot be reached, refuses the credentials, or rejects a statement."""
+
+
+# --- robustness (docs/robustness.md): what went wrong with the store, an input or an output, said precisely --------
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the session database's write lock past the busy timeout and the retries."""
+
+
+class StoreFullError(StoreError):
+    """The disk (or quota) holding the session database is full."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The session database or its folder cannot be written (read-only media or permissions)."""
+
+
+class StoreCorruptError(StoreError):
+    """The session database file is damaged; `voicetrainer sessions repair` recovers what can be read."""
+
+
+class InputError(VoiceTrainerError):
+    """A replies file, a score line or a command-line value is malformed, not UTF-8 or over a limit."""
+
+
+class OutputError(VoiceTrainerError):
+    """A file or folder the user asked us to write (--out, --audio-out) cannot be written."""

@@ -2,6 +2,11 @@
 
 The database lives in the user's data folder (platformdirs), moved by `--data-dir` or `VOICETRAINER_HOME`.
 The schema carries a version; `_MIGRATIONS[n]` upgrades version n to n+1.
+
+Nothing a disk or another process does loses a finished turn (docs/robustness.md): the connection is guarded
+(dbguard.py: busy timeout and retries, one line naming what is wrong), a write the database refuses is kept in the
+journal beside it and replayed (journal.py), readers open a read-only store read-only, a malformed row is named by
+id and skipped, and recordings are stored relative to the data folder so the folder can move.
 """
 
 from __future__ import annotations
@@ -9,11 +14,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from voicetrainer import config
-from voicetrainer.errors import StoreError
+from voicetrainer.dbguard import open_db
+from voicetrainer.errors import StoreError, StoreReadOnlyError
+from voicetrainer.journal import Journal, journaled
 from voicetrainer.types import AudioClip, SessionRecord, Turn
 
 SCHEMA_VERSION = 4
@@ -94,6 +102,14 @@ def default_data_dir() -> Path:
     return config.data_dir()
 
 
+class MalformedRowError(StoreError):
+    """A session row whose values cannot be read (e.g. a start time that is not a number)."""
+
+    def __init__(self, what: str, hint: str = ""):
+        super().__init__(what + hint)
+        self.what = what
+
+
 @dataclass(frozen=True)
 class SessionRow:
     id: int
@@ -119,26 +135,85 @@ class SessionRow:
 
 
 class Store:
-    """One SQLite database of sessions and turns."""
+    """One SQLite database of sessions and turns.
 
-    def __init__(self, data_dir: Path):
+    Args:
+        data_dir: the data folder (sessions.db, its journal and the recordings live in it).
+        read_only_ok: open a store that cannot be written (read-only media) for reading instead of refusing it:
+            for the commands that only read (list, show, export, report, progress).
+    """
+
+    def __init__(self, data_dir: Path, read_only_ok: bool = False):
         self.data_dir = Path(data_dir)
-        try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            self.path = self.data_dir / "sessions.db"
-            self.db = sqlite3.connect(self.path)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self._migrate()
-        except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"cannot open the session store in {self.data_dir} ({e}); "
-                             "pass a writable folder with --data-dir") from None
+        self.path = self.data_dir / "sessions.db"
+        self.notices: list[str] = []                           # what went wrong but was handled, in order
+        self.on_notice: Callable[[str], None] | None = None    # the CLI prints each notice as it happens
+        self.db = open_db(self.path, read_only_ok)
+        self.read_only = self.db.read_only
+        self.journal = Journal(self.data_dir)
+        self._migrate()
+        self.replay_journal()
+
+    def notice(self, msg: str) -> None:
+        """Something went wrong and was handled (a row skipped, a turn kept in the journal): one line for the user."""
+        self.notices.append(msg)
+        if self.on_notice is not None:
+            self.on_notice(msg)
+
+    def replay_journal(self) -> None:
+        """Save the writes kept in the journal (journal.py), if the database takes them now."""
+        if self.read_only or not self.journal.pending():
+            return
+        n = self.journal.replay(self._apply_kept, self.notice)
+        if n:
+            self.notice(f"saved {n} kept write(s) from the journal into {self.path}")
+
+    def _apply_kept(self, op: str, args: list, kwargs: dict) -> None:
+        method = getattr(getattr(type(self), op, None), "unjournaled", None)
+        if method is None:
+            raise KeyError(f"unknown kept write {op!r}")
+        if op == "add_turn" and self._has_turn(*args[:2]):
+            return  # saved already (by its own session, or a replay before a crash)
+        method(self, *args, **kwargs)
+
+    def _has_turn(self, session_id: int, turn: Turn) -> bool:
+        return self.db.execute("SELECT 1 FROM turns WHERE session_id=? AND idx=? AND attempt=?",
+                               (session_id, turn.index, turn.attempt)).fetchone() is not None
+
+    def _relative(self, audio_path: str | None) -> str | None:
+        """A recording's path as stored: relative to the data folder when inside it, so the folder can move."""
+        if not audio_path:
+            return audio_path
+        p = Path(audio_path)
+        for base, q in ((self.data_dir, p), (self.data_dir.resolve(), p.resolve())):
+            try:
+                return q.relative_to(base).as_posix()
+            except ValueError:
+                continue
+        return audio_path
+
+    def _absolute(self, stored: str | None) -> str | None:
+        """A stored recording path as a path to read: relative ones from the data folder; an old absolute one as
+        it is, or, when the data folder has moved since, at the same place inside the current folder."""
+        if not stored:
+            return stored
+        p = Path(stored)
+        if not p.is_absolute():
+            return str(self.data_dir / p)
+        if not p.exists() and "audio" in p.parts:
+            i = len(p.parts) - 1 - p.parts[::-1].index("audio")
+            moved = self.data_dir.joinpath(*p.parts[i:])
+            if moved.exists():
+                return str(moved)
+        return stored
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer voicetrainer (schema {version}); upgrade voicetrainer")
+        if version < SCHEMA_VERSION and self.read_only:
+            raise StoreReadOnlyError(f"{self.path} was written by an older voicetrainer and must be upgraded, which "
+                                     "needs a writable folder; open it once where it can be written")
         while version < SCHEMA_VERSION:
             with self.db:
                 self.db.executescript(_MIGRATIONS[version])
@@ -150,7 +225,7 @@ class Store:
 
     def save_audio(self, session_id: int, name: str, clip: AudioClip) -> Path:
         """Keep a spoken reply as a WAV in the session's audio folder; returns its path."""
-        from voicetrainer.audio.files import write_wav
+        from voicetrainer.audio.files import write_wav  # raises OutputError when it cannot be written
 
         return write_wav(self.audio_dir(session_id) / name, clip)
 
@@ -164,6 +239,7 @@ class Store:
                  input_mode, persona.mood.start, rep, rubric_hash))
         return int(cur.lastrowid)
 
+    @journaled(lambda session_id, turn: f"turn {turn.index} of session {session_id}")
     def add_turn(self, session_id: int, turn: Turn) -> None:
         d = turn.to_dict()
         conversation = json.dumps(turn.call.to_dict()) if turn.call is not None else None
@@ -175,9 +251,10 @@ class Store:
                 (session_id, turn.index, turn.attempt, turn.persona_line, turn.intent, turn.reply,
                  json.dumps(d["scores"]), json.dumps(d["analysis"]) if "analysis" in d else None,
                  json.dumps(d.get("acoustics")) if d.get("acoustics") else None,
-                 turn.mood_before, turn.mood_after, turn.next_intent, turn.audio_path, time.time(),
+                 turn.mood_before, turn.mood_after, turn.next_intent, self._relative(turn.audio_path), time.time(),
                  json.dumps(turn.call.to_dict()) if turn.call is not None else None))
 
+    @journaled(lambda session_id, outcome, *a, **k: f"the end of session {session_id} ({outcome})")
     def finish_session(self, session_id: int, outcome: str, final_mood: float, scorecard: dict | None = None,
                        final_line: str = "", final_intent: str = "") -> None:
         with self.db:
@@ -196,13 +273,29 @@ class Store:
         return self.db.execute("SELECT value FROM meta WHERE key='install_id'").fetchone()[0]
 
     def _row(self, r: sqlite3.Row) -> SessionRow:
-        return SessionRow(**{k: r[k] for k in r.keys()})
+        """A session row, its numbers checked (ValueError / TypeError for a malformed row)."""
+        d = {k: r[k] for k in r.keys()}
+        d["id"] = int(d["id"])
+        d["started_at"], d["start_mood"] = float(d["started_at"]), float(d["start_mood"])
+        for k in ("ended_at", "final_mood"):
+            d[k] = None if d[k] is None else float(d[k])
+        return SessionRow(**d)
+
+    def _rows(self, rows) -> list[SessionRow]:
+        """The session rows that can be read; each malformed one is named (by id) and skipped."""
+        out = []
+        for r in rows:
+            try:
+                out.append(self._row(r))
+            except (ValueError, TypeError, OverflowError) as e:
+                self.notice(f"session {r['id']} is malformed ({e}); skipped")
+        return out
 
     def list_sessions(self, limit: int | None = None, rep: str | None = None) -> list[SessionRow]:
         q = ("SELECT s.*, (SELECT COUNT(DISTINCT idx) FROM turns t WHERE t.session_id = s.id) AS turn_count "
              "FROM sessions s" + (" WHERE s.rep = ?" if rep else "") + " ORDER BY s.id DESC")
         rows = self.db.execute(q + (f" LIMIT {int(limit)}" if limit else ""), (rep,) if rep else ()).fetchall()
-        return [self._row(r) for r in rows]
+        return self._rows(rows)
 
     def get_session(self, session_id: int) -> SessionRow:
         r = self.db.execute(
@@ -212,7 +305,11 @@ class Store:
             known = self.db.execute("SELECT MIN(id), MAX(id) FROM sessions").fetchone()
             hint = f"ids run from {known[0]} to {known[1]}" if known[0] else "no sessions saved yet"
             raise StoreError(f"no session {session_id} ({hint}); `voicetrainer sessions list` shows them")
-        return self._row(r)
+        try:
+            return self._row(r)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise MalformedRowError(f"session {session_id} is malformed ({e})",
+                                    f"; `voicetrainer sessions repair` checks {self.path}") from None
 
     def latest_session_id(self) -> int:
         r = self.db.execute("SELECT MAX(id) FROM sessions").fetchone()
@@ -223,13 +320,21 @@ class Store:
     def turn_records(self, session_id: int) -> list[Turn]:
         """Every saved turn (all attempts), in order, as the `Turn` records the session produced."""
         rows = self.db.execute("SELECT * FROM turns WHERE session_id=? ORDER BY idx, attempt", (session_id,))
-        return [Turn.from_dict({
-            "index": r["idx"], "attempt": r["attempt"], "persona_line": r["persona_line"], "intent": r["intent"],
-            "reply": r["reply"], "scores": json.loads(r["scores"]), "mood_before": r["mood_before"],
-            "mood_after": r["mood_after"], "next_intent": r["next_intent"], "audio_path": r["audio_path"],
-            "analysis": json.loads(r["analysis"]) if r["analysis"] else None,
-            "acoustics": json.loads(r["acoustics"]) if r["acoustics"] else None,
-            **(json.loads(r["conversation"]) if r["conversation"] else {})}) for r in rows]
+        out = []
+        for r in rows:
+            try:
+                out.append(Turn.from_dict({
+                    "index": r["idx"], "attempt": r["attempt"], "persona_line": r["persona_line"],
+                    "intent": r["intent"], "reply": r["reply"], "scores": json.loads(r["scores"]),
+                    "mood_before": r["mood_before"], "mood_after": r["mood_after"], "next_intent": r["next_intent"],
+                    "audio_path": self._absolute(r["audio_path"]),
+                    "analysis": json.loads(r["analysis"]) if r["analysis"] else None,
+                    "acoustics": json.loads(r["acoustics"]) if r["acoustics"] else None,
+                    **(json.loads(r["conversation"]) if r["conversation"] else {})}))
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as e:
+                self.notice(f"turn {r['id']} of session {session_id} is malformed ({type(e).__name__}: "
+                            f"{' '.join(str(e).split())[:80]}); skipped")
+        return out
 
     def turns(self, session_id: int) -> list[dict]:
         """Every saved turn (all attempts), in order, in the JSON shape of `Turn.to_dict()`."""
@@ -240,7 +345,7 @@ class Store:
         s = self.get_session(session_id)
         return SessionRecord(
             session_id=s.id, persona=s.persona_id, persona_name=s.persona_name, scenario=s.scenario,
-            scenario_type=s.scenario_type, outcome=s.outcome or "abandoned",
+            scenario_type=s.scenario_type, outcome=s.outcome or "interrupted",  # never finished: killed
             turns=tuple(self.turn_records(session_id)), start_mood=s.start_mood, final_mood=s.final_mood,
             final_line=s.final_line, final_intent=s.final_intent, seed=s.seed, model=s.model,
             input_mode=s.input_mode, started_at=s.started_at, ended_at=s.ended_at, rep=s.rep,
@@ -259,11 +364,18 @@ class Store:
         ids = [r[0] for r in self.db.execute(
             "SELECT id FROM sessions s WHERE EXISTS (SELECT 1 FROM turns t WHERE t.session_id = s.id)"
             + (" AND s.rep = ?" if rep else "") + " ORDER BY id", (rep,) if rep else ())]
-        return [self.session(i) for i in ids]
+        out = []
+        for i in ids:
+            try:
+                out.append(self.session(i))
+            except MalformedRowError as e:  # named, skipped: the other sessions still count
+                self.notice(f"{e.what}; skipped")
+        return out
 
     def all_sessions(self, rep: str | None = None) -> list[dict]:
         """`sessions()` in their JSON shape, for the readers that take dicts (progress, exports)."""
         return [s.to_dict() for s in self.sessions(rep)]
 
     def close(self) -> None:
+        self.replay_journal()
         self.db.close()

@@ -22,7 +22,8 @@ INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
 # Intents of a turn whose line is composed from the persona's `answers:` templates (not a `lines:` intent).
 ANSWER_INTENTS = ("answer", "already_given", "confirm", "unknown")
 
-Outcome = Literal["resolved", "escalated", "hung_up", "turn_limit", "abandoned"]
+# interrupted: ended by Ctrl-C or SIGTERM (or killed: a session never finished reads back as interrupted)
+Outcome = Literal["resolved", "escalated", "hung_up", "turn_limit", "abandoned", "interrupted"]
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ class SessionRecord:
     persona_name: str
     scenario: str
     scenario_type: str
-    outcome: str                       # resolved | escalated | hung_up | turn_limit | abandoned
+    outcome: str                       # resolved | escalated | hung_up | turn_limit | abandoned | interrupted
     turns: tuple[Turn, ...]
     start_mood: float
     final_mood: float | None = None

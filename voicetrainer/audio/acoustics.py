@@ -63,6 +63,9 @@ def _close_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
     return out
 
 
+PITCH_BLOCK_FRAMES = 1_000  # 10 s of frames at a time (a 2-minute reply at once took 730 MB)
+
+
 def pitch_track(frames: np.ndarray, sample_rate: int) -> np.ndarray:
     """Fundamental frequency per frame in Hz (0 where unvoiced), by normalised autocorrelation.
 
@@ -76,6 +79,9 @@ def pitch_track(frames: np.ndarray, sample_rate: int) -> np.ndarray:
     n, size = frames.shape
     if n == 0:
         return np.zeros(0)
+    if n > PITCH_BLOCK_FRAMES:  # frames are independent: in blocks, memory stays ~40 MB for a reply of any length
+        return np.concatenate([pitch_track(frames[i:i + PITCH_BLOCK_FRAMES], sample_rate)
+                               for i in range(0, n, PITCH_BLOCK_FRAMES)])
     x = frames - frames.mean(axis=1, keepdims=True)
     x = x * np.hanning(size)[None, :]
     nfft = 1 << int(np.ceil(np.log2(2 * size)))

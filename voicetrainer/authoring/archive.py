@@ -4,6 +4,7 @@ installing anything."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -20,7 +21,7 @@ import yaml
 
 from voicetrainer.authoring.paths import AUDIO_SUFFIXES, NAME_RE, RECORDINGS
 from voicetrainer.core.persona import Persona, audio_lines, persona_errors
-from voicetrainer.errors import PersonaError
+from voicetrainer.errors import OutputError, PersonaError
 
 MANIFEST = "manifest.json"
 FORMAT = "voicetrainer-persona"
@@ -78,8 +79,18 @@ def export_persona(persona: Persona, out: Path, force: bool = False) -> Path:
     manifest = {"format": FORMAT, "format_version": 1, "persona": persona.id,
                 "files": [{"path": p, "sha256": _sha256(b), "bytes": len(b)} for p, b in files.items()]}
     members = {MANIFEST: json.dumps(manifest, indent=2).encode() + b"\n", **files}
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
+    try:
+        _write_archive(out, tmp, name, members)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {out} ({e.strerror or e}); choose a writable place with --out") from None
+    return out
+
+
+def _write_archive(out: Path, tmp: Path, name: str, members: dict[str, bytes]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
     if name.endswith(".zip"):
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
             for p, b in members.items():
@@ -91,7 +102,6 @@ def export_persona(persona: Persona, out: Path, force: bool = False) -> Path:
                 info.size, info.mode, info.mtime = len(b), 0o644, 0
                 t.addfile(info, io.BytesIO(b))
     os.replace(tmp, out)
-    return out
 
 
 def _read_members(archive: Path) -> dict[str, bytes]:
@@ -134,7 +144,7 @@ def _read_members(archive: Path) -> dict[str, bytes]:
         raise PersonaError(f"{bad} (expected a .zip or .tar.gz made by `voicetrainer persona export`)")
     try:
         with tarfile.open(archive) as t:
-            for member in t.getmembers():
+            for member in t:  # one by one: a member's size is checked before the stream is read past it
                 if member.isdir():
                     continue
                 if member.issym() or member.islnk():
@@ -148,11 +158,15 @@ def _read_members(archive: Path) -> dict[str, bytes]:
     return members
 
 
-def import_archive(archive: Path, dest_dir: Path, force: bool = False) -> Path:
+def import_archive(archive: Path, dest_dir: Path, force: bool = False, known: dict[str, Path] | None = None) -> Path:
     """Check an exported persona archive in full, then install it into `dest_dir`.
 
     Nothing is written unless every check passes: plain relative member names, no links, a manifest listing exactly
     the files present with matching sha256, a safe id, audio only under recordings/, and a persona that validates.
+
+    Args:
+        known: the personas already found (`persona_files`: bundled, the user's, $VOICETRAINER_PERSONAS); an
+            archive whose id is one of them needs `force`, since it would replace or hide that persona.
 
     Returns:
         The installed persona file.
@@ -197,6 +211,10 @@ def import_archive(archive: Path, dest_dir: Path, force: bool = False) -> Path:
     target = dest_dir / yaml_name
     if target.exists() and not force:
         raise PersonaError(f"persona '{pid}' is already installed at {target}; pass --force to replace it")
+    shadowed = (known or {}).get(pid)
+    if shadowed is not None and not force and shadowed.resolve() != target.resolve():
+        raise PersonaError(f"persona '{pid}' already exists at {shadowed}; the archive would hide it, pass --force "
+                           "to install it over that one")
     dest_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".import-", dir=dest_dir) as tmp:
         stage = Path(tmp)

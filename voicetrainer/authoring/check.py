@@ -9,13 +9,15 @@ from pathlib import Path
 import yaml
 
 from voicetrainer.authoring.conversation_checks import conversation_warnings
+from voicetrainer.authoring.overrides import override_errors
 from voicetrainer.core.persona import Persona, line_of, persona_errors
 
 
-def check_file(path: Path) -> tuple[list[str], list[str]]:
+def check_file(path: Path, rubric_path: Path | None = None) -> tuple[list[str], list[str]]:
     """Errors and warnings of one persona file, each as 'file:line: ...'.
 
-    Warnings are computed only for a valid file.
+    Warnings are computed only for a valid file; its rubric overrides are checked against `rubric_path` (the rubric
+    in force; None: the packaged one).
     """
     errors = persona_errors(path)
     if errors:
@@ -24,6 +26,9 @@ def check_file(path: Path) -> tuple[list[str], list[str]]:
     data = yaml.safe_load(text)
     p = Persona.model_validate(data)
     root = yaml.compose(text)
+    errors = override_errors(path, p, root, rubric_path)
+    if errors:
+        return errors, []
     warnings = []
     for w in conversation_warnings(p, data.get("schema_version", 1)):
         loc = tuple(int(x) if x.isdigit() else x for x in w.field.split("."))

@@ -24,25 +24,60 @@ PERSONAS_HELP = "Your data folder (env VOICETRAINER_HOME); personas live in its 
 
 
 def handle_errors(fn: F) -> F:
-    """Show a VoiceTrainerError as one line ('Error: ...'), never a traceback; Ctrl-C exits 130."""
+    """Show a VoiceTrainerError as one line ('Error: ...'), never a traceback; Ctrl-C exits 130, SIGTERM 143.
+
+    Last guards, for what no module turned into a VoiceTrainerError: a file that cannot be read or written
+    (OSError) and running out of memory are one line too.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from voicetrainer.cli.signals import Terminated, interrupts
+
         try:
-            return fn(*args, **kwargs)
+            with interrupts():
+                return fn(*args, **kwargs)
         except VoiceTrainerError as e:
             raise click.ClickException(str(e)) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             click.echo("\nInterrupted; everything said so far is saved.", err=True)
-            sys.exit(130)
+            sys.exit(143 if isinstance(e, Terminated) else 130)
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            raise click.ClickException(f"{where}{e.strerror or e}; check the path, its permissions and the free "
+                                       "space") from None
+        except MemoryError:
+            raise click.ClickException("out of memory; the input is too big (docs/robustness.md lists the "
+                                       "limits)") from None
 
     return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature click reads
 
 
+def _data_dir_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """--data-dir as a Path; an empty one is refused (it silently meant the current folder)."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("an empty path would put your sessions in the current folder; give a folder "
+                                 "(`--data-dir .` for this one) or leave the option out")
+    return Path(value)
+
+
+def allow_download_option() -> Callable[[F], F]:
+    """`--allow-download`: a Whisper model not on this machine may be fetched from the hub (never by default)."""
+    return click.option("--allow-download", is_flag=True,
+                        help="Allow fetching a --model that is not installed from the Hugging Face hub (network).")
+
+
+# Whole numbers that SQLite stores (signed 64 bits): a session id, a seed. Bigger ones are refused in one line.
+SESSION_ID = click.IntRange(1, 2**63 - 1)
+SEED = click.IntRange(0, 2**63 - 1)
+
+
 def data_dir_option(help_text: str = SESSIONS_HELP) -> Callable[[F], F]:
     """`--data-dir DIR` (env VOICETRAINER_HOME), passed to the command as `data_dir` (None: the default folder)."""
-    return click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="VOICETRAINER_HOME",
-                        default=None, help=help_text)
+    return click.option("--data-dir", type=click.Path(file_okay=False), envvar="VOICETRAINER_HOME",
+                        default=None, help=help_text, callback=_data_dir_path)
 
 
 def data_folder(option: Path | None) -> Path:
@@ -55,8 +90,37 @@ def user_personas(option: Path | None) -> Path:
     return data_folder(option) / "personas"
 
 
-def open_store(option: Path | None) -> Store:
-    return Store(data_folder(option))
+def open_store(option: Path | None, read_only_ok: bool = False) -> Store:
+    """The session store, its notices (a row skipped, a turn kept in the journal) printed on stderr as they happen.
+
+    Args:
+        read_only_ok: the command only reads: a store on read-only media is opened read-only instead of refused.
+    """
+    store = Store(data_folder(option), read_only_ok=read_only_ok)
+    for msg in store.notices:  # what opening it found (a journal replayed)
+        note(msg)
+    store.on_notice = note
+    return store
+
+
+def writable_dir(path: Path, option: str) -> Path:
+    """`path` as a folder we can write into (made if missing), checked before any work is done.
+
+    Raises:
+        OutputError: it cannot be made or written (read-only, a file in its place, no permission, disk full).
+    """
+    import tempfile
+
+    from voicetrainer.errors import OutputError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        raise OutputError(f"cannot write to {path} ({e.strerror or e}); choose a writable folder for "
+                          f"{option}") from None
+    return path
 
 
 def note(msg: str) -> None:

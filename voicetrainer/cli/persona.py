@@ -15,7 +15,17 @@ from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import PERSONAS_HELP, data_dir_option, data_folder, handle_errors, note, user_personas
+from voicetrainer.cli.common import (
+    PERSONAS_HELP,
+    SEED,
+    allow_download_option,
+    data_dir_option,
+    data_folder,
+    handle_errors,
+    note,
+    user_personas,
+    writable_dir,
+)
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.types import INTENTS
 
@@ -84,6 +94,7 @@ def persona_check(paths, strict, data_dir):
     Prints `file:line: field: problem` for each error, and `file:line: warning: field: ...` for lines that can never
     be said and outcomes that can never happen. Exit 1 on errors (on warnings too with --strict).
     """
+    from voicetrainer import config
     from voicetrainer.authoring import check_file
 
     files = _check_targets(paths, data_folder(data_dir))
@@ -93,7 +104,7 @@ def persona_check(paths, strict, data_dir):
             click.echo(f"{f}: persona file not found")
             n_err += 1
             continue
-        errors, warnings = check_file(f)
+        errors, warnings = check_file(f, config.rubric_path())
         for line in errors + warnings:
             click.echo(line)
         n_err += len(errors)
@@ -153,6 +164,8 @@ def persona_preview(name, intent, no_audio, out, output_device, data_dir):
     player = None if no_audio else devices.open_player(output_device, note)
     no_audio = player is None
     out = out or home / "persona-audio" / f"preview-{p.id}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if no_audio:
+        writable_dir(out, "--out")
     voice = PersonaVoice()
     try:
         for i in INTENTS:
@@ -252,12 +265,13 @@ def _format_turn(turn, reasons) -> str:
 @click.argument("name")
 @click.option("--replies", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="One reply per line (or a path to a WAV file, transcribed by Whisper); '#' starts a comment.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Fixes the persona's choices of lines.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Fixes the persona's choices of lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the session as JSON (the same as `practice --json`).")
 @click.option("--model", default=None, envvar="VOICETRAINER_MODEL", help="Whisper model for audio replies.")
+@allow_download_option()
 @persona_data_dir_option
 @handle_errors
-def persona_simulate(name, replies, seed, as_json, model, data_dir):
+def persona_simulate(name, replies, seed, as_json, model, allow_download, data_dir):
     """Run a scripted conversation with persona NAME: mood before→after each reply, the intent chosen, the outcome.
 
     Nothing is played or saved.
@@ -275,7 +289,7 @@ def persona_simulate(name, replies, seed, as_json, model, data_dir):
     if any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source):
         from voicetrainer.speech.stt import FasterWhisperTranscriber
 
-        transcriber = FasterWhisperTranscriber(model)
+        transcriber = FasterWhisperTranscriber(model, allow_download=allow_download)
 
     def on_event(ev):
         if as_json:
@@ -338,14 +352,15 @@ def persona_export(name, out, force, data_dir):
 
 @persona.command("import")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace a persona of the same id in your folder.")
+@click.option("--force", is_flag=True, help="Replace a persona of the same id (yours, or hide a bundled one).")
 @persona_data_dir_option
 @handle_errors
 def persona_import(archive, force, data_dir):
     """Install a persona archive made by `persona export` into your persona folder (after checking all of it)."""
     from voicetrainer.authoring import import_archive
+    from voicetrainer.core.persona import persona_files
 
-    path = import_archive(archive, user_personas(data_dir), force)
+    path = import_archive(archive, user_personas(data_dir), force, known=persona_files(data_folder(data_dir)))
     click.echo(str(path))
 
 

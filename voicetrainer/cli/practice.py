@@ -9,12 +9,18 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-import time
 from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import data_dir_option, handle_errors, open_store
+from voicetrainer.cli.common import (
+    SEED,
+    allow_download_option,
+    data_dir_option,
+    handle_errors,
+    open_store,
+    writable_dir,
+)
 from voicetrainer.errors import VoiceTrainerError
 
 DEFAULT_PERSONA = "delayed-refund"
@@ -26,10 +32,10 @@ DEFAULT_PERSONA = "delayed-refund"
 @click.option("--text", "mode", flag_value="text", help="Type each reply.")
 @click.option("--replies", type=click.Path(dir_okay=False, path_type=Path),
               help="Non-interactive: each line is a reply, or a path to a WAV file to transcribe.")
-@click.option("--seed", type=int, default=None, help="Fix the persona's choices of lines.")
+@click.option("--seed", type=SEED, default=None, help="Fix the persona's choices of lines.")
 @click.option("--no-audio", is_flag=True, help="Write the persona's speech to WAV files instead of playing it.")
 @click.option("--audio-out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for --no-audio WAV files (default: in the data folder).")
+              help="Folder for --no-audio WAV files (default: the session's own folder in the data folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole session as one JSON object on stdout.")
 @click.option("--model", default=None, envvar="VOICETRAINER_MODEL",
               help="Whisper model: tiny.en (bundled, default), base (if installed) or a local model folder.")
@@ -45,10 +51,11 @@ DEFAULT_PERSONA = "delayed-refund"
 @click.option("--rep", default=None, envvar="VOICETRAINER_REP", metavar="ID",
               help="Who is practising: an email address or account name (env VOICETRAINER_REP; default: "
                    "`voicetrainer config set rep ID`). Sessions with a rep are sent by `voicetrainer sync`.")
+@allow_download_option()
 @data_dir_option()
 @handle_errors
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
-             list_devices, no_barge_in, retry, no_keep_audio, quiet, rep, data_dir):
+             list_devices, no_barge_in, retry, no_keep_audio, quiet, rep, allow_download, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
     from voicetrainer.audio import devices
     from voicetrainer.audio.files import write_wav
@@ -56,6 +63,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     from voicetrainer.cli.common import find_persona
     from voicetrainer import config
     from voicetrainer.audio.scripted import ScriptedReplies
+    from voicetrainer.cli.signals import Checked, checkpoint, deferred, deferred_pieces
     from voicetrainer.core.session import TypedReplies, run_session
     from voicetrainer.scoring import load_rubric
 
@@ -95,7 +103,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         with view.status(f"Loading speech recognition ({model or 'tiny.en'})…"):
             from voicetrainer.speech.stt import FasterWhisperTranscriber
 
-            transcriber = FasterWhisperTranscriber(model)
+            transcriber = Checked(FasterWhisperTranscriber(model, allow_download=allow_download))
 
     # Where the persona's voice goes.
     from voicetrainer.speech.tts import PersonaVoice
@@ -103,19 +111,30 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     voice = PersonaVoice()
     player = None if no_audio else devices.open_player(output_device, say)
     no_audio = player is None
-    out_dir = None
-    if no_audio:
-        out_dir = audio_out or store.data_dir / "persona-audio" / time.strftime("%Y%m%d-%H%M%S")
+    out_dir = writable_dir(audio_out, "--audio-out") if no_audio and audio_out is not None else None
     counter = iter(range(1, 10_000))
+    session_ids: list[int] = []
+
+    def on_event(e):
+        if e.kind == "start":  # the customer's lines go in the session's own folder (sessions may run at once)
+            session_ids.append(e.data["session_id"])
+        view.event(e)
 
     def speak(persona_, line, intent):
+        nonlocal out_dir
+        checkpoint()
         if player is None:
-            write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", voice.render(persona_, line))
+            if out_dir is None:
+                out_dir = store.audio_dir(session_ids[-1]) / "customer"
+            with deferred():  # Ctrl-C during synthesis waits for it to return (see cli/signals.py)
+                clip = voice.render(persona_, line)
+            write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", clip)
         elif input_mode == "mic":
             # Returns once the first sentence is queued: the mic listens while the customer speaks (barge-in).
-            player.start(voice.stream(persona_, line))
+            player.start(deferred_pieces(voice.stream(persona_, line)))
         else:
-            player.play(voice.stream(persona_, line))
+            player.play(deferred_pieces(voice.stream(persona_, line)))
+        checkpoint()  # a Ctrl-C swallowed by the synthesiser's C callback ends the session here
 
     def measure(clip, transcript, baseline_db):
         from voicetrainer.audio.acoustics import measure as measure_acoustics
@@ -141,9 +160,10 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
         interactive = input_mode in ("text", "mic") and not view.quiet
         offer = interactive and (sys.stdin.isatty() if retry is None else retry)
         retry = view.offer_retry if offer else None
-        result = run_session(p, source, transcriber=transcriber, speak=speak, store=store, seed=seed, rubric=rubric,
-                             measure=measure, keep_audio=not no_keep_audio, on_event=view.event, retry=retry,
-                             model_name=getattr(transcriber, "name", None), input_mode=input_mode, rep=rep)
+        result = run_session(p, Checked(source), transcriber=transcriber, speak=speak, store=store, seed=seed,
+                             rubric=rubric, measure=measure, keep_audio=not no_keep_audio, on_event=on_event,
+                             retry=retry, model_name=getattr(transcriber, "name", None), input_mode=input_mode,
+                             rep=rep)
     verdict = practice_end(store, result, p, rubric)  # judged, stored, queued for `voicetrainer sync`
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "rep": rep, "result": verdict.to_dict()}, ensure_ascii=False))

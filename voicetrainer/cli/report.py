@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import data_dir_option, handle_errors, open_store, show_html
+from voicetrainer.cli.common import SESSION_ID, data_dir_option, handle_errors, open_store, show_html
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.store import Store
 
@@ -69,7 +69,7 @@ def write_progress_page(store: Store, out: Path | None = None, rep: str | None =
 
 
 @click.command()
-@click.argument("session_id", type=int, required=False)
+@click.argument("session_id", type=SESSION_ID, required=False)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the HTML (default: reports/ in the data folder).")
 @click.option("--open", "open_", is_flag=True, help="Open the report in the web browser.")
@@ -77,7 +77,7 @@ def write_progress_page(store: Store, out: Path | None = None, rep: str | None =
 @handle_errors
 def report(session_id, out, open_, data_dir):
     """Write SESSION_ID's report (default: the latest) as one self-contained HTML file and print its path."""
-    show_html(write_session_page(open_store(data_dir), session_id, out), open_)
+    show_html(write_session_page(open_store(data_dir, read_only_ok=True), session_id, out), open_)
 
 
 @click.command()
@@ -94,7 +94,7 @@ def progress(as_html, out, open_, rep, data_dir):
     from voicetrainer.cli.view import print_progress
     from voicetrainer.core.progress import compute_progress
 
-    store = open_store(data_dir)
+    store = open_store(data_dir, read_only_ok=True)
     if as_html:
         show_html(write_progress_page(store, out, rep=rep), open_)
         return
@@ -103,5 +103,8 @@ def progress(as_html, out, open_, rep, data_dir):
         if rep:
             raise VoiceTrainerError(f"no scored sessions by {rep}; `voicetrainer sessions list` shows who practised")
         store.latest_session_id()  # raises the "no sessions saved yet" error when there are none
+        if store.notices:
+            raise VoiceTrainerError("no readable turns: every saved turn is malformed (listed above); "
+                                    "`voicetrainer sessions repair` checks the store")
         raise VoiceTrainerError("no scored turns yet: every session ended before the first reply")
     print_progress(result)

@@ -8,19 +8,20 @@ from pathlib import Path
 
 import click
 
-from voicetrainer.cli.common import data_dir_option, data_folder, handle_errors
+from voicetrainer.cli.common import allow_download_option, data_dir_option, data_folder, handle_errors
 
 
 @click.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("file", type=click.File("rb"), default="-")  # decoded line by line: an error per line
 @click.option("--model", default=None, envvar="VOICETRAINER_MODEL", help="Whisper model for audio lines.")
 @click.option("--rubric", "rubric_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A rubric file to use instead of the built-in one.")
+@allow_download_option()
 @handle_errors
-def score(file, model, rubric_path):
+def score(file, model, rubric_path, allow_download):
     """Score replies in JSON Lines (FILE or stdin): {"customer": ..., "reply": ...} or
     {"customer": ..., "audio": WAV}."""
-    from voicetrainer.batch import score_lines
+    from voicetrainer.batch import read_jsonl, score_lines
     from voicetrainer import config
     from voicetrainer.scoring import load_rubric
 
@@ -32,7 +33,7 @@ def score(file, model, rubric_path):
         from voicetrainer.speech.stt import FasterWhisperTranscriber
 
         if transcriber is None:
-            transcriber = FasterWhisperTranscriber(model)
+            transcriber = FasterWhisperTranscriber(model, allow_download=allow_download)
         return transcriber.transcribe(clip)
 
     from voicetrainer.cli.view import LiveView
@@ -41,10 +42,10 @@ def score(file, model, rubric_path):
     # (stdin is streamed line by line, and results scrolling by on screen are progress enough).
     view, total = LiveView(stream=sys.stderr), 0
     if view.animate and not sys.stdout.isatty() and file.seekable():
-        total = sum(1 for ln in file if ln.strip())
+        total = sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))  # bounded memory
         file.seek(0)
     with view.counter("Scoring", total) as tick:
-        for out in score_lines(file, rubric, transcribe):
+        for out in score_lines(read_jsonl(file), rubric, transcribe):
             click.echo(json.dumps(out, ensure_ascii=False))
             tick()
 

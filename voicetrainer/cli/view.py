@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from voicetrainer.cli.keys import read_key
+from voicetrainer.text.safe import printable
 from voicetrainer.types import DIMENSIONS
 
 MARK = {True: "✓", False: "✗"}
@@ -31,6 +32,11 @@ MARK = {True: "✓", False: "✗"}
 STATUS_MARK = {"hit": "✓", "miss": "✗", "not_due": "·", "rejected": "✗"}
 METER_WIDTH = 30
 METER_FLOOR_DB = -60.0   # the meter's left end; normal speech into a laptop mic sits around -35..-15 dBFS
+
+
+def shown(text: str) -> str:
+    """Text from a file or a database as the terminal should get it: no escape sequences, no Rich markup."""
+    return escape(printable(str(text)))
 
 
 def mood_word(mood: float) -> str:
@@ -142,10 +148,25 @@ class LiveView:
 
     def ask(self, persona_line: str) -> str | None:
         self._hide()
-        try:
-            return self.console.input("[bold cyan]You:[/] ")
-        except EOFError:
-            return None
+        for _ in range(3):
+            try:
+                return self._typed(self.console.input("[bold cyan]You:[/] "))
+            except EOFError:
+                return None
+            except UnicodeDecodeError:  # a strict stdin (not a terminal) and bytes that are not UTF-8
+                self.note("That reply was not UTF-8 text and was skipped; type it again.")
+        return None
+
+    def _typed(self, text: str) -> str:
+        """A typed reply as the session can use it: bytes that were not UTF-8 as U+FFFD, no control characters,
+        cut (with a notice) at the reply length cap."""
+        from voicetrainer.limits import MAX_REPLY_CHARS
+
+        text = printable(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        if len(text) > MAX_REPLY_CHARS:
+            self.note(f"Your reply was cut to {MAX_REPLY_CHARS:,} characters (about 2 minutes of speech).")
+            text = text[:MAX_REPLY_CHARS]
+        return text
 
     def level(self, db: float, speaking: bool) -> None:
         """Called for every microphone frame: redraw the level meter (terminal only)."""
@@ -154,14 +175,18 @@ class LiveView:
         self._show(level_meter(db, speaking))
 
     def event(self, e) -> None:
-        """Show a session `Event`: persona_line, transcribing, turn, retry, end."""
+        """Show a session `Event`: persona_line, transcribing, turn, retry, notice (even when quiet), end."""
+        if e.kind == "notice":
+            self._hide()
+            self.note(e.data["text"])
+            return
         if self.quiet:
             return
         self._hide()
         if e.kind == "persona_line":
             self._heard_audio = False
             self.console.print(f"\n[bold magenta]Customer[/] [dim]({mood_word(e.data['mood'])})[/]: "
-                               f"{escape(e.data['text'])}")
+                               f"{shown(e.data['text'])}")
         elif e.kind == "transcribing":
             self._heard_audio = True
             msg = f"transcribing {e.data.get('seconds', 0):.1f} s of speech…"
@@ -178,12 +203,12 @@ class LiveView:
                                "with these in mind:")
             for d, tip in missed_tips(scores):
                 self.console.print(f"  [yellow]•[/] [bold]{d}[/]: {escape(tip)}")
-            self.console.print(f"[bold magenta]Customer[/] [dim](again)[/]: {escape(t.persona_line)}")
+            self.console.print(f"[bold magenta]Customer[/] [dim](again)[/]: {shown(t.persona_line)}")
 
     def _turn(self, t) -> None:
         if t.reply:
             if self._heard_audio:  # typed replies are on screen already
-                self.console.print(f"  [dim]heard:[/] {escape(t.reply)}")
+                self.console.print(f"  [dim]heard:[/] {shown(t.reply)}")
         else:
             self.console.print("  [dim](nothing heard)[/]")
         scores = t.to_dict()["scores"] if t.score else {}
@@ -262,7 +287,7 @@ def print_progress(progress, console: Console | None = None) -> None:
     for sc in progress.scenarios:
         grid = progress.scenario_dimensions[sc.name]
         low = min(grid, key=grid.get) if grid else ""
-        t.add_row(sc.name.replace("_", " "), str(len(sc.values)), f"{sc.first:.2f}", f"{sc.latest:.2f}",
+        t.add_row(shown(sc.name.replace("_", " ")), str(len(sc.values)), f"{sc.first:.2f}", f"{sc.latest:.2f}",
                   _change(sc.change), sparkline(sc.values[-24:]), f"{low} {grid[low]:.2f}" if low else "")
     console.print(t)
     console.print()
@@ -273,7 +298,7 @@ def print_progress(progress, console: Console | None = None) -> None:
     console.print(f"[yellow]Work on next:[/] [bold]{weak.name}[/] — mean {weak.recent_mean:.2f}, hit in "
                   f"{weak.recent_hit_rate:.0%} of turns {span}.")
     if weak.latest_tip:
-        console.print(f"  [yellow]latest tip:[/] {escape(weak.latest_tip)}")
+        console.print(f"  [yellow]latest tip:[/] {shown(weak.latest_tip)}")
     if len(pts) < 2:
         console.print("[dim]One session so far: the trend shows from the second one.[/]")
 

@@ -16,6 +16,7 @@ from voicetrainer.core.persona_model import (ABOUT, LINE_INTENTS, NEEDS, SCENARI
                                              Lines, Mood, Offer, Outcomes, Persona, Relief, Solutions, Temperament,
                                              Voice)
 from voicetrainer.errors import PersonaError
+from voicetrainer.text.yaml_checks import read_yaml_text
 
 # --- loading ---------------------------------------------------------------------------------------------------
 
@@ -42,10 +43,9 @@ def line_of(node: yaml.Node | None, loc: tuple) -> int | None:
 
 def persona_errors(path: Path) -> list[str]:
     """Return every problem with a persona file as 'file:line: field: problem' (empty when valid)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        return [f"{path}: cannot read: {e.strerror or e}"]
+    text, problems = read_yaml_text(path)  # size, UTF-8, duplicate keys, aliases, control characters, audio paths
+    if problems:
+        return problems
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text)

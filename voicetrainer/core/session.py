@@ -19,6 +19,7 @@ from voicetrainer.core.memory import CallState
 from voicetrainer.core.needs import Need
 from voicetrainer.core.persona import Line, Persona
 from voicetrainer.core.scorecard import Scorecard, TurnRecord, build_scorecard
+from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.scoring import Rubric, load_rubric, score_reply
 from voicetrainer.scoring.passrules import rubric_hash
 from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn, TurnScore
@@ -48,7 +49,7 @@ class Transcriber(Protocol):
 
 @dataclass(frozen=True)
 class Event:
-    """Something the live view may show. kind: persona_line, transcribing, turn, end."""
+    """Something the live view may show. kind: start, persona_line, transcribing, turn, retry, notice, end."""
 
     kind: str
     data: dict = field(default_factory=dict)
@@ -100,6 +101,16 @@ def _hear(reply: Reply, transcriber, measure, loudness: list[float], emit) -> tu
         acoustics = measure(reply.clip, transcript, baseline)
         loudness.append(acoustics.loudness_db)
     return text, acoustics
+
+
+def keep_recording(store, sid: int | None, name: str, clip: AudioClip, emit: Callable[[Event], None]) -> str | None:
+    """Save a reply's recording; when it cannot be written (disk full, a file where its folder goes), say so and
+    keep the turn without it: the rep's words and scores matter more than the WAV."""
+    try:
+        return str(store.save_audio(sid, name, clip))
+    except VoiceTrainerError as e:
+        emit(Event("notice", {"text": f"{e}; the turn is saved without its recording"}))
+        return None
 
 
 def customer_context(opening: str, last_line: str) -> str:
@@ -168,7 +179,8 @@ def run_session(
         rep: who is practising (an email or account name), saved with the session with the rubric's content hash.
 
     Returns:
-        The whole session. On Ctrl-C or a device error the turns so far are already saved and the error propagates.
+        The whole session. On Ctrl-C or a device error the turns so far are already saved and the error propagates;
+        a session ended by Ctrl-C (or SIGTERM) is saved as "interrupted", one ended by an error as "abandoned".
     """
     rng = random.Random(seed)
     rubric = rubric or load_rubric(overrides=persona.rubric)
@@ -184,6 +196,7 @@ def run_session(
     judged_by = rubric_hash(rubric.data)
     sid = store.start_session(persona, seed, model_name, input_mode, rep=rep,
                               rubric_hash=judged_by) if store else None
+    emit(Event("start", {"session_id": sid}))
     outcome = "turn_limit"
     completed = False
     try:
@@ -204,7 +217,7 @@ def run_session(
                 score = adjust(score, persona, ear.book, reaction.state, reaction, status)
                 audio_path = None
                 if store is not None and keep_audio and reply.clip is not None:
-                    audio_path = str(store.save_audio(sid, f"turn-{index + 1}-{attempt}.wav", reply.clip))
+                    audio_path = keep_recording(store, sid, f"turn-{index + 1}-{attempt}.wav", reply.clip, emit)
                 turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
                             mood_before=state.mood, mood_after=reaction.state.mood, next_intent=reaction.intent,
                             attempt=attempt, audio_path=audio_path, call=turn_record(state, reaction, status))
@@ -231,8 +244,11 @@ def run_session(
             if speak:
                 speak(persona, line, intent)
         completed = True
+    except KeyboardInterrupt:  # Ctrl-C, and SIGTERM (the CLI raises a KeyboardInterrupt for it): "interrupted"
+        outcome = "interrupted"
+        raise
     finally:
-        if not completed:
+        if not completed and outcome != "interrupted":
             outcome = "abandoned"
         card = build_scorecard(turns, outcome, persona.mood.start, persona.outcomes.resolved_at_or_below, state)
         if store is not None:

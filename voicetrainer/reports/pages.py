@@ -29,7 +29,8 @@ from voicetrainer.reports.highlight import highlight
 from voicetrainer.types import DIMENSIONS
 
 OUTCOME_TEXT = {"resolved": "Resolved", "escalated": "Escalated to a manager", "hung_up": "Customer hung up",
-                "turn_limit": "Ran out of turns", "abandoned": "Ended early"}
+                "turn_limit": "Ran out of turns", "abandoned": "Ended early",
+                "interrupted": "Interrupted"}
 INPUT_TEXT = {"mic": "spoken replies", "text": "typed replies", "replies": "scripted replies"}
 AUDIO_MIME = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg"}
 TREND_COLOUR = "#2a6f73"  # a scenario's sparkline (the page's accent colour)

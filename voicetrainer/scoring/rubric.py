@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from voicetrainer.errors import RubricError
 from voicetrainer.scoring.phrases import CompiledRubric, compile_rubric
 from voicetrainer.scoring.schema import RubricModel
+from voicetrainer.text.yaml_checks import yaml_problems
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.yaml"
 
@@ -128,7 +129,11 @@ _COMPILED: dict[str, CompiledRubric] = {}  # compiled phrase sets by rubric cont
 
 @lru_cache(maxsize=8)
 def _read_cached(path: str, mtime: float) -> str:
-    return Path(path).read_text(encoding="utf-8")
+    text = Path(path).read_text(encoding="utf-8")
+    problems = yaml_problems(Path(path), text)  # duplicate keys, alias bombs, control characters (text/yaml_checks)
+    if problems:
+        raise RubricError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    return text
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -136,6 +141,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         text = _read_cached(str(path), path.stat().st_mtime)
     except OSError as e:
         raise RubricError(f"{path}: cannot read rubric file: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise RubricError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x}); save the rubric as "
+                          "UTF-8") from None
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C loader when built
     except yaml.YAMLError as e:

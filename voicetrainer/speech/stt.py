@@ -102,9 +102,14 @@ def looks_wrong(text: str, duration_s: float, n_tokens: int, max_tokens: int | N
 class FasterWhisperTranscriber:
     """faster-whisper on the CPU, int8. `transcribe()` returns Transcript(text="") for silence instead of raising."""
 
-    def __init__(self, model: str | None = None, params: WhisperParams = WhisperParams(), cpu_threads: int = 2):
+    def __init__(self, model: str | None = None, params: WhisperParams = WhisperParams(), cpu_threads: int = 2,
+                 allow_download: bool = False):
         self.name = config.model_name(model)
         self.model_path, local_only = resolve_model(self.name)
+        if not local_only and not allow_download:  # nothing touches the network unless the user says so
+            raise ModelUnavailableError(f"'{self.name}' is not a model on this machine (expected {model_choices()}); "
+                                        "voicetrainer downloads nothing unless asked: pass --allow-download to fetch "
+                                        "it from the Hugging Face hub")
         self.params = params
         try:
             from faster_whisper import WhisperModel

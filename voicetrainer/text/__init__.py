@@ -18,3 +18,7 @@ from voicetrainer.text.tokens import STOP_WORDS, Tokens, expand_contraction, nor
 __all__ = ["MONTHS", "STOP_WORDS", "WEEKDAYS", "Fact", "Match", "Phrase", "Tokens", "expand_contraction",
            "extract_facts", "is_number_word", "normalise", "same_value", "second_person", "split_sentences", "stem",
            "tokenize"]
+
+from voicetrainer.text.safe import csv_cell, printable  # noqa: E402  (text shown in a terminal or a spreadsheet)
+
+__all__ += ["csv_cell", "printable"]
