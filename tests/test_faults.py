@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -493,7 +494,7 @@ def test_repair_recovers_a_damaged_store(tmp_path):
     before = saved_turns(home)
     raw = bytearray((home / "sessions.db").read_bytes())
     page = len(raw) // 4096 - 2
-    raw[page * 4096:page * 4096 + 400] = os.urandom(400)      # one page of the database destroyed
+    raw[page * 4096:page * 4096 + 400] = random.Random(42).randbytes(400)  # one page of the database destroyed
     (home / "sessions.db").write_bytes(bytes(raw))
     r = CliRunner().invoke(main, ["progress", "--data-dir", str(home)])
     assert r.exit_code == 1 and "is corrupt" in r.output and "sessions repair" in r.output

@@ -148,8 +148,17 @@ def _readable_rows(src: sqlite3.Connection, dst: sqlite3.Connection, table: str)
     cols = [c for c in src_cols if c in dst_cols]
     if not cols:
         return [], [], 0
+    # A damaged interior page can point the b-tree walk back into itself, so a plain SELECT may never end: no file
+    # holds more rows than it has 8-byte cells, so the walk stops there.
+    pages, size = (src.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "page_size"))
+    most = max(1, pages * size // 8)
     try:
-        rowids = [r[0] for r in src.execute(f"SELECT rowid FROM {table} ORDER BY rowid")]
+        rowids = []
+        for (rowid,) in src.execute(f"SELECT rowid FROM {table}"):
+            rowids.append(rowid)
+            if len(rowids) > most:
+                break
+        rowids = sorted(set(rowids))
         unreadable = 0
     except sqlite3.DatabaseError:
         rowids, unreadable = [], 0
