@@ -92,6 +92,8 @@ class CompiledRubric:
     commit_fillers: frozenset[str]
     item_words: frozenset[str]
     has_commitments: bool
+    hesitations: frozenset[str] = frozenset()
+    discourse: tuple[str, ...] = ()
 
 
 def compile_rubric(m: RubricModel) -> CompiledRubric:
@@ -124,4 +126,6 @@ def compile_rubric(m: RubricModel) -> CompiledRubric:
         item_words=frozenset(w for a, _ in alternatives(m.paraphrase.items) + alternatives(m.paraphrase.things)
                              for w in normalise(a).split()),
         has_commitments=bool(m.solution.commitments),
+        hesitations=frozenset(w.lower() for w in m.spoken.hesitations),
+        discourse=tuple(normalise(w) for w in m.spoken.discourse),
     )

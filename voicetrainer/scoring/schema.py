@@ -98,9 +98,16 @@ class SolutionRules(_Strict):
     fillers_after_commit: list[str] = Field(default_factory=list, description="words skipped after a commitment")
 
 
+class SpokenRules(_Strict):
+    hesitations: list[str] = Field(default_factory=list, description="always dropped before matching: um, uh")
+    discourse: list[str] = Field(default_factory=list,
+                                 description="dropped when set off as an aside: like, you know, i mean")
+
+
 class RubricModel(_Strict):
     schema_version: Literal[1] = 1
     fillers: list[str] = Field(default_factory=list)
+    spoken: SpokenRules = Field(default_factory=SpokenRules)
     calm: CalmRules
     empathy: EmpathyRules
     paraphrase: ParaphraseRules

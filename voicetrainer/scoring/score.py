@@ -22,7 +22,7 @@ from voicetrainer.scoring.empathy import empathy_tip, score_empathy
 from voicetrainer.scoring.paraphrase import paraphrase_tip, score_paraphrase
 from voicetrainer.scoring.rubric import Rubric
 from voicetrainer.scoring.solution import find_persona_offers, score_solution, solution_tip
-from voicetrainer.text import Tokens, tokenize
+from voicetrainer.text import Tokens, fluent, tokenize
 from voicetrainer.types import Acoustics, DimensionScore, ReplyAnalysis, TurnScore
 
 
@@ -43,10 +43,11 @@ def score_reply(customer: str, reply: str, rubric: Rubric, *, offer_phrases: Seq
     """
     c = rubric.phrases
     r = rubric.rules
-    rt = tokenize(reply)
+    raw = tokenize(reply)
     ct = tokenize(customer)
-    if all(w in c.fillers for w in rt.words):
+    if all(w in c.fillers for w in raw.words):
         return _silent(customer, ct, rubric, offer_phrases, acoustics)
+    rt = fluent(raw, c.hesitations, c.discourse)
 
     costs = calm_costs(rt, c)
     calm = score_calm(costs, rt, r, acoustics)

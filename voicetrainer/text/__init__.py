@@ -7,14 +7,16 @@ Pure functions on strings; no audio, no models, no rubric knowledge (the scorer 
     patterns.py  `Phrase`, the pattern language of rubric.yaml, and the `Match` it finds
     numbers.py   spoken numbers, amounts, durations and dates as `Fact`s (`extract_facts`, `same_value`)
     person.py    `second_person`: the customer's "I sent my ..." as the rep's "you sent your ..."
+    spoken.py    `fluent`: a spoken reply without hesitations, fillers, stutters and restarts
 """
 
 from voicetrainer.text.numbers import MONTHS, WEEKDAYS, Fact, extract_facts, is_number_word, same_value
 from voicetrainer.text.patterns import Match, Phrase
 from voicetrainer.text.person import second_person
+from voicetrainer.text.spoken import fluent
 from voicetrainer.text.stemming import stem
 from voicetrainer.text.tokens import STOP_WORDS, Tokens, expand_contraction, normalise, split_sentences, tokenize
 
 __all__ = ["MONTHS", "STOP_WORDS", "WEEKDAYS", "Fact", "Match", "Phrase", "Tokens", "expand_contraction",
-           "extract_facts", "is_number_word", "normalise", "same_value", "second_person", "split_sentences", "stem",
-           "tokenize"]
+           "extract_facts", "fluent", "is_number_word", "normalise", "same_value", "second_person", "split_sentences",
+           "stem", "tokenize"]
