@@ -109,16 +109,20 @@ def fluent(t: Tokens, hesitations: Collection[str] = (), discourse: Collection[s
     if not t.words:
         return t
     disc = [tuple(d.lower().split()) for d in discourse if d.strip()]
-    hesitations = frozenset(w.lower() for w in hesitations)
-    drop = _drop_spans(t, hesitations, disc)
+    hes = frozenset(w.lower() for w in hesitations)
+    drop = _drop_spans(t, hes, disc)
     if not any(drop):
         return t
-    words, stems, origin, sentence, breaks = [], [], [], [], []
+    words: list[str] = []
+    stems: list[str] = []
+    origin: list[int] = []
+    sentence: list[int] = []
+    breaks: list[bool] = []
     pending = False
     for i, w in enumerate(t.words):
         if drop[i]:
             pending = pending or bool(t.breaks and t.breaks[i]) or (
-                t.words[i] in hesitations and bool(words) and words[-1] not in _UNFINISHED)
+                t.words[i] in hes and bool(words) and words[-1] not in _UNFINISHED)
             continue
         words.append(w)
         stems.append(t.stems[i])
