@@ -94,6 +94,8 @@ class CompiledRubric:
     has_commitments: bool
     hesitations: frozenset[str] = frozenset()
     discourse: tuple[str, ...] = ()
+    detectors: tuple[tuple[str, str], ...] = ()   # (detector, cost group)
+    acronyms: frozenset[str] = frozenset()
 
 
 def compile_rubric(m: RubricModel) -> CompiledRubric:
@@ -128,4 +130,6 @@ def compile_rubric(m: RubricModel) -> CompiledRubric:
         has_commitments=bool(m.solution.commitments),
         hesitations=frozenset(w.lower() for w in m.spoken.hesitations),
         discourse=tuple(normalise(w) for w in m.spoken.discourse),
+        detectors=tuple((d, name) for name, g in m.calm.costs.items() for d in g.detect),
+        acronyms=frozenset(w.upper() for w in m.calm.acronyms),
     )

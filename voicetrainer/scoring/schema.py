@@ -18,10 +18,14 @@ class _Strict(BaseModel):
 Weight = Field(ge=0.0, le=1.0)
 
 
+Detector = Literal["capitals", "tautology", "generic_event", "denial"]
+
+
 class CostGroup(_Strict):
     weight: float = Field(ge=0.0, le=1.0, description="calm lost when any phrase of the group matches")
     alternative: str = Field("", description="a neutral thing to say instead, used in the tip")
-    phrases: list[str]
+    phrases: list[str] = Field(default_factory=list)
+    detect: list[Detector] = Field(default_factory=list, description="costs found by their shape (see calm.py)")
 
 
 class VoiceRules(_Strict):
@@ -42,6 +46,7 @@ class CalmRules(_Strict):
     hit_at_or_above: float = Weight
     costs: dict[str, CostGroup]
     boundary: list[str] = Field(default_factory=list)
+    acronyms: list[str] = Field(default_factory=list, description="words in capitals that are not shouting")
     voice: VoiceRules = Field(default_factory=lambda: VoiceRules(shouting_weight=0.6, fast_weight=0.5,
                                                                  erratic_weight=0.5, flat_weight=0.2))
 

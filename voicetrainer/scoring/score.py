@@ -49,7 +49,7 @@ def score_reply(customer: str, reply: str, rubric: Rubric, *, offer_phrases: Seq
         return _silent(customer, ct, rubric, offer_phrases, acoustics)
     rt = fluent(raw, c.hesitations, c.discourse)
 
-    costs = calm_costs(rt, c)
+    costs = calm_costs(rt, c, ct)
     calm = score_calm(costs, rt, r, acoustics)
     empathy = score_empathy(rt, ct, c, r, costs)
     paraphrase, wrong = score_paraphrase(ct, rt, customer, c, r)
