@@ -34,6 +34,9 @@ _DURATION_WORDS = {
 }
 _MONEY_WORDS = {"dollar", "dollars", "bucks", "buck", "pound", "pounds", "quid", "euro", "euros", "cents", "usd"}
 _COUNT_WORDS = {"time", "times"}
+_QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo", "kilogram": "kilo",
+              "gb": "gigabyte", "gig": "gigabyte", "gigs": "gigabyte", "mb": "megabyte", "mi": "mile", "ft": "foot",
+              "feet": "foot", "mins": "minute", "hrs": "hour"}
 _VAGUE_QUANTITY = {"a": 1, "an": 1, "one": 1, "couple": 2, "few": 3, "several": 3}
 
 
@@ -55,6 +58,7 @@ class Fact:
     start: int
     end: int
     exact: bool = True
+    unit: float = 0.0   # days per unit said, for durations ("12 months": 30), so a bare "8" after it is 8 months
 
 
 _ZERO_WORDS = {"oh": 0, "o": 0, "zero": 0, "nought": 0}
@@ -251,6 +255,13 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             out.append(Fact("date", value, tokens.span_text(i, j), i, j))
             i = j
             continue
+        if w in _ORDINALS and i + 1 < n and words[i + 1].isalpha() and words[i + 1] not in _NOT_COUNTED \
+                and words[i + 1] not in _COUNT_WORDS and not tokens.breaks[i + 1] and words[i + 1] not in MONTHS \
+                and words[i + 1] not in _UNITS:
+            # "the fourth floor", "a second failure": which one of something, compared with the same noun only
+            out.append(Fact("ord:" + stem(words[i + 1]), float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2))
+            i += 2
+            continue
         if w in _ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
             # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
             out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
@@ -312,7 +323,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             k += 1
         if k < n and words[k] in _DURATION_WORDS:
             unit = _DURATION_WORDS[words[k]]
-            out.append(Fact("duration", value * _DAYS[unit], tokens.span_text(start, k + 1), start, k + 1))
+            out.append(Fact("duration", value * _DAYS[unit], tokens.span_text(start, k + 1), start, k + 1,
+                            unit=_DAYS[unit]))
             i = k + 1
         elif currency or (k < n and words[k] in _MONEY_WORDS):
             end = k + 1 if not currency and k < n else j
@@ -344,7 +356,12 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             # amount ("seventy at the pump" for "$70"), or nothing ("the one you got").
             if value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED and not tokens.breaks[k]\
                     and not is_number_word(words[k]) and words[k] not in _ORDINALS and words[k] not in _ZERO_WORDS:
-                out.append(Fact("qty:" + stem(words[k]), value, tokens.span_text(start, k + 1), start, k + 1))
+                # the noun counted may follow an adjective: "two live classes" is "two classes"
+                nouns = [_QTY_ALIAS.get(words[k], words[k])]
+                if k + 1 < n and words[k + 1].isalpha() and words[k + 1] not in _NOT_COUNTED and not tokens.breaks[k + 1]:
+                    nouns.append(words[k + 1])
+                out.append(Fact("qty:" + "|".join(stem(x) for x in nouns), value, tokens.span_text(start, k + 1),
+                                start, k + 1))
                 i = k + 1
             else:
                 if value >= 10:
@@ -356,9 +373,30 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
     return out
 
 
+def _nouns(kind: str) -> set[str]:
+    return set(kind.split(":", 1)[1].split("|"))
+
+
 def same_value(a: Fact, b: Fact) -> bool:
-    """Whether two facts of one kind agree, with a little slack (a month ~ four weeks, $89 ~ $89.99)."""
+    """Whether two facts agree, with a little slack (a month ~ four weeks, $89 ~ $89.99).
+
+    Units must fit ("three weeks" is not 3 dollars; "two classes" is "two live classes"), except that a number of
+    10 or more said without its unit is that number: "three hundred" is "300 dollars", "the seventy one stands" is
+    "£71 a month".
+    """
     numeric = {"money", "number", "bare"}
+    if a.kind.startswith("qty:") and b.kind.startswith("qty:"):
+        return a.value == b.value and bool(_nouns(a.kind) & _nouns(b.kind))
+    kinds = {a.kind.split(":")[0], b.kind.split(":")[0]}
+    if "count" in kinds and kinds & {"qty", "ord"} and a.kind != b.kind:
+        # "missed school twice" is "two missed school days"; the "third time" is the "third cancellation"
+        ordinal = "ord" in kinds
+        count = a if a.kind == "count" else b
+        return a.value == b.value and count.exact != ordinal
+    loose = {"money", "number", "bare"}
+    if (a.kind in loose or a.kind.startswith("qty:")) and (b.kind in loose or b.kind.startswith("qty:")) \
+            and min(a.value, b.value) >= 10 and a.kind != b.kind:
+        return _digits(a.value) == _digits(b.value)
     if a.kind != b.kind and not (a.kind in numeric and b.kind in numeric):
         return False
     if not (a.exact and b.exact):
