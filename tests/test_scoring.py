@@ -396,9 +396,13 @@ def test_an_added_item_is_not_a_wrong_item(rubric):                             
     assert s.analysis.wrong_facts == ("speakers (customer said headphones)",)
 
 
-def test_nothing_to_restate_is_not_a_miss_and_tips_are_never_garbled(rubric):            # bug 7
+def test_nothing_to_restate_is_a_miss_that_says_ask_and_tips_are_never_garbled(rubric):  # bug 7, issue 11
+    # Issue 11 changed the product definition: when the customer has said nothing specific yet ("Hi, I need help.")
+    # no reply restates anything, so paraphrase misses, with a tip to ask first (bug 7 had it as a silent hit).
     s = score_reply("Yes, exactly. Thank you.", "Great, glad that works.", rubric)
-    assert s["paraphrase"].hit and s["paraphrase"].tip == ""
+    assert not s["paraphrase"].hit and s["paraphrase"].tip.startswith("Restate") and "ask" in s["paraphrase"].tip
+    s = score_reply("Hi, I need help.", "Of course, I'm here. What's happened?", rubric)
+    assert not s["paraphrase"].hit
     both = "My router has been dropping out every evening for five days. Yes, exactly. Thank you for saying that."
     tip = score_reply(both, "Okay.", rubric)["paraphrase"].tip
     assert "router" in tip and "thank" not in tip.lower()

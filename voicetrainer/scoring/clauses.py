@@ -11,6 +11,12 @@ from voicetrainer.text import Match, Tokens
 
 _CLAUSE_WORDS = frozenset(("but", "however", "instead", "although", "though", "what", "otherwise", "unless"))
 _NEW_SUBJECT = frozenset(("i", "we", "let", "you", "they", "it", "that", "he", "she"))
+# In unpunctuated speech a new clause starts at a subject and its auxiliary: "... charged one forty I'm putting
+# fifty five back", "... after ninety days I've switched it back on"; not in a question ("do you have", "can I").
+_PERSONS = frozenset(("i", "we", "you", "they", "he", "she"))
+_AUXES = frozenset("""am are is was were have has had will would can could shall should might must do did""".split())
+_NO_SPLIT_AFTER = _AUXES | frozenset(("to", "let", "make", "help", "if", "that", "what", "when", "and", "so", "but",
+                                      "then", "because", "than", "as", "how", "where", "why", "whether", "which"))
 # Subjects other than the rep: what they did ("you returned it") or have ("they have been") is not an offer.
 OTHER_SUBJECTS = frozenset(("you", "they", "he", "she", "someone", "somebody", "it"))
 _PAST = frozenset("""sent gave took brought got made paid bought told said kept left tried went came did
@@ -31,12 +37,17 @@ def clause_ids(t: Tokens) -> list[int]:
     clause = 0
     prev_sent = -1
     n = len(t.words)
+    run = 0   # words since the last break: only a long unpunctuated run is split at a subject and auxiliary
     for k, (w, s) in enumerate(zip(t.words, t.sentence, strict=True)):
         nxt = t.words[k + 1] if k + 1 < n else ""
+        prev = t.words[k - 1] if k > 0 else ""
         if (s != prev_sent or w in _CLAUSE_WORDS or (t.breaks and t.breaks[k])
-                or (w in ("and", "so", "then") and nxt in _NEW_SUBJECT)):
+                or (w in ("and", "so", "then") and nxt in _NEW_SUBJECT)
+                or (w in _PERSONS and nxt in _AUXES and k > 0 and prev not in _NO_SPLIT_AFTER and run >= 6)):
             clause += 1
             prev_sent = s
+            run = 0
+        run += 1
         out.append(clause)
     return out
 

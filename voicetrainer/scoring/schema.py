@@ -67,6 +67,8 @@ class Points(_Strict):
     fact: float = Field(2.0, ge=0)
     item: float = Field(2.0, ge=0)
     word: float = Field(1.0, ge=0)
+    name: float = Field(2.0, ge=0, description="a name the customer used: a place, person, brand")
+    pair: float = Field(1.0, ge=0, description="two of the customer's content words in a row, on top of the words")
 
 
 class ParaphraseRules(_Strict):
@@ -77,10 +79,16 @@ class ParaphraseRules(_Strict):
     parrot_run_words: int = Field(8, ge=2)
     parrot_fraction: float = Field(0.7, gt=0, le=1)
     cue_points: float = Field(0.5, ge=0)
+    topic_only_score: float = Field(0.5, ge=0, le=1, description="the most a reply with nothing specific scores")
+    nothing_said_words: int = Field(3, ge=0, description="a customer line with no facts, items or names and at "
+                                                          "most this many content words has nothing to restate")
     cues: list[str] = Field(default_factory=list)
     generic: list[str] = Field(default_factory=list)
     items: list[str] = Field(default_factory=list)
     things: list[str] = Field(default_factory=list)
+    contrasts: list[str] = Field(default_factory=list, description="lines of words that exclude each other")
+    not_restating_costs: list[str] = Field(default_factory=list,
+                                           description="calm cost groups whose clause restates nothing")
     synonyms: list[str] = Field(default_factory=list)
     future_markers: list[str] = Field(default_factory=list)
     not_plans: list[str] = Field(default_factory=list, description="phrases with a future marker that start no plan")

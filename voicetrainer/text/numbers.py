@@ -34,9 +34,9 @@ _DURATION_WORDS = {
 }
 _MONEY_WORDS = {"dollar", "dollars", "bucks", "buck", "pound", "pounds", "quid", "euro", "euros", "cents", "usd"}
 _COUNT_WORDS = {"time", "times"}
-_QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo", "kilogram": "kilo",
-              "gb": "gigabyte", "gig": "gigabyte", "gigs": "gigabyte", "mb": "megabyte", "mi": "mile", "ft": "foot",
-              "feet": "foot", "mins": "minute", "hrs": "hour"}
+_QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo",
+              "kilogram": "kilo", "gb": "gigabyte", "gig": "gigabyte", "gigs": "gigabyte", "mb": "megabyte",
+              "mi": "mile", "ft": "foot", "feet": "foot", "mins": "minute", "hrs": "hour"}
 _VAGUE_QUANTITY = {"a": 1, "an": 1, "one": 1, "couple": 2, "few": 3, "several": 3}
 
 
@@ -68,6 +68,11 @@ MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "jul
 WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 
 
+def parse_number(words: tuple[str, ...], i: int, breaks: tuple[bool, ...] = ()) -> tuple[float | None, int]:
+    """The number said at words[i] (digits or words) as (value, index after it), or (None, i)."""
+    return _parse_number_words(words, i, breaks)
+
+
 def is_number_word(w: str) -> bool:
     """A word that can be part of a spoken number ("oh" only counts inside a run, see `_parse_number_words`)."""
     return w in _UNITS or w in _TENS or w in _SCALES
@@ -94,7 +99,7 @@ def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...]
         value, j = _parse_number_words(("one",) + words[i + 1:], 0, ((False,) + breaks[i + 1:]) if breaks else ())
         return (value, i + j) if value is not None else (None, i)
     if w in _SCALES:  # "hundred and fifty" said without "a"
-        value, j = _parse_number_words(("one",) + words[i:], 0, ((False,) + breaks[i:]) if breaks else ())
+        value, j = _parse_number_words(("one",) + words[i:], 0, ((False, False) + breaks[i + 1:]) if breaks else ())
         return (value, i + j - 1) if value is not None and j > 1 else (None, i)
     groups: list[str] = []
     cur: int | None = None
@@ -268,7 +273,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             i += 2
             continue
         if re.fullmatch(r"\d{1,2}:\d\d", w):
-            out.append(Fact("time", float(w.split(":")[0]) % 12, tokens.span_text(i, i + 1), i, i + 1))
+            hour, minute = w.split(":")
+            out.append(Fact("time", float(hour) % 12 + float(minute) / 60, tokens.span_text(i, i + 1), i, i + 1))
             i += 1
             continue
         if w == "twice":
@@ -301,7 +307,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 j += 1
             if j < n and words[j] in _DURATION_WORDS:
                 unit = _DURATION_WORDS[words[j]]
-                out.append(Fact("duration", qty * _DAYS[unit], tokens.span_text(start, j + 1), start, j + 1, exact))
+                out.append(Fact("duration", qty * _DAYS[unit], tokens.span_text(start, j + 1), start, j + 1, exact,
+                                unit=_DAYS[unit]))
                 i = j + 1
                 continue
             if w in ("one", "a", "an") and words[i + 1] in _SCALES:
@@ -348,6 +355,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 start > 0 and words[start - 1] in ("from", "till", "until", "til", "between", "at")):
             end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] == (
                 "o", "clock") else j
+            if value >= 100 and value % 100 < 60:   # "eight forty" is 8:40, not 840
+                value = value // 100 + (value % 100) / 60
             out.append(Fact("time", value % 12, tokens.span_text(start, end), start, end))
             i = end
         elif value < 100 and not (start > 0 and words[start - 1] in (
@@ -358,7 +367,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                     and not is_number_word(words[k]) and words[k] not in _ORDINALS and words[k] not in _ZERO_WORDS:
                 # the noun counted may follow an adjective: "two live classes" is "two classes"
                 nouns = [_QTY_ALIAS.get(words[k], words[k])]
-                if k + 1 < n and words[k + 1].isalpha() and words[k + 1] not in _NOT_COUNTED and not tokens.breaks[k + 1]:
+                if k + 1 < n and words[k + 1].isalpha() and words[k + 1] not in _NOT_COUNTED \
+                        and not tokens.breaks[k + 1]:
                     nouns.append(words[k + 1])
                 out.append(Fact("qty:" + "|".join(stem(x) for x in nouns), value, tokens.span_text(start, k + 1),
                                 start, k + 1))
@@ -401,7 +411,7 @@ def same_value(a: Fact, b: Fact) -> bool:
         return False
     if not (a.exact and b.exact):
         # "about four weeks" agrees with "a month" but not with "eight weeks".
-        return a.kind == b.kind and abs(a.value - b.value) <= 0.35 * max(a.value, b.value)
+        return a.kind == b.kind and abs(a.value - b.value) <= 0.3 * max(a.value, b.value)
     if a.kind != b.kind or a.kind in ("money", "number"):
         # "forty nine ninety nine" is read as 4999 and "$49.99" as 49.99: compare the digits said.
         if _digits(a.value) == _digits(b.value):

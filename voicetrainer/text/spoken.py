@@ -31,8 +31,8 @@ _KNOW_OBJECTS = frozenset("""how what where why when who whether if that the a a
 any anything nothing""".split())
 _KNOW_ASKS = frozenset(("do", "did", "don't", "if", "as", "would", "will", "can", "could", "let", "so", "not", "you"))
 # A hesitation after one of these leaves no break: the phrase is unfinished ("I'll um refund it", "the uh fee").
-_UNFINISHED = _SUBJECTS | _AUX | frozenset("""the a an to of for my your our their and but so or that in on at with
-from going get about by""".split())
+_UNFINISHED = _SUBJECTS | _AUX | frozenset("""the a an to of for my your our their that in on at with from going get
+about by""".split())
 
 
 def _drop_spans(t: Tokens, hesitations: Collection[str], discourse: Collection[tuple[str, ...]]) -> list[bool]:
