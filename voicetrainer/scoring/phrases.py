@@ -96,6 +96,9 @@ class CompiledRubric:
     discourse: tuple[str, ...] = ()
     detectors: tuple[tuple[str, str], ...] = ()   # (detector, cost group)
     not_restating_costs: frozenset[str] = frozenset()
+    handoffs: PhraseSet | None = None
+    overpromises: PhraseSet | None = None
+    deadlines: PhraseSet | None = None
     acronyms: frozenset[str] = frozenset()
 
 
@@ -131,6 +134,9 @@ def compile_rubric(m: RubricModel) -> CompiledRubric:
         item_words=frozenset(w for a, _ in alternatives(m.paraphrase.items) + alternatives(m.paraphrase.things)
                              for w in normalise(a).split()),
         not_restating_costs=frozenset(m.paraphrase.not_restating_costs),
+        handoffs=PhraseSet([(p, "handoff") for p in m.solution.handoffs]),
+        overpromises=PhraseSet([(p, "overpromise") for p in m.solution.overpromises]),
+        deadlines=PhraseSet([(p, "deadline") for p in m.solution.deadlines]),
         has_commitments=bool(m.solution.commitments),
         hesitations=frozenset(w.lower() for w in m.spoken.hesitations),
         discourse=tuple(normalise(w) for w in m.spoken.discourse),

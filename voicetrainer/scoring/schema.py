@@ -109,6 +109,9 @@ class SolutionRules(_Strict):
     offer_questions: list[str] = Field(default_factory=list, description="an offer put as a question: how about")
     non_actions: list[str] = Field(default_factory=list, description="verbs after a commitment that commit to nothing")
     fillers_after_commit: list[str] = Field(default_factory=list, description="words skipped after a commitment")
+    handoffs: list[str] = Field(default_factory=list, description="the problem handed on with nothing decided")
+    overpromises: list[str] = Field(default_factory=list, description="promises nobody can keep")
+    deadlines: list[str] = Field(default_factory=list, description="a deadline that makes a hand-off a next step")
 
 
 class SpokenRules(_Strict):
