@@ -90,10 +90,34 @@ def _pairs(t: Tokens, c: CompiledRubric, skip: set[int], gap: int) -> dict[tuple
     return out
 
 
-def content(t: Tokens, c: CompiledRubric, skip: set[int] | None = None, gap: int = 1) -> Content:
-    """Facts, items, names, pairs and content words of a text; tokens in `skip` (what does not restate) left out."""
+def _reconcile_times(t: Tokens, facts: list[Fact], other: str) -> list[Fact]:
+    """Spoken numbers read the way the other side used them: "up from six fifty" (read as a time after "from") is
+    650 to a customer who gave amounts and no times; "the two fifteen on june third" is 2:15 to one who gave times.
+
+    Args:
+        other: "amounts" (the customer gave amounts, no times), "times" (they gave times), or "" (leave as read).
+    """
+    if not other:
+        return facts
+    out = []
+    for f in facts:
+        spoken = not any(x in f.text.lower() for x in (":", "am", "pm", "clock", "$", "£", "€"))
+        if other == "amounts" and f.kind == "time" and spoken and f.value >= 1 and f.value != int(f.value):
+            raw = round(int(f.value) * 100 + (f.value - int(f.value)) * 60)
+            f = Fact("number", float(raw), f.text, f.start, f.end)
+        elif other == "times" and f.kind == "number" and spoken and 100 <= f.value < 1300 \
+                and f.value % 100 < 60 and f.value == int(f.value):
+            f = Fact("time", (f.value // 100) % 12 + (f.value % 100) / 60, f.text, f.start, f.end)
+        out.append(f)
+    return out
+
+
+def content(t: Tokens, c: CompiledRubric, skip: set[int] | None = None, gap: int = 1, other: str = "") -> Content:
+    """Facts, items, names, pairs and content words of a text; tokens in `skip` (what does not restate) left out.
+    `other`: how the customer used numbers ("amounts" or "times"), to read the reply's spoken numbers alike."""
     skip = skip or set()
-    facts = [f for f in carry_units(t, extract_facts(t)) if f.start not in skip]
+    facts = _reconcile_times(t, carry_units(t, extract_facts(t)), other)
+    facts = [f for f in facts if f.start not in skip]
     used = set(skip)
     for f in facts:
         used.update(range(f.start, f.end))
@@ -221,8 +245,7 @@ def not_restating(t: Tokens, c: CompiledRubric,
 
 def comparable(f: Fact, g: Fact) -> bool:
     """Whether two facts measure the same kind of thing (so a different value contradicts)."""
-    # an amount is not an order number: "$240" and "order 45120" never contradict each other
-    if {f.kind, g.kind} <= {"money", "bare"} or {f.kind, g.kind} <= {"number", "bare"}:
+    if {f.kind, g.kind} <= {"money", "number", "bare"}:
         return f.kind != "bare" or g.kind != "bare"
     if f.kind.startswith("qty:") and g.kind.startswith("qty:"):
         return bool(set(f.kind[4:].split("|")) & set(g.kind[4:].split("|")))
@@ -233,10 +256,13 @@ _ROLE_STOPS = frozenset(("and", "but", "or", "so", "because", "while", "when", "
 
 
 def roles(t: Tokens, f: Fact, c: CompiledRubric, facts: list[Fact] = ()) -> set[str]:  # type: ignore[assignment]
-    """The content words next to a fact (two a side, within four words, up to another fact or a conjunction, in
-    its sentence): what it is the amount of. "my usual £25" -> {usual}; "£89 in roaming charges" -> {roam, charg}."""
+    """The words next to a fact (two content words a side, within four words, up to another fact or a conjunction,
+    in its sentence): what it is the amount of. "my usual £25" -> {usual}; "£89 in roaming charges" -> {roam,
+    charg}; "from £10.99 to £15.99" -> {from, ...}, {to, ...}."""
     others = {i for g in facts if g is not f for i in range(g.start, g.end)}
     out: set[str] = set()
+    if f.start > 0 and t.words[f.start - 1] in ("from", "to"):
+        out.add(t.words[f.start - 1])
     for step, origin in ((-1, f.start - 1), (1, f.end)):
         i, got = origin, 0
         while 0 <= i < len(t.words) and abs(i - origin) < 4 and got < 2 and t.sentence[i] == t.sentence[f.start] \
@@ -259,8 +285,13 @@ def same_role(ct: Tokens, f: Fact, cfacts: list[Fact], rt: Tokens, g: Fact, rfac
 
 
 def _derived(g: Fact, cfacts: list[Fact]) -> bool:
-    """A value the rep worked out from the customer's: the sum or the difference of two of them."""
+    """A value the rep worked out from the customer's: the sum or the difference of two of them, or one times a
+    count or a number of units ("four months of forty five dollars, that's a hundred eighty")."""
     vals = [f.value for f in cfacts if comparable(f, g)]
+    counts = [f.value / f.unit if f.unit else f.value for f in cfacts
+              if f.kind in ("count", "duration") or f.kind.startswith("qty:")]
+    if any(abs(g.value - a * k) < 0.01 for a in vals for k in counts if 1 < k <= 24):
+        return True
     return any(a != b and (abs(g.value - (a + b)) < 0.01 or abs(g.value - abs(a - b)) < 0.01)
                for a in vals for b in vals)
 
@@ -291,21 +322,21 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
     cid = {id(f): _identifier(ct, f) for f in cfacts}
     for g in rfacts:
         gid = _identifier(rt, g)
+        # an amount is not an order number: "$240" and "order 45120" never contradict each other
         same_kind = [f for f in cfacts if comparable(f, g) and cid[id(f)] == gid]
         if not same_kind or not g.exact or _derived(g, cfacts):
             continue
         bare = g.kind == "bare" and rt.sentence[g.start] not in cue_sentences
         groles = rroles[id(g)]
         equal = [f for f in cfacts if same_value(f, g)]
-        others = [f for f in same_kind if not any(same_value(f, e) for e in equal) and croles[id(f)] & groles]
         mine = g.start > 0 and rt.words[g.start - 1] == "your" or g.start not in skip
-        if others and mine and not any(croles[id(e)] & groles for e in equal):
-            f = others[0]
-            # changed value: nothing equal to it; swapped: the other value is in the reply, in this one's place
+        if mine and not any(croles[id(e)] & groles for e in equal):
+            others = [f for f in same_kind if not same_value(f, g) and croles[id(f)] & groles]
+            # changed (nothing equal to it), or swapped (the other value is in the reply, in this one's place)
             swapped = bool(equal) and any(same_value(f, h) and croles[id(e)] & rroles[id(h)]
-                                          for h in rfacts for e in equal)
-            if not equal or swapped:
-                out.append((g, f))
+                                          for f in others for h in rfacts for e in equal)
+            if others and (not equal or swapped):
+                out.append((g, others[0]))
                 continue
         if equal or g.start in skip:
             continue

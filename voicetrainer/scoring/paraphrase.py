@@ -50,7 +50,7 @@ def _longest_common_run(a: Sequence[str], b: Sequence[str], marked: frozenset[st
 
 
 def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRubric,
-                 restating: set[int]) -> list[str]:
+                 restating: set[int], no_wrong: set[int]) -> list[str]:
     """A different item in the customer's item's slot (another product, weekday, month, side, colour, country) in a
     restating clause, while the customer's own one is never named: "the right leg" for the left, "a trip to Spain"
     for France. Naming an extra item next to the customer's ("the gift receipt" for "the receipt") is adding."""
@@ -58,7 +58,7 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
     named_anywhere = set(content(rt, c).items)
     out = []
     for k, (s, e) in rc.items.items():
-        if k.startswith("thing:") or k in cc.items or rt.sentence[s] not in restating:
+        if k.startswith("thing:") or k in cc.items or rt.sentence[s] not in restating or s in no_wrong:
             continue
         same_slot = [g for g in cust_items if _item_slot(g) == _item_slot(k)]
         if not same_slot or any(g in named_anywhere for g in same_slot):
@@ -80,8 +80,10 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     p = r.paraphrase
     cc = content(ct, c)
     skip, no_wrong = not_restating(rt, c, costs)
-    rc = content(rt, c, skip)
-    rall = content(rt, c)
+    times = any(f.kind == "time" for f in cc.facts)
+    other = "times" if times else "amounts" if any(f.kind in ("money", "number") for f in cc.facts) else ""
+    rc = content(rt, c, skip, other=other)
+    rall = content(rt, c, other=other)
     evidence: list[str] = []
 
     matched_facts = 0
@@ -97,7 +99,8 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     # a different item is wrong only where the reply is plainly restating: a sentence with a matched fact or a cue
     restating = {rt.sentence[g.start] for g in rc.facts if any(same_value(f, g) for f in cc.facts)}
     restating |= {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
-    wrong += _wrong_items(ct, rt, cc, rc, c, restating)
+    restating |= {rt.sentence[s] for k, (s, _) in rc.items.items() if k in cc.items}
+    wrong += _wrong_items(ct, rt, cc, rc, c, restating, no_wrong)
 
     matched_items = [k for k in rc.items if k in cc.items]
     matched_names = [k for k in rc.names if k in cc.names or k in cc.words]
@@ -171,7 +174,8 @@ def _item_slot(group: str) -> str:
     g = group.split("|")[0]
     if g.startswith("contrast"):
         return g.split(":")[0]
-    return "weekday" if g in WEEKDAYS else "month" if g in MONTHS else "item"
+    last = g.split()[-1] if g.split() else g   # "in may" is the month May
+    return "weekday" if last in WEEKDAYS else "month" if last in MONTHS else "item"
 
 
 def paraphrase_tip(customer: str, ct: Tokens, prefix: bool = True) -> str:

@@ -34,6 +34,8 @@ _DURATION_WORDS = {
 }
 _MONEY_WORDS = {"dollar", "dollars", "bucks", "buck", "pound", "pounds", "quid", "euro", "euros", "cents", "usd"}
 _COUNT_WORDS = {"time", "times"}
+_ID_WORDS = frozenset("""order number ticket reference ref case account confirmation booking policy membership
+invoice flight room seat tracking""".split())
 _QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo",
               "kilogram": "kilo", "gb": "gigabyte", "gig": "gigabyte", "gigs": "gigabyte", "mb": "megabyte",
               "mi": "mile", "ft": "foot", "feet": "foot", "mins": "minute", "hrs": "hour"}
@@ -181,7 +183,7 @@ def _ordinal_at(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
 
 _NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from is are was were be been it its
 this that these those i you he she we they me him her us them my your our their not no so if then than as up out off
-more less times time o am pm""".split())
+more less times time o am pm yeah yes okay ok right um uh""".split())
 
 _APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
                 "under", "least", "some", "couple", "few", "several"}
@@ -226,6 +228,13 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
     return None
 
 
+def _clock_like(value: float) -> bool:
+    """Whether a number said after "at" or "from" can be a time: "at 4", "at eight forty"; not "at eighty five"."""
+    if value == int(value) and 1 <= value <= 12:
+        return True
+    return value >= 100 and value // 100 <= 12 and value % 100 < 60 and value == int(value)
+
+
 def extract_facts(tokens: Tokens) -> list[Fact]:
     """Facts in text order; amounts after "nearly", "about", "over", "more than" ... are marked inexact."""
     out = _extract_facts(tokens)
@@ -253,7 +262,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         start = i
         value: float | None = None
         exact = True
-        currency = w[:1] in "$£€" and len(w) > 1
+        # "9.99" is a price even without its currency sign
+        currency = (w[:1] in "$£€" and len(w) > 1) or bool(re.fullmatch(r"\d+\.\d\d", w))
         date = _date_at(tokens, i)
         if date is not None:
             value, j = date
@@ -352,7 +362,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             out.append(Fact("count", value, tokens.span_text(start, k + 1), start, k + 1))
             i = k + 1
         elif (k < n and words[k] in ("am", "pm", "oclock")) or (k + 1 < n and words[k:k + 2] == ("o", "clock")) or (
-                start > 0 and words[start - 1] in ("from", "till", "until", "til", "between", "at")):
+                start > 0 and words[start - 1] in ("from", "till", "until", "til", "between", "at")
+                and _clock_like(value)):
             end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] == (
                 "o", "clock") else j
             if value >= 100 and value % 100 < 60:   # "eight forty" is 8:40, not 840
@@ -377,6 +388,12 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 if value >= 10:
                     out.append(Fact("bare", value, tokens.span_text(start, j), start, j))
                 i = j
+        elif j < n and words[j].isalpha() and words[j] not in _NOT_COUNTED and not tokens.breaks[j] \
+                and words[j] not in _ORDINALS and not (start > 0 and words[start - 1] in _ID_WORDS):
+            # a big quantity of something: "2,300 megabytes", "1,800 kilowatt hours" (not an amount of money)
+            out.append(Fact("qty:" + stem(_QTY_ALIAS.get(words[j], words[j])), value, tokens.span_text(start, j + 1),
+                            start, j + 1))
+            i = j + 1
         else:
             out.append(Fact("number", value, tokens.span_text(start, j), start, j))
             i = j
