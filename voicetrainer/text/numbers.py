@@ -1,7 +1,7 @@
-"""Numbers, amounts, durations and dates in text: a parser for spoken numbers and the `Fact`s found with it.
+"""Amounts, durations, counts, dates and times in text, as `Fact`s, and when two facts agree (`same_value`).
 
-Hand-written on purpose: people say order numbers and prices as digit groups ("order forty four seventy one" is
-4471, "one twenty nine" is 129), which general number-word parsers (text2num) read as sums. Pure; no rubric
+The values come from numerals.py (spoken numbers as people say them); here is what the words around a number make
+of it: "three weeks" is 21 days, "$89" is money, "the third time" a count, "the 12th" a date. Pure; no rubric
 knowledge.
 """
 
@@ -10,21 +10,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from voicetrainer.text.numerals import (
+    ORDINALS,
+    SCALES,
+    TENS,
+    UNITS,
+    ZERO_WORDS,
+    is_number_word,
+    ordinal_at,
+    parse_number,
+)
 from voicetrainer.text.stemming import stem
 from voicetrainer.text.tokens import Tokens
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_SCALES = {"hundred": 100, "thousand": 1000}
-_ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
-    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
-}
+__all__ = ["MONTHS", "WEEKDAYS", "Fact", "extract_facts", "is_number_word", "parse_number", "same_value"]
+
 _DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 _DURATION_WORDS = {
     "night": "day", "nights": "day", "evening": "day", "evenings": "day", "minute": "minute", "minutes": "minute",
@@ -63,122 +63,10 @@ class Fact:
     unit: float = 0.0   # days per unit said, for durations ("12 months": 30), so a bare "8" after it is 8 months
 
 
-_ZERO_WORDS = {"oh": 0, "o": 0, "zero": 0, "nought": 0}
 MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
                     "oct", "nov", "dec"})
 WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
-
-
-def parse_number(words: tuple[str, ...], i: int, breaks: tuple[bool, ...] = ()) -> tuple[float | None, int]:
-    """The number said at words[i] (digits or words) as (value, index after it), or (None, i)."""
-    return _parse_number_words(words, i, breaks)
-
-
-def is_number_word(w: str) -> bool:
-    """A word that can be part of a spoken number ("oh" only counts inside a run, see `_parse_number_words`)."""
-    return w in _UNITS or w in _TENS or w in _SCALES
-
-
-def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...] = ()) -> tuple[float | None, int]:
-    """Parse a number at words[i] (digits or words). Returns (value, next index) or (None, i).
-
-    A spoken number is one run of number words with no punctuation inside it (so "It's six. Three hundred" is two
-    numbers). Within a run, "hundred"/"thousand" compose ("a hundred and twenty nine" = 129) and anything else is
-    read as digit groups, as people say order numbers and prices: "forty four seventy one" = 4471,
-    "one twenty nine" = 129, "three oh nine one seven" = 30917. "oh"/"o" is zero only between digit words, so
-    "Oh no" is not a number.
-    """
-    w = words[i]
-    digits = re.fullmatch(r"[$£€]?(\d+(?:[.,]\d+)*)%?", w)
-    if digits:
-        s = digits.group(1).replace(",", "")
-        try:
-            return float(s), i + 1
-        except ValueError:
-            return None, i
-    if w in ("a", "an") and i + 1 < len(words) and words[i + 1] in _SCALES and not (breaks and breaks[i + 1]):
-        value, j = _parse_number_words(("one",) + words[i + 1:], 0, ((False,) + breaks[i + 1:]) if breaks else ())
-        return (value, i + j) if value is not None else (None, i)
-    if w in _SCALES:  # "hundred and fifty" said without "a"
-        value, j = _parse_number_words(("one",) + words[i:], 0, ((False, False) + breaks[i + 1:]) if breaks else ())
-        return (value, i + j - 1) if value is not None and j > 1 else (None, i)
-    groups: list[str] = []
-    cur: int | None = None
-    last = ""  # kind of the last word: unit, teen, tens, scale, zero
-    j = i
-    n = len(words)
-    while j < n:
-        t = words[j]
-        if j > i and breaks and breaks[j]:
-            break
-        nxt = words[j + 1] if j + 1 < n and not (breaks and breaks[j + 1]) else ""
-        if t in _ZERO_WORDS and (t in ("zero", "nought") or (
-                cur is not None and last in ("unit", "teen", "tens", "zero")
-                and (nxt in _UNITS or nxt in _ZERO_WORDS))):
-            if cur is not None:
-                groups.append(str(cur))
-            cur, last = 0, "zero"
-        elif t in _UNITS and _UNITS[t] < 10:
-            u = _UNITS[t]
-            if cur is not None and last == "tens":
-                cur += u
-            elif cur is not None and last == "scale":
-                cur += u
-            else:
-                if cur is not None:
-                    groups.append(str(cur))
-                cur = u
-            last = "unit"
-        elif t in _UNITS:  # ten .. nineteen
-            if cur is not None and last == "scale":
-                cur += _UNITS[t]
-            else:
-                if cur is not None:
-                    groups.append(str(cur))
-                cur = _UNITS[t]
-            last = "teen"
-        elif t in _TENS:
-            if cur is not None and last == "scale":
-                cur += _TENS[t]
-            else:
-                if cur is not None:
-                    groups.append(str(cur))
-                cur = _TENS[t]
-            last = "tens"
-        elif t in _SCALES and cur is not None and last != "zero":
-            scale = _SCALES[t]
-            if scale == 100 and cur % 100 == 0 and cur >= 1000:
-                cur += 100
-            elif cur < scale:
-                cur *= scale
-            else:  # "two thousand three hundred": multiply only the part below the thousands
-                cur = cur // 1000 * 1000 + (cur % 1000) * scale
-            last = "scale"
-        elif t == "and" and last == "scale" and (nxt in _UNITS or nxt in _TENS):
-            pass
-        else:
-            break
-        j += 1
-    if cur is None:
-        return None, i
-    groups.append(str(cur))
-    if len(groups) == 1:
-        return float(groups[0]), j
-    return float("".join(groups)), j
-
-
-def _ordinal_at(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
-    """An ordinal at words[i]: "12th" (as Whisper writes it), "twelfth", "twenty first". Returns (value, end)."""
-    w = words[i]
-    m = re.fullmatch(r"(\d{1,2})(st|nd|rd|th)", w)
-    if m:
-        return float(m.group(1)), i + 1
-    if w in _TENS and i + 1 < len(words) and words[i + 1] in _ORDINALS and _ORDINALS[words[i + 1]] < 10:
-        return float(_TENS[w] + _ORDINALS[words[i + 1]]), i + 2
-    if w in _ORDINALS:
-        return float(_ORDINALS[w]), i + 1
-    return None
 
 
 _NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from is are was were be been it its
@@ -201,7 +89,7 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
     n = len(words)
     prev = words[i - 1] if i > 0 else ""
     prev2 = words[i - 2] if i > 1 else ""
-    o = _ordinal_at(words, i)
+    o = ordinal_at(words, i)
     if o is not None:
         day, j = o
         after = words[j] if j < n and not tokens.breaks[j] else ""
@@ -219,8 +107,8 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
         return None
     if (prev in MONTHS and prev not in ("may", "march")
             or (prev in ("may", "march") and prev2 in ("in", "on", "since", ""))):
-        value, j = _parse_number_words(words, i, tokens.breaks) if (
-            re.fullmatch(r"\d{1,2}", words[i]) or words[i] in _UNITS or words[i] in _TENS) else (None, i)
+        value, j = parse_number(words, i, tokens.breaks) if (
+            re.fullmatch(r"\d{1,2}", words[i]) or words[i] in UNITS or words[i] in TENS) else (None, i)
         after = words[j] if j < n else ""
         if value is not None and 1 <= value <= 31 and value == int(value) and not (
                 after in _COUNT_WORDS or after in _DURATION_WORDS or after in _MONEY_WORDS):
@@ -270,16 +158,16 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             out.append(Fact("date", value, tokens.span_text(i, j), i, j))
             i = j
             continue
-        if w in _ORDINALS and i + 1 < n and words[i + 1].isalpha() and words[i + 1] not in _NOT_COUNTED \
+        if w in ORDINALS and i + 1 < n and words[i + 1].isalpha() and words[i + 1] not in _NOT_COUNTED \
                 and words[i + 1] not in _COUNT_WORDS and not tokens.breaks[i + 1] and words[i + 1] not in MONTHS \
-                and words[i + 1] not in _UNITS:
+                and words[i + 1] not in UNITS:
             # "the fourth floor", "a second failure": which one of something, compared with the same noun only
-            out.append(Fact("ord:" + stem(words[i + 1]), float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2))
+            out.append(Fact("ord:" + stem(words[i + 1]), float(ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2))
             i += 2
             continue
-        if w in _ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
+        if w in ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
             # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
-            out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
+            out.append(Fact("count", float(ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
             i += 2
             continue
         if re.fullmatch(r"\d{1,2}:\d\d", w):
@@ -297,7 +185,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             i += 1
             continue
         prev = words[i - 1] if i > 0 else ""
-        if w in ("a", "an", "per", "each") and i > 0 and (prev in _UNITS or prev in _TENS or prev[-1:].isdigit()
+        if w in ("a", "an", "per", "each") and i > 0 and (prev in UNITS or prev in TENS or prev[-1:].isdigit()
                                                           or prev in _MONEY_WORDS):
             i += 1  # "forty-five a month" is a rate, not a duration
             continue
@@ -321,15 +209,15 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                                 unit=_DAYS[unit]))
                 i = j + 1
                 continue
-            if w in ("one", "a", "an") and words[i + 1] in _SCALES:
-                value, j = _parse_number_words(words, i, tokens.breaks)
+            if w in ("one", "a", "an") and words[i + 1] in SCALES:
+                value, j = parse_number(words, i, tokens.breaks)
             elif w == "one":
-                value, j = _parse_number_words(words, i, tokens.breaks)
+                value, j = parse_number(words, i, tokens.breaks)
             else:
                 i += 1
                 continue
         else:
-            value, j = _parse_number_words(words, i, tokens.breaks)
+            value, j = parse_number(words, i, tokens.breaks)
         if value is None or j <= i:
             i += 1
             continue
@@ -346,11 +234,11 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         elif currency or (k < n and words[k] in _MONEY_WORDS):
             end = k + 1 if not currency and k < n else j
             if (not currency and k + 1 < n and words[k] != "cents" and not tokens.breaks[k + 1]
-                    and (words[k + 1] in _TENS or words[k + 1] == "and")):
+                    and (words[k + 1] in TENS or words[k + 1] == "and")):
                 # "eighty nine dollars fifty", "... dollars and fifty cents": cents only when the number ends the
                 # clause or says "cents" ("dollars ten days ago" and "the seventy nine dollar one" are not cents).
                 c0 = k + 2 if words[k + 1] == "and" else k + 1
-                cents, k2 = _parse_number_words(words, c0, tokens.breaks) if c0 < n else (None, c0)
+                cents, k2 = parse_number(words, c0, tokens.breaks) if c0 < n else (None, c0)
                 if cents is not None and cents < 100 and k2 > c0 and (
                         k2 == n or tokens.breaks[k2] or words[k2] in ("cents", "cent")) and (
                         words[k + 1] != "and" or (k2 < n and words[k2] in ("cents", "cent"))):
@@ -375,7 +263,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             # A small number: a quantity of the next word ("12 kilos" = "twelve kilos", not "six kilos"), a bare
             # amount ("seventy at the pump" for "$70"), or nothing ("the one you got").
             if value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED and not tokens.breaks[k]\
-                    and not is_number_word(words[k]) and words[k] not in _ORDINALS and words[k] not in _ZERO_WORDS:
+                    and not is_number_word(words[k]) and words[k] not in ORDINALS and words[k] not in ZERO_WORDS:
                 # the noun counted may follow an adjective: "two live classes" is "two classes"
                 nouns = [_QTY_ALIAS.get(words[k], words[k])]
                 if k + 1 < n and words[k + 1].isalpha() and words[k + 1] not in _NOT_COUNTED \
@@ -389,7 +277,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                     out.append(Fact("bare", value, tokens.span_text(start, j), start, j))
                 i = j
         elif j < n and words[j].isalpha() and words[j] not in _NOT_COUNTED and not tokens.breaks[j] \
-                and words[j] not in _ORDINALS and not (start > 0 and words[start - 1] in _ID_WORDS):
+                and words[j] not in ORDINALS and not (start > 0 and words[start - 1] in _ID_WORDS):
             # a big quantity of something: "2,300 megabytes", "1,800 kilowatt hours" (not an amount of money)
             out.append(Fact("qty:" + stem(_QTY_ALIAS.get(words[j], words[j])), value, tokens.span_text(start, j + 1),
                             start, j + 1))

@@ -7,7 +7,8 @@ People drop a unit they have just said; compared bare, "8" and "eight months" wo
 
 from __future__ import annotations
 
-from voicetrainer.text.numbers import Fact, parse_number
+from voicetrainer.text.numbers import Fact
+from voicetrainer.text.numerals import parse_number
 from voicetrainer.text.tokens import Tokens
 
 # After a bare number, these words still leave it bare ("been 8!", "waiting three now", "38 and", "400, maybe 450").
