@@ -23,6 +23,7 @@ _THIRD = frozenset(("they", "he", "she", "someone", "somebody"))
 _PARTICIPLES = frozenset("""sent paid bought made told given taken kept left done got gone put set booked
 cancelled canceled refunded""".split())
 _REP = frozenset(("i", "we", "let", "us"))
+_SUBJECTS = frozenset(("i", "we", "you", "they", "he", "she", "it", "someone", "somebody"))
 _STEP_VERB_STOPS = frozenset(("the", "a", "an", "of", "and", "or", "to", "in", "on", "at", "for"))
 
 
@@ -66,6 +67,8 @@ def amount_offers(rt: Tokens, c: CompiledRubric) -> list[Match]:
     facts = {f.start: f for f in extract_facts(rt)}
     clauses = clause_ids(rt)
     for m, _ in c.rep_commits.find_all(rt):
+        if rt.words[m.end - 1] in ("am", "are", "have"):
+            continue   # "I'm really sorry, a six hundred dollar charge ..." commits to nothing
         for j in range(m.end, min(len(rt.words), m.end + 4)):
             if clauses[j] != clauses[m.start]:
                 break
@@ -100,8 +103,10 @@ def not_the_reps(m: Match, rt: Tokens, clauses: list[int], timed: bool) -> bool:
         return True
     w = rt.words[m.start]
     if (w.endswith("ed") or w in _PARTICIPLES) and not timed:
-        clause_words = [rt.words[i] for i in range(len(rt.words)) if clauses[i] == clause and i < m.start]
-        if not any(x in _REP for x in clause_words):
+        # the nearest subject before it says whose doing it is: "you moved to Leeds in April, cancelled online"
+        subject = next((rt.words[i] for i in range(m.start - 1, -1, -1)
+                        if clauses[i] == clause and rt.words[i] in _SUBJECTS), "")
+        if subject not in _REP:
             return True
     return False
 

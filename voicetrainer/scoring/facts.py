@@ -190,6 +190,8 @@ def _asks(t: Tokens, a: int, b: int) -> bool:
     return (w in _ASKS and nxt == "you") or (w in _WH and nxt not in ("a", "an"))
 
 
+_NEAR = 4   # words either side of a calm cost that restate nothing
+_RUN_ON = 10   # words of an unpunctuated plan
 _RESTATING_SUBJECTS = frozenset("""you your it that this the they there he she his her their its these those""".split())
 _JOINS = frozenset(("and", "so", "but", "then", "or", "also", "now", "because"))
 
@@ -219,11 +221,18 @@ def not_restating(t: Tokens, c: CompiledRubric,
     span_of = {i: k for k, (a, b) in enumerate(spans) for i in range(a, b)}
     not_plans = [m for m, _ in c.not_plans.find_all(t)]
     out: set[int] = set()
+    # Whisper's unpunctuated speech (a break every 20 words or fewer): a plan there is said and left behind
+    run_on = sum(t.breaks) * 20 <= len(t.words)
     for m, _ in c.future.find_all(t):
         if any(overlaps(m, x) for x in not_plans):
             continue
         k = span_of[m.start]
-        out.update(range(m.start, spans[k][1]))
+        end = spans[k][1]
+        if run_on and end - m.start > _RUN_ON and not any(t.breaks[m.start + 1:end]):
+            end = m.start + _RUN_ON   # an unpunctuated spoken run: the plan is said and the speaker moves on
+            out.update(range(m.start, end))
+            continue
+        out.update(range(m.start, end))
         k += 1
         while k < len(spans) and t.sentence[spans[k][0]] == t.sentence[m.start] \
                 and not _opens_restatement(t, *spans[k]):
@@ -234,9 +243,13 @@ def not_restating(t: Tokens, c: CompiledRubric,
         if _asks(t, a, b):
             out.update(range(a, b))
             no_wrong.update(range(a, b))
-        elif any(x.start < b and a < x.end for x, g in costs if g in c.not_restating_costs):
-            out.update(range(a, b))   # the value may still be wrong: "No, the tracking says one week"
-        elif _acts(t, a, b):
+        else:
+            # near a cost that uses the customer's words against them (the value may still be wrong: "No, the
+            # tracking says one week"); only near it, as an unpunctuated spoken clause can run on for long
+            for x, g in costs:
+                if g in c.not_restating_costs and x.start < b and a < x.end:
+                    out.update(range(max(a, x.start - _NEAR), min(b, x.end + _NEAR)))
+        if _acts(t, a, b):
             no_wrong.update(range(a, b))
     return out, no_wrong
 

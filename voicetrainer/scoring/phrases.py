@@ -99,6 +99,7 @@ class CompiledRubric:
     handoffs: PhraseSet | None = None
     overpromises: PhraseSet | None = None
     deadlines: PhraseSet | None = None
+    done: PhraseSet | None = None
     acronyms: frozenset[str] = frozenset()
 
 
@@ -137,6 +138,7 @@ def compile_rubric(m: RubricModel) -> CompiledRubric:
         handoffs=PhraseSet([(p, "handoff") for p in m.solution.handoffs]),
         overpromises=PhraseSet([(p, "overpromise") for p in m.solution.overpromises]),
         deadlines=PhraseSet([(p, "deadline") for p in m.solution.deadlines]),
+        done=PhraseSet([(p, "done") for p in m.solution.done]),
         has_commitments=bool(m.solution.commitments),
         hesitations=frozenset(w.lower() for w in m.spoken.hesitations),
         discourse=tuple(normalise(w) for w in m.spoken.discourse),

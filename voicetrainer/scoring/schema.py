@@ -98,6 +98,7 @@ class SolutionRules(_Strict):
     hit_at_or_above: float = Weight
     vague_score: float = Weight
     offers: list[str]
+    done: list[str] = Field(default_factory=list, description="remedies in place: count with no commitment")
     commitments: list[str] = Field(default_factory=list)
     timing: list[str] = Field(default_factory=list)
     not_offers: list[str] = Field(default_factory=list)

@@ -49,19 +49,21 @@ def _offer_matches(rt: Tokens, c: CompiledRubric, found: Sequence[Match] | None 
     blocked: set[int] = set()
     for m, _ in c.not_offers.find_all(rt):
         i = m.start
-        while i < len(rt.words) and rt.sentence[i] == rt.sentence[m.start] and (i == m.start or not rt.breaks[i]):
+        while i < len(rt.words) and clauses[i] == clauses[m.start] and (i == m.start or not rt.breaks[i]):
             blocked.add(i)
             i += 1
     speaker_sents = {rt.sentence[i] for i, w in enumerate(rt.words) if w in ("i", "we")}
+    done: list[Match] = []
     if found is None:
-        found = [m for m, _ in c.offers.find_all(rt)]
+        done = [m for m, _ in c.done.find_all(rt)] if c.done is not None else []
+        found = [m for m, _ in c.offers.find_all(rt)] + done
     good, refused = [], []
     for m in found:
         sent = rt.sentence[m.start]
         if any(overlaps(m, v) for v in vague) or m.start in blocked or not_proposed(m, rt, clauses) \
                 or not_the_reps(m, rt, clauses, sent in timed_sents):
             continue
-        committed = structural or sent in timed_sents or any(
+        committed = structural or m in done or sent in timed_sents or any(
             rt.sentence[k.start] == sent and k.start <= m.start and not overlaps(k, m) for k in commits)
         if negated(m, rt, c, clauses, oks):
             if rt.sentence[m.start] in speaker_sents:  # "we don't do refunds", not "three weeks with no refund"
