@@ -204,12 +204,15 @@ def _opens_restatement(t: Tokens, a: int, b: int) -> bool:
     return i < b and t.words[i] in _RESTATING_SUBJECTS
 
 
-def not_restating(t: Tokens, c: CompiledRubric,
-                  costs: list[tuple[Match, str]] = ()) -> tuple[set[int], set[int]]:  # type: ignore[assignment]
+_USUAL = frozenset(("usual", "usually", "normal", "normally", "typical", "typically"))
+
+
+def not_restating(t: Tokens, c: CompiledRubric, costs: list[tuple[Match, str]] = (),  # type: ignore[assignment]
+                  customer: Tokens | None = None) -> tuple[set[int], set[int]]:
     """Tokens of a reply that do not restate, and those where a new value is no wrong fact (plans, questions, and
     the clauses reporting the rep's own action: "I've moved you to the 1:20 connection").
 
-    - a plan: from a plan marker ("I'll", "if", "would you like") to the end of its clause and of the clauses after
+    - a plan: from a plan marker ("I'll", "if", "would you like"; "usually" only when the customer said none) to the end of its clause and of the clauses after
       it in its sentence, until one opens on another subject ("As you'd know if you read our emails, you were on
       $9.99" restates after the comma); a marker inside a `not_plans` phrase starts none ("I can see the charge");
     - a clause asking for something ("do you know where your email is");
@@ -223,9 +226,10 @@ def not_restating(t: Tokens, c: CompiledRubric,
     out: set[int] = set()
     # Whisper's unpunctuated speech (a break every 20 words or fewer): a plan there is said and left behind
     run_on = sum(t.breaks) * 20 <= len(t.words)
+    usual = customer is not None and any(w in _USUAL for w in customer.words)
     for m, _ in c.future.find_all(t):
-        if any(overlaps(m, x) for x in not_plans):
-            continue
+        if any(overlaps(m, x) for x in not_plans) or (usual and t.words[m.start] in _USUAL):
+            continue   # "you normally pay fifty" restates a customer who said what they usually pay
         k = span_of[m.start]
         end = spans[k][1]
         if run_on and end - m.start > _RUN_ON and not any(t.breaks[m.start + 1:end]):
@@ -265,6 +269,8 @@ def comparable(f: Fact, g: Fact) -> bool:
     return f.kind == g.kind
 
 
+# which of two like values: "last year" and "this year" are different places even though both are "year"
+_QUALIFIERS = frozenset(("last", "this", "next", "previous", "new", "old", "original", "current"))
 _ROLE_STOPS = frozenset(("and", "but", "or", "so", "because", "while", "when", "since", "although", "though"))
 
 
@@ -279,8 +285,9 @@ def roles(t: Tokens, f: Fact, c: CompiledRubric, facts: list[Fact] = ()) -> set[
     for step, origin in ((-1, f.start - 1), (1, f.end)):
         i, got = origin, 0
         while 0 <= i < len(t.words) and abs(i - origin) < 4 and got < 2 and t.sentence[i] == t.sentence[f.start] \
-                and i not in others and t.words[i] not in _ROLE_STOPS:
-            if _is_content(t, i, c) or t.words[i] in ("last", "next", "new", "old", "usual", "usually", "normally"):
+                and i not in others and t.words[i] not in _ROLE_STOPS \
+                and not (t.breaks and t.breaks[i + 1 if step < 0 else i]):   # nor across punctuation
+            if _is_content(t, i, c) or t.words[i] in _QUALIFIERS or t.words[i] in ("usual", "usually", "normally"):
                 out.add(t.stems[i])
                 got += 1
             i += step
@@ -332,6 +339,11 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
     matched_c = {id(f) for f in cfacts if any(same_value(f, g) for g in rfacts)}
     croles = {id(f): roles(ct, f, c, cfacts) for f in cfacts}
     rroles = {id(g): roles(rt, g, c, rfacts) for g in rfacts}
+
+    def placed(a: set[str], b: set[str]) -> bool:   # the same place: a shared word and no clashing qualifier
+        qa, qb = a & _QUALIFIERS, b & _QUALIFIERS
+        return bool(a & b) and not (qa and qb and not qa & qb)
+
     cid = {id(f): _identifier(ct, f) for f in cfacts}
     for g in rfacts:
         gid = _identifier(rt, g)
@@ -343,11 +355,14 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
         groles = rroles[id(g)]
         equal = [f for f in cfacts if same_value(f, g)]
         mine = g.start > 0 and rt.words[g.start - 1] == "your" or g.start not in skip
-        if mine and not any(croles[id(e)] & groles for e in equal):
-            others = [f for f in same_kind if not same_value(f, g) and croles[id(f)] & groles]
+        if mine and not any(placed(croles[id(e)], groles) for e in equal):
+            others = [f for f in same_kind if not same_value(f, g) and placed(croles[id(f)], groles)]
             # changed (nothing equal to it), or swapped (the other value is in the reply, in this one's place)
-            swapped = bool(equal) and any(same_value(f, h) and croles[id(e)] & rroles[id(h)]
-                                          for f in others for h in rfacts for e in equal)
+            # (in this one's place, or out of its own when both of the customer's values have places)
+            swapped = bool(equal) and any(
+                same_value(f, h) and (placed(croles[id(e)], rroles[id(h)])
+                                      or (croles[id(f)] and croles[id(e)] and not placed(croles[id(f)], rroles[id(h)])))
+                for f in others for h in rfacts for e in equal)
             if others and (not equal or swapped):
                 out.append((g, others[0]))
                 continue

@@ -79,7 +79,7 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     """
     p = r.paraphrase
     cc = content(ct, c)
-    skip, no_wrong = not_restating(rt, c, costs)
+    skip, no_wrong = not_restating(rt, c, costs, ct)
     times = any(f.kind == "time" for f in cc.facts)
     other = "times" if times else "amounts" if any(f.kind in ("money", "number") for f in cc.facts) else ""
     rc = content(rt, c, skip, other=other)

@@ -1,5 +1,6 @@
 """Numbers said without their unit take the unit said just before: "it said 12 months but it's only been 8" is
-8 months, "one hour ... I've been waiting three" is 3 hours, "a 60 dollar fee plus December's 38" is $38.
+8 months, "one hour ... I've been waiting three" is 3 hours, "a 60 dollar fee plus December's 38" is $38; and
+"an hour and ten minutes" is one duration.
 
 People drop a unit they have just said; compared bare, "8" and "eight months" would disagree. Pure; works on the
 `Fact`s `extract_facts` found.
@@ -69,4 +70,18 @@ def carry_units(t: Tokens, facts: list[Fact]) -> list[Fact]:
         else:
             continue
         out = [f for f in out if not (f.start == start and f.kind == "bare")] + [new]
-    return sorted(out, key=lambda f: f.start)
+    return _joined(t, sorted(out, key=lambda f: f.start))
+
+
+def _joined(t: Tokens, facts: list[Fact]) -> list[Fact]:
+    """"an hour and ten minutes" is one duration of 70 minutes, not an hour and, separately, ten minutes."""
+    out: list[Fact] = []
+    for f in facts:
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == f.kind == "duration" and prev.unit > f.unit > 0 and prev.exact \
+                and f.exact and f.start == prev.end + 1 and t.words[prev.end] == "and":
+            out[-1] = Fact("duration", prev.value + f.value, t.span_text(prev.start, f.end), prev.start, f.end,
+                           unit=f.unit)
+            continue
+        out.append(f)
+    return out
