@@ -503,7 +503,7 @@ def test_british_and_american_spellings_match():
 # --- issue 11: reading meaning, not phrase lists ----------------------------------------------------------------------
 
 WATER = "You estimated my water bill at £186 for the quarter when it's usually £60. I sent a meter reading on the 2nd."
-BILL = "My electricity bill for March is 210 dollars. I normally pay about 50! Nobody has read the meter since November."
+BILL = "My electricity bill for March is 210 dollars. I normally pay about 50! Nobody has read the meter since May."
 FLIGHT = "You moved my 8:40 flight to Denver to 7 a.m. without asking! I live an hour from the airport."
 TRIP = "My son was on a school trip to France and his phone ran up £62. He's on a £10 plan."
 RENEWAL = "My renewal's come through at £1,240 — last year it was £610. No claims in 9 years."
@@ -515,8 +515,8 @@ def test_spoken_fillers_restarts_and_stutters_are_dropped_before_matching():
                ("like", "you know", "i mean"))
     assert t.words == ("so", "i", "can", "refund", "the", "twenty", "four", "today")
     assert t.span_text(1, 4) == "I can refund" and t.span_text(3, 8) == "refund the the twenty four you know like today"
-    kept = fluent(tokenize("I'd like a refund. Do you know how to log in? It looks like rain."), (), ("like", "you know"))
-    assert kept.words == tokenize("I'd like a refund. Do you know how to log in? It looks like rain.").words
+    text = "I'd like a refund. Do you know how to log in? It looks like rain."
+    assert fluent(tokenize(text), (), ("like", "you know")).words == tokenize(text).words
 
 
 def test_exact_form_and_no_phrase_across_a_sentence_end():

@@ -212,9 +212,10 @@ def not_restating(t: Tokens, c: CompiledRubric, costs: list[tuple[Match, str]] =
     """Tokens of a reply that do not restate, and those where a new value is no wrong fact (plans, questions, and
     the clauses reporting the rep's own action: "I've moved you to the 1:20 connection").
 
-    - a plan: from a plan marker ("I'll", "if", "would you like"; "usually" only when the customer said none) to the end of its clause and of the clauses after
-      it in its sentence, until one opens on another subject ("As you'd know if you read our emails, you were on
-      $9.99" restates after the comma); a marker inside a `not_plans` phrase starts none ("I can see the charge");
+    - a plan: from a plan marker ("I'll", "if", "would you like"; "usually" only when the customer said none) to
+      the end of its clause and of the clauses after it in its sentence, until one opens on another subject ("As
+      you'd know if you read our emails, you were on $9.99" restates after the comma); a marker inside a
+      `not_plans` phrase starts none ("I can see the charge"); in unpunctuated speech a plan reaches 10 words;
     - a clause asking for something ("do you know where your email is");
     - a clause holding a calm cost of the rubric's `not_restating_costs` groups: the customer's fact used against
       them is not a restatement ("Oh, only 55 minutes?", "Ten years or not, rules are rules").
