@@ -6,8 +6,9 @@
 - `restated`: "you were told fourteen days", "it says Family at £19.99" carry the customer's own facts: reported
   speech that restates, not blame.
 - `shapes`: costs with no stock phrase: a reply written in CAPITALS, a tautology ("the plans are the plans",
-  "estimated bills are estimated"), a generic event brushed off ("Cancellations happen."), and a flat denial of
-  the customer's own word ("It's not a scam.").
+  "estimated bills are estimated"), a generic event brushed off ("Cancellations happen."), a flat denial of the
+  customer's own word ("It's not a scam."), and a retort that corrects the customer's word ("You asked for quiet,
+  not silent").
 
 Pure: tokens in, matches out; what they cost is the rubric's (`calm.costs.<group>.detect`).
 """
@@ -71,7 +72,7 @@ def restated(m: Match, rt: Tokens, ct: Tokens, clauses: list[int]) -> bool:
     cstems = {s for s, w in zip(ct.stems, ct.words, strict=True) if w not in STOP_WORDS and len(w) > 2}
     after = [rt.stems[i] for i in range(m.end, len(rt.words))
              if clauses[i] == clause and rt.words[i] not in STOP_WORDS and len(rt.words[i]) > 2]
-    return len(after) >= 1 and sum(s in cstems for s in after) >= max(1, len(after) // 2)
+    return sum(s in cstems for s in after) >= max(2, len(after) // 2)   # one shared word ("when you book") is not enough
 
 
 def shapes(rt: Tokens, ct: Tokens, detectors: tuple[tuple[str, str], ...],
@@ -90,6 +91,8 @@ def shapes(rt: Tokens, ct: Tokens, detectors: tuple[tuple[str, str], ...],
             out += [(m, group) for m in _generic_events(rt, clauses)]
         elif name == "denial":
             out += [(m, group) for m in _denials(rt, ct, clauses)]
+        elif name == "retort":
+            out += [(m, group) for m in _retorts(rt, ct)]
     return out
 
 
@@ -160,6 +163,32 @@ def _generic_events(rt: Tokens, clauses: list[int]) -> list[Match]:
         if any(w in _MODALS for w in words) or b < len(rt.words) and not rt.breaks[b]:
             continue
         out.append(Match("things happen", a, b))
+    return out
+
+
+_NOT_RETORT = frozenset("""only just yet sure long much too at all a an the problem bad worry worries really quite
+always ever even exactly necessarily anymore""".split())
+
+
+def _retorts(rt: Tokens, ct: Tokens) -> list[Match]:
+    """"You asked for quiet, not silent", "it's a request, not a guarantee": the customer's own word set against a
+    correction after a comma. The rep's own choices ("I'll refund it, not credit it") are not retorts."""
+    theirs = {s for s, w in zip(ct.stems, ct.words, strict=True) if w not in STOP_WORDS and len(w) > 2}
+    out = []
+    n = len(rt.words)
+    for k in range(1, n - 1):
+        if rt.words[k] != "not" or not rt.breaks[k] or rt.words[k + 1] in _NOT_RETORT:
+            continue
+        j = k + 1
+        while j < n and rt.words[j] in ("a", "an", "the") and not rt.breaks[j]:
+            j += 1
+        if j >= n or rt.breaks[j] or rt.words[j] in STOP_WORDS:
+            continue
+        sent = [i for i in range(k) if rt.sentence[i] == rt.sentence[k]]
+        if any(rt.words[i] in ("i", "we", "let") for i in sent):
+            continue
+        if any(rt.stems[i] in theirs for i in sent[-4:]) or rt.stems[j] in theirs:
+            out.append(Match("X, not Y", sent[-1] if sent else k, j + 1))
     return out
 
 

@@ -18,7 +18,7 @@ class _Strict(BaseModel):
 Weight = Field(ge=0.0, le=1.0)
 
 
-Detector = Literal["capitals", "tautology", "generic_event", "denial"]
+Detector = Literal["capitals", "tautology", "generic_event", "denial", "retort"]
 
 
 class CostGroup(_Strict):

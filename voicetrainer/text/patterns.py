@@ -69,6 +69,12 @@ class Phrase:
                 for p in multi[0]:
                     slots.append(("opt" if optional else "word", frozenset([p]), frozenset()))
                 continue
+            if multi and not alts and not exact and all(len(m) == 2 for m in multi) and len({m[1] for m in multi}) == 1:
+                # "didn't|wouldn't" is "did|would" then "not"
+                kind = "opt" if optional else "word"
+                slots.append((kind, frozenset(m[0] for m in multi), frozenset()))
+                slots.append((kind, frozenset([multi[0][1]]), frozenset()))
+                continue
             for m in multi:  # a contraction among alternatives: keep its first word (rare in practice)
                 alts.add(m[0])
             slots.append(("opt" if optional else "word", frozenset(alts), frozenset(exact)))
