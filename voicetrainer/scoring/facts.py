@@ -271,6 +271,7 @@ def comparable(f: Fact, g: Fact) -> bool:
 
 
 # which of two like values: "last year" and "this year" are different places even though both are "year"
+_DIRECTIONS = {"from": "from", "to": "to", "until": "to", "till": "to", "til": "to"}
 _QUALIFIERS = frozenset(("last", "this", "next", "previous", "new", "old", "original", "current"))
 _ROLE_STOPS = frozenset(("and", "but", "or", "so", "because", "while", "when", "since", "although", "though"))
 
@@ -281,8 +282,8 @@ def roles(t: Tokens, f: Fact, c: CompiledRubric, facts: list[Fact] = ()) -> set[
     charg}; "from £10.99 to £15.99" -> {from, ...}, {to, ...}."""
     others = {i for g in facts if g is not f for i in range(g.start, g.end)}
     out: set[str] = set()
-    if f.start > 0 and t.words[f.start - 1] in ("from", "to"):
-        out.add(t.words[f.start - 1])
+    if f.start > 0 and t.words[f.start - 1] in _DIRECTIONS:
+        out.add(_DIRECTIONS[t.words[f.start - 1]])
     for step, origin in ((-1, f.start - 1), (1, f.end)):
         i, got = origin, 0
         while 0 <= i < len(t.words) and abs(i - origin) < 4 and got < 2 and t.sentence[i] == t.sentence[f.start] \

@@ -116,6 +116,21 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
     return None
 
 
+_PAST_TO = {"half": 30, "quarter": 15}
+
+
+def _said_clock(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
+    """"half past six" (6:30), "quarter to nine" (8:45), "quarter past two" (2:15) as (hour in 0-12, end)."""
+    if words[i] not in _PAST_TO or i + 2 >= len(words) or words[i + 1] not in ("past", "to"):
+        return None
+    hour, j = parse_number(words, i + 2)
+    if hour is None or not 1 <= hour <= 12 or hour != int(hour):
+        return None
+    minutes = _PAST_TO[words[i]]
+    value = hour + minutes / 60 if words[i + 1] == "past" else hour - 1 + (60 - minutes) / 60
+    return value % 12, j
+
+
 def _clock_like(value: float) -> bool:
     """Whether a number said after "at" or "from" can be a time: "at 4", "at eight forty"; not "at eighty five"."""
     if value == int(value) and 1 <= value <= 12:
@@ -169,6 +184,12 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
             out.append(Fact("count", float(ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
             i += 2
+            continue
+        clock = _said_clock(words, i)
+        if clock is not None:
+            value, j = clock
+            out.append(Fact("time", value, tokens.span_text(i, j), i, j))
+            i = j
             continue
         if re.fullmatch(r"\d{1,2}:\d\d", w):
             hour, minute = w.split(":")

@@ -77,6 +77,11 @@ def _joined(t: Tokens, facts: list[Fact]) -> list[Fact]:
     """"an hour and ten minutes" is one duration of 70 minutes, not an hour and, separately, ten minutes."""
     out: list[Fact] = []
     for f in facts:
+        w = t.words
+        if f.kind == "duration" and f.unit and w[f.end:f.end + 3] == ("and", "a", "half"):
+            # "an hour and a half" is 90 minutes
+            f = Fact("duration", f.value + f.unit / 2, t.span_text(f.start, f.end + 3), f.start, f.end + 3,
+                     f.exact, f.unit)
         prev = out[-1] if out else None
         if prev is not None and prev.kind == f.kind == "duration" and prev.unit > f.unit > 0 and prev.exact \
                 and f.exact and f.start == prev.end + 1 and t.words[prev.end] == "and":
