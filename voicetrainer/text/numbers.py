@@ -117,6 +117,7 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
 
 
 _PAST_TO = {"half": 30, "quarter": 15}
+_TWO_WORD_CLOCK = (("o", "clock"), ("a", "m"), ("p", "m"))   # "five p m", "6 a.m." as Whisper writes them
 
 
 def _said_clock(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
@@ -270,11 +271,11 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         elif k < n and words[k] in _COUNT_WORDS:
             out.append(Fact("count", value, tokens.span_text(start, k + 1), start, k + 1))
             i = k + 1
-        elif (k < n and words[k] in ("am", "pm", "oclock")) or (k + 1 < n and words[k:k + 2] == ("o", "clock")) or (
+        elif (k < n and words[k] in ("am", "pm", "oclock")) or (k + 1 < n and words[k:k + 2] in _TWO_WORD_CLOCK) or (
                 start > 0 and words[start - 1] in ("from", "till", "until", "til", "between", "at")
                 and _clock_like(value)):
-            end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] == (
-                "o", "clock") else j
+            end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] in (
+                _TWO_WORD_CLOCK) else j
             if value >= 100 and value % 100 < 60:   # "eight forty" is 8:40, not 840
                 value = value // 100 + (value % 100) / 60
             out.append(Fact("time", value % 12, tokens.span_text(start, end), start, end))
