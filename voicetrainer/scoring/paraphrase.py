@@ -64,6 +64,26 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
         if not same_slot or any(g in named_anywhere for g in same_slot):
             continue
         out.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[same_slot[0]])})")
+    return out + _wrong_names(ct, rt, cc, rc, restating, no_wrong)
+
+
+def _wrong_names(ct: Tokens, rt: Tokens, cc: Content, rc: Content, restating: set[int],
+                 no_wrong: set[int]) -> list[str]:
+    """Another word in a name the customer said: "the Regent Street store" for "your Oxford Street store", "Gatwick
+    Airport" for "Manchester Airport" (a word of their own in the slot, and their name never said)."""
+    out = []
+    said = set(rt.stems)
+    for stem_, (i, _) in cc.names.items():
+        if stem_ in said or i + 1 >= len(ct.words):
+            continue
+        nxt = ct.stems[i + 1]
+        if nxt not in cc.names:   # only inside a name of two capitalised words
+            continue
+        for k in range(len(rt.words) - 1):
+            if rt.stems[k + 1] == nxt and rt.stems[k] not in set(ct.stems) and rt.words[k].isalpha() \
+                    and rt.words[k] not in STOP_WORDS and rt.sentence[k] in restating and k not in no_wrong:
+                out.append(f"{rt.span_text(k, k + 2)} (customer said {ct.span_text(i, i + 2)})")
+                break
     return out
 
 

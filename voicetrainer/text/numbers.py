@@ -34,6 +34,8 @@ _DURATION_WORDS = {
 }
 _MONEY_WORDS = {"dollar", "dollars", "bucks", "buck", "pound", "pounds", "quid", "euro", "euros", "cents", "usd"}
 _COUNT_WORDS = {"time", "times"}
+_ONCE_STARTS = frozenset("""i you we they he she it the a an this that your my our their its there again more
+upon""".split())
 _ID_WORDS = frozenset("""order number ticket reference ref case account confirmation booking policy membership
 invoice flight room seat tracking""".split())
 _QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo",
@@ -197,8 +199,11 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             out.append(Fact("time", float(hour) % 12 + float(minute) / 60, tokens.span_text(i, i + 1), i, i + 1))
             i += 1
             continue
-        if w == "twice":
-            out.append(Fact("count", 2.0, tokens.span_text(i, i + 1), i, i + 1))
+        if w == "twice" or (w == "once" and (i + 1 >= n or tokens.breaks[i + 1] or words[i + 1] not in _ONCE_STARTS)):
+            # "charged once" counts; "once I have it" starts a clause
+            before = i + 1 < n and words[i + 1] in ("before", "already", "more")   # "once before": the 2nd time
+            out.append(Fact("count", 2.0 if w == "twice" else 1.0, tokens.span_text(i, i + 1), i, i + 1,
+                            exact=not before))
             i += 1
             continue
         if w == "fortnight" and (i == 0 or words[i - 1] in ("a", "one", "the")):
@@ -225,6 +230,10 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 j += 1
             if j < n and words[j] == "of":
                 j += 1
+            if j < n and words[j] in _COUNT_WORDS and (j > i + 1 or w not in ("a", "an")):   # "a few times"
+                out.append(Fact("count", qty, tokens.span_text(start, j + 1), start, j + 1, exact=False))
+                i = j + 1
+                continue
             if j < n and words[j] in _DURATION_WORDS:
                 unit = _DURATION_WORDS[words[j]]
                 out.append(Fact("duration", qty * _DAYS[unit], tokens.span_text(start, j + 1), start, j + 1, exact,
