@@ -206,6 +206,13 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                             exact=not before))
             i += 1
             continue
+        if w == "the" and i + 2 < n and words[i + 1] in _DURATION_WORDS and not words[i + 1].endswith("s") \
+                and words[i + 2] in ("you", "we", "i", "it", "they") and not tokens.breaks[i + 2]:
+            # "the hour you've waited", "the week it took": one of that unit, said as a thing
+            unit = _DURATION_WORDS[words[i + 1]]
+            out.append(Fact("duration", _DAYS[unit], tokens.span_text(i, i + 2), i, i + 2, False, unit=_DAYS[unit]))
+            i += 2
+            continue
         if w == "fortnight" and (i == 0 or words[i - 1] in ("a", "one", "the")):
             s = i - 1 if i > 0 and words[i - 1] in ("a", "one") else i
             out.append(Fact("duration", 14.0, tokens.span_text(s, i + 1), s, i + 1))
