@@ -72,7 +72,8 @@ def restated(m: Match, rt: Tokens, ct: Tokens, clauses: list[int]) -> bool:
     cstems = {s for s, w in zip(ct.stems, ct.words, strict=True) if w not in STOP_WORDS and len(w) > 2}
     after = [rt.stems[i] for i in range(m.end, len(rt.words))
              if clauses[i] == clause and rt.words[i] not in STOP_WORDS and len(rt.words[i]) > 2]
-    return sum(s in cstems for s in after) >= max(2, len(after) // 2)   # one shared word ("when you book") is not enough
+    # one shared word ("it says so when you book") is not enough
+    return sum(s in cstems for s in after) >= max(2, len(after) // 2)
 
 
 def shapes(rt: Tokens, ct: Tokens, detectors: tuple[tuple[str, str], ...],

@@ -244,8 +244,12 @@ def not_restating(t: Tokens, c: CompiledRubric, costs: list[tuple[Match, str]] =
             out.update(range(*spans[k]))
             k += 1
     no_wrong = set(out)
+    cfacts = extract_facts(customer) if customer is not None else []
+    rfacts = extract_facts(t)
     for a, b in spans:
-        if _asks(t, a, b):
+        # a question carrying the customer's own fact checks a restatement ("Was that the $89 on the 3rd?")
+        checks = any(a <= g.start < b and any(same_value(f, g) for f in cfacts) for g in rfacts)
+        if _asks(t, a, b) and not checks:
             out.update(range(a, b))
             no_wrong.update(range(a, b))
         else:

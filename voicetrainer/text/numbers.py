@@ -73,7 +73,8 @@ WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "s
 
 _NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from is are was were be been it its
 this that these those i you he she we they me him her us them my your our their not no so if then than as up out off
-more less times time o am pm yeah yes okay ok right um uh""".split())
+more less times time o am pm yeah yes okay ok right um uh while when because since until after before though
+although""".split())
 
 _APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
                 "under", "least", "some", "couple", "few", "several"}
