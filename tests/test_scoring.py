@@ -604,3 +604,40 @@ def test_solution_by_who_does_what_and_when(rubric, reply, expected, named):
     if named:
         assert s.evidence == (named,) or s.evidence[0].startswith(named.split()[0])
         assert s.tip.startswith(f"'{s.evidence[0]}'")
+
+
+# Wordings written to probe the calm rules beyond the labelled sets (issue 11): each shape, not each sentence,
+# is in rubric.yaml; polite look-alikes beside them must stay calm.
+PRESCRIPTION = ("My prescription was meant to be ready on Friday. I've come in three times and it's still not done, "
+                "and I'm out of my heart tablets.")
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("We're a pharmacy, not a miracle worker.", False),
+    ("The doctor didn't send it through, so that's on the surgery.", False),
+    ("Prescriptions take as long as they take.", False),
+    ("It's really not my job to chase your GP.", False),
+    ("Keep your voice down, there are other patients here.", False),
+    ("You're not the only person waiting for a prescription.", False),
+    ("That's between you and your doctor.", False),
+    ("I'm sure one day without tablets won't kill you.", False),
+    ("Listen, I've told you twice now it's not here.", False),
+    ("Is there a reason you didn't order it earlier?", False),
+    ("What do you want me to do, make the tablets myself?", False),
+    ("You asked for Friday, not a guarantee.", False),
+    ("Most customers manage to order on time.", False),
+    ("Have you actually checked with the surgery?", False),
+    ("I'm not going to repeat myself.", False),
+    ("That sounds like a you problem.", False),
+    ("Not to be rude, but that's a bit much.", False),
+    ("I'm so sorry, three trips and you're out of your heart tablets. I'll get you an emergency supply today.", True),
+    ("You shouldn't have had to come back three times. Let me check what's holding it up right now.", True),
+    ("No, you shouldn't be chasing us for this. It'll be ready by 4.", True),
+    ("Let me be specific about what happens next: I call the surgery, then I text you.", True),
+    ("That's not how it should work, and I'm sorry. I'll fix it today.", True),
+    ("It's not your fault at all. I'm sorting an emergency supply now.", True),
+    ("Actually, I can do better: I'll have it delivered to you tomorrow morning.", True),
+    ("Honestly, this one's on us. I'll have it ready in an hour.", True),
+])
+def test_calm_on_fresh_wordings(rubric, reply, expected):
+    assert hit(rubric, PRESCRIPTION, reply, "calm") is expected

@@ -167,7 +167,7 @@ def _generic_events(rt: Tokens, clauses: list[int]) -> list[Match]:
     return out
 
 
-_NOT_RETORT = frozenset("""only just yet sure long much too at all a an the problem bad worry worries really quite
+_NOT_RETORT = frozenset("""only just yet sure long much too at all problem bad worry worries really quite
 always ever even exactly necessarily anymore""".split())
 
 
