@@ -3,14 +3,17 @@
 Pure: text in, `TurnScore` out. No audio, no models. The phrases, weights and thresholds live in `rubric.yaml` (see
 docs/rubric.md), loaded by `rubric.load_rubric`; each dimension has its own module that applies them:
 
-- calm        (calm.py) 1 minus the weights of the cost groups that match (blame, dismissal, sarcasm, ...), and of
-              the voice (shouting, rushing, erratic pitch) when acoustics are given. Polite boundary-setting is
-              forgiven.
-- empathy     (empathy.py) acknowledgement of feelings or impact; non-apologies cancel it and blame undoes it.
-- paraphrase  (paraphrase.py) the customer's own facts (durations, money, counts, numbers), items and content words
-              carried over, not parroted, with no fact contradicting the customer.
-- solution    (solution.py) a concrete offer or next step in a committing sentence, not negated ("I can't refund
-              that") and not merely vague ("we'll look into it"); clauses.py says what a clause is.
+- calm        (calm.py, context.py) 1 minus the weights of the cost groups that match (blame, dismissal,
+              condescension, ...) or whose shape its detectors find (capitals, "X is X", "Cancellations happen"),
+              less phrases that quote the customer; and of the voice when acoustics are given.
+- empathy     (empathy.py) acknowledgement of feelings or impact; non-apologies cancel it, a "but" right after it
+              with a calm cost takes it back.
+- paraphrase  (paraphrase.py, facts.py) the customer's facts (by value, unit and role), items, names and words in
+              the parts of the reply that restate; something specific needed; no fact contradicting the customer.
+- solution    (solution.py, commitments.py) a concrete offer or next step the rep commits to, not negated, not a
+              hand-off or an over-promise, not someone else's doing; clauses.py says what a clause is.
+
+Spoken replies are made fluent first (text.fluent: "um", "you know", stutters, restarts).
 """
 
 from __future__ import annotations
