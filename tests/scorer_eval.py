@@ -1,7 +1,11 @@
 """Precision, recall and F1 of the scorer per dimension on the labelled sets in tests/data.
 
 One computation shared by tests/test_scorer_accuracy.py (the F1 floors CI holds the rubric to) and
-benchmarks/scorer.py (the figures docs/rubric.md reports). The positive class is "hit".
+benchmarks/scorer.py (the figures docs/rubric.md reports). The positive class is "hit" (for calm: calm kept);
+`violation_f1` gives calm's F1 with the violation as the positive class, the measure issue 11 reports.
+
+The sets in `FROZEN` are measured, never tuned on: only their aggregate figures may be shown, never their rows or
+the rows the scorer gets wrong (docs/rubric.md, "The sets").
 """
 
 from __future__ import annotations
@@ -14,12 +18,22 @@ from voicetrainer.types import DIMENSIONS
 
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {"dev": DATA / "scorer_dev.jsonl", "dev2": DATA / "scorer_dev2.jsonl", "dev3": DATA / "scorer_dev3.jsonl",
-        "holdout": DATA / "scorer_holdout.jsonl"}
+        "holdout": DATA / "scorer_holdout.jsonl", "blind_dev": DATA / "scorer_blind_dev.jsonl",
+        "blind_test": DATA / "scorer_blind_test.jsonl"}
+FROZEN = frozenset(("holdout", "blind_test"))
+STYLES = ("spoken", "written")
 
 
 def load_rows(path: Path) -> list[dict]:
-    """Labelled rows: {"id", "scenario", "customer", "reply", "labels": {dimension: bool}, "note"}."""
+    """Labelled rows: {"id", "scenario", "customer", "reply", "labels": {dimension: bool}, "note"} (the blind sets
+    add "style": "spoken" | "written")."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _ratios(c: dict[str, int]) -> dict[str, float]:
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3)}
 
 
 def dimension_counts(rows: Sequence[dict], scores: Sequence[dict]) -> dict[str, dict]:
@@ -33,10 +47,34 @@ def dimension_counts(rows: Sequence[dict], scores: Sequence[dict]) -> dict[str, 
             want, hit = bool(row["labels"][d]), got[d]["hit"]
             key = "tp" if want and hit else "fp" if hit else "fn" if want else "tn"
             counts[d][key] += 1
-    out: dict[str, dict] = {}
-    for d, c in counts.items():
-        p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
-        r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
-        out[d] = {**c, "precision": round(p, 3), "recall": round(r, 3),
-                  "f1": round(2 * p * r / (p + r) if p + r else 0.0, 3)}
+    return {d: {**c, **_ratios(c)} for d, c in counts.items()}
+
+
+def violation_f1(counts: dict[str, int]) -> float:
+    """F1 with the miss as the positive class (for calm: finding the replies that lost calm)."""
+    flipped = {"tp": counts["tn"], "fp": counts["fn"], "fn": counts["fp"], "tn": counts["tp"]}
+    return _ratios(flipped)["f1"]
+
+
+def all_right(rows: Sequence[dict], scores: Sequence[dict]) -> float:
+    """Share of rows where every labelled dimension agrees with its label."""
+    ok = sum(all(bool(row["labels"][d]) == got[d]["hit"] for d in DIMENSIONS if d in row["labels"])
+             for row, got in zip(rows, scores, strict=True))
+    return round(ok / len(rows), 3) if rows else 0.0
+
+
+def summary(rows: Sequence[dict], scores: Sequence[dict]) -> dict:
+    """Counts and F1 per dimension, calm's violation F1 and the all-four-right rate of one set (or part of one)."""
+    dims = dimension_counts(rows, scores)
+    return {"rows": len(rows), "dimensions": dims, "calm_violation_f1": violation_f1(dims["calm"]),
+            "all_right": all_right(rows, scores)}
+
+
+def by_style(rows: Sequence[dict], scores: Sequence[dict]) -> dict[str, dict]:
+    """`summary` of the spoken and the written rows apart ({} for a set without styles)."""
+    out = {}
+    for style in STYLES:
+        pairs = [(r, s) for r, s in zip(rows, scores, strict=True) if r.get("style") == style]
+        if pairs:
+            out[style] = summary([r for r, _ in pairs], [s for _, s in pairs])
     return out

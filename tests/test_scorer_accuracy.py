@@ -1,7 +1,9 @@
 """The scorer's accuracy on the labelled sets stays where it is: a rubric or scorer change that loses F1 fails.
 
-Floors are the F1 per dimension that `python benchmarks/scorer.py` measured when this test was written, minus 0.01
-(docs/rubric.md, "Accuracy"). Raise them when a change improves a figure; lowering one needs a reason in the commit.
+Floors are the F1 per dimension (calm: calm kept as the positive class) that `python benchmarks/scorer.py` measured
+when they were last set, minus 0.01 (docs/rubric.md, "Accuracy"). Raise them when a change improves a figure;
+lowering one needs a reason in the commit. The frozen blind_test floors fail the build when a rubric edit loses
+accuracy on replies nobody tuned on.
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ from .scorer_eval import SETS, dimension_counts, load_rows
 
 #            calm   empathy paraphrase solution
 FLOORS = {
-    "dev":     (0.984, 0.985, 0.940, 0.985),   # measured 0.994 0.995 0.950 0.995
-    "dev2":    (0.990, 0.990, 0.865, 0.947),   # measured 1.000 1.000 0.875 0.957
-    "dev3":    (0.974, 0.909, 0.867, 0.885),   # measured 0.984 0.919 0.877 0.895
-    "holdout": (0.849, 0.964, 0.904, 0.924),   # measured 0.859 0.974 0.914 0.934
+    "dev":     (0.984, 0.985, 0.958, 0.987),   # measured 0.994 0.995 0.968 0.997
+    "dev2":    (0.990, 0.990, 0.879, 0.947),   # measured 1.000 1.000 0.889 0.957
+    "dev3":    (0.979, 0.926, 0.867, 0.898),   # measured 0.989 0.936 0.874 0.908 (paraphrase floor kept, see below)
+    "holdout": (0.888, 0.964, 0.904, 0.931),   # measured 0.898 0.974 0.904 0.941 (paraphrase floor kept)
+    # The blind sets (issue 11; docs/rubric.md, "The sets"). blind_test is frozen: never tuned on, only measured.
+    "blind_dev":  (0.976, 0.967, 0.915, 0.969),   # measured 0.986 0.977 0.925 0.979 (tuned on)
+    "blind_test": (0.878, 0.936, 0.833, 0.909),   # measured 0.888 0.946 0.843 0.919 (frozen)
 }
+# dev3 and holdout paraphrase are within 0.01 of their old floors, which stay: issue 11 made one correctly restated
+# fact a restatement and topic words alone not one; dev3 and dev2 label some such replies the other way (dev2-024,
+# dev2-033: "three weeks is far too long" inside an apology is "no paraphrase" there), see docs/rubric.md.
 
 
 @pytest.fixture(scope="module")

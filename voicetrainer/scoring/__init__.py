@@ -5,6 +5,9 @@ the file it is given) and a persona's overrides; `score_reply` applies it. One m
 
     schema.py      the rubric file's pydantic schema          rubric.py     loading, merging, caching
     phrases.py     compiled phrase sets (`PhraseSet`)         clauses.py    clauses, negation, "not proposed"
+    context.py     a phrase in its context (quoted, restated) and calm costs found by their shape
+    facts.py       what restates, facts by value, unit and role, wrong facts
+    commitments.py hand-offs, over-promises, steps, amounts, someone else's doing
     calm.py, empathy.py, paraphrase.py, solution.py           one dimension each, with its tip
     score.py       `score_reply`, tying them together
 """

@@ -7,17 +7,27 @@ The cost groups, their weights and the voice thresholds are the rubric's `calm:`
 
 from __future__ import annotations
 
+from voicetrainer.scoring.clauses import clause_ids
+from voicetrainer.scoring.context import quoted, restated, shapes
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel, VoiceRules
 from voicetrainer.text import Match, Tokens
 from voicetrainer.types import Acoustics, DimensionScore
 
 
-def calm_costs(rt: Tokens, c: CompiledRubric) -> list[tuple[Match, str]]:
-    """Cost-phrase matches (with their group) that are not inside polite boundary-setting; overlaps merged."""
+def calm_costs(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> list[tuple[Match, str]]:
+    """Cost matches (with their group): the rubric's phrases and the shapes its detectors find, less those inside
+    polite boundary-setting, those quoting the customer's own words ("a shock", "I feel like an idiot") and
+    reported speech that restates the customer ("you were told fourteen days"); overlaps merged."""
     bounds = [m for m, _ in c.boundary.find_all(rt)]
+    clauses = clause_ids(rt)
+    found = c.costs.find_all(rt)
+    if ct is not None:
+        found = [(m, g) for m, g in found if not quoted(m, rt, ct) and not restated(m, rt, ct, clauses)]
+        found += shapes(rt, ct, c.detectors, c.acronyms)
+        found.sort(key=lambda x: (x[0].start, -(x[0].end - x[0].start)))
     out: list[tuple[Match, str]] = []
-    for m, label in c.costs.find_all(rt):
+    for m, label in found:
         if any(overlaps(m, b) for b in bounds):
             continue
         for k, (o, olabel) in enumerate(out):

@@ -11,11 +11,22 @@ from voicetrainer.text import Match, Tokens
 
 _CLAUSE_WORDS = frozenset(("but", "however", "instead", "although", "though", "what", "otherwise", "unless"))
 _NEW_SUBJECT = frozenset(("i", "we", "let", "you", "they", "it", "that", "he", "she"))
+# In unpunctuated speech a new clause starts at a subject and its auxiliary: "... charged one forty I'm putting
+# fifty five back", "... after ninety days I've switched it back on"; not in a question ("do you have", "can I").
+_PERSONS = frozenset(("i", "we", "you", "they", "he", "she", "it", "there"))
+_AUXES = frozenset("""am are is was were have has had will would can could shall should might must do did""".split())
+# ... and at a discourse marker said mid-run: "... on the first yeah well it's not rocket science".
+_DISCOURSE = frozenset(("yeah", "okay", "ok", "alright", "anyway", "well", "honestly", "look", "listen"))
+# ... nor after what a relative clause hangs on ("there's nothing I can do", "the best we can offer").
+_NO_SPLIT_AFTER = _AUXES | frozenset("""to let make help if that what when and so but then because than as how where
+why whether which nothing anything something everything all thing things way much more best only one ones lot
+least""".split())
 # Subjects other than the rep: what they did ("you returned it") or have ("they have been") is not an offer.
 OTHER_SUBJECTS = frozenset(("you", "they", "he", "she", "someone", "somebody", "it"))
 _PAST = frozenset("""sent gave took brought got made paid bought told said kept left tried went came did
 had spoke wrote ran chose sold""".split())
 _AFTER_GERUND = frozenset("""tried try trying keep kept after from since without about been before by""".split())
+_CONDITIONS = frozenset(("if", "unless", "once", "until", "when", "whether"))
 _NEG_PAST = frozenset(("has", "have", "did", "does", "do", "was", "is", "had", "would"))
 
 
@@ -31,12 +42,18 @@ def clause_ids(t: Tokens) -> list[int]:
     clause = 0
     prev_sent = -1
     n = len(t.words)
+    run = 0   # words since the last break: only a long unpunctuated run is split at a subject and auxiliary
     for k, (w, s) in enumerate(zip(t.words, t.sentence, strict=True)):
         nxt = t.words[k + 1] if k + 1 < n else ""
+        prev = t.words[k - 1] if k > 0 else ""
         if (s != prev_sent or w in _CLAUSE_WORDS or (t.breaks and t.breaks[k])
-                or (w in ("and", "so", "then") and nxt in _NEW_SUBJECT)):
+                or (w in ("and", "so", "then") and nxt in _NEW_SUBJECT)
+                or (w in _PERSONS and nxt in _AUXES and k > 0 and prev not in _NO_SPLIT_AFTER and run >= 4)
+                or (w in _DISCOURSE and run >= 3 and nxt not in ("so", "much", "well", "then"))):
             clause += 1
             prev_sent = s
+            run = 0
+        run += 1
         out.append(clause)
     return out
 
@@ -47,6 +64,9 @@ def negated(m: Match, t: Tokens, c: CompiledRubric, clauses: list[int], oks: lis
         if clauses[i] != clauses[m.start]:
             continue
         if t.stems[i] in c.negators and not any(o.start <= i < o.end for o in oks):
+            # a negation inside a condition does not refuse: "if it isn't ready by 5 the repair is free"
+            if any(t.words[k] in _CONDITIONS for k in range(max(0, i - 4), i) if clauses[k] == clauses[i]):
+                continue
             return True
     return False
 
@@ -76,7 +96,7 @@ def not_proposed(m: Match, t: Tokens, clauses: list[int]) -> bool:
 def _fails_later(m: Match, t: Tokens, clauses: list[int]) -> bool:
     """The clause goes on to say the remedy did not work: "restarting it hasn't helped", "the reset didn't fix it"."""
     j = m.end
-    while j + 1 < len(t.words) and clauses[j] == clauses[m.start]:
+    while j + 1 < len(t.words) and clauses[j] == clauses[m.start] and j < m.end + 6:
         if t.words[j] in _NEG_PAST and t.words[j + 1] == "not":
             prevs = t.words[max(0, m.start - 3):m.start]
             return not any(x in ("i", "we", "will", "can", "let", "if") for x in prevs)

@@ -1,42 +1,108 @@
 """The empathy dimension: acknowledgement of the customer's feelings or the impact on them.
 
-A non-apology ("sorry you feel that way") cancels the acknowledgement it overlaps and the rest of its sentence, and
-a calm cost in the rubric's `empathy.undone_by` groups after it ("I understand, but that's your fault") undoes it.
+A non-apology ("sorry you feel that way") cancels the acknowledgement it overlaps and the rest of its clause; a "but"
+right after an acknowledgement with a calm cost of the rubric's `empathy.undone_by` groups takes it back ("I totally
+get it, but rules are rules"); a jab elsewhere in the reply costs calm, not empathy.
 """
 
 from __future__ import annotations
 
+from voicetrainer.scoring.clauses import clause_ids
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel
-from voicetrainer.text import Match, Tokens, extract_facts
+from voicetrainer.text import Match, Tokens, extract_facts, tokenize
 from voicetrainer.types import DimensionScore
+
+_CONTRASTS = frozenset(("but", "however", "though", "although", "yet", "still"))
+_NEGATORS = frozenset(("not", "never", "no", "nothing", "nobody"))
+_REACH = 6   # words between an acknowledgement and the "but" that takes it back
+
+
+def _negated(m: Match, rt: Tokens, clauses: list[int]) -> bool:
+    """An acknowledgement said the other way round: "not really our fault", "it isn't difficult". A negation the
+    phrase itself holds ("that's not okay", "shouldn't have happened") is part of the acknowledgement."""
+    own = set(tokenize(m.pattern.replace("*", " ").replace("?", " ")).words)
+    inside = [w for w in rt.words[m.start:m.end] if w in _NEGATORS and w not in own]
+    before = [rt.words[i] for i in range(max(0, m.start - 2), m.start)
+              if rt.words[i] in _NEGATORS and clauses[i] == clauses[m.start]]
+    return bool(inside or before) and not own & _NEGATORS
+
+
+def _taken_back(m: Match, rt: Tokens, costs: list[tuple[Match, str]], undoers: set[str],
+                clauses: list[int]) -> Match | None:
+    """The calm cost that takes the acknowledgement back, or None: one in its own clause ("I'm sorry the world isn't
+    perfect") or after a "but" right after it ("I totally get it, but rules are rules", "I'm sorry. With all due
+    respect, though, ..."). A jab in another part of the reply leaves it standing ("I'm so sorry. ... And next
+    time, check the app")."""
+    for x, g in costs:
+        if g in undoers and m.end <= x.start <= m.end + _REACH and clauses[x.start] == clauses[m.end - 1]:
+            return x
+    n = len(rt.words)
+    j = m.end
+    gap = 0
+    while j < n and gap <= _REACH:
+        if rt.words[j] in _CONTRASTS:
+            break
+        if rt.sentence[j] != rt.sentence[m.end - 1] and j > m.end and rt.sentence[j] != rt.sentence[j - 1]:
+            # the next sentence may open with the contrast: "I'm sorry. With all due respect, though, ..."
+            k = j
+            while k < n and rt.sentence[k] == rt.sentence[j] and k - j < 5 and rt.words[k] not in _CONTRASTS:
+                k += 1
+            if k < n and rt.sentence[k] == rt.sentence[j] and rt.words[k] in _CONTRASTS:
+                j = k
+                break
+            return None
+        gap += 1
+        j += 1
+    else:
+        return None
+    if j >= n or rt.words[j] not in _CONTRASTS:
+        return None
+    sent = rt.sentence[j]
+    end = j
+    while end < n and rt.sentence[end] == sent:
+        end += 1
+    start = min(j, max(m.end, j - 5))
+    for x, g in costs:
+        if g in undoers and start <= x.start < end:
+            return x
+    return None
 
 
 def score_empathy(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel,
                   costs: list[tuple[Match, str]]) -> DimensionScore:
-    """The acknowledgement groups matched (each weighted once), unless a non-apology or an undoing cost follows."""
+    """The acknowledgement groups matched (each weighted once), unless a non-apology cancels them or a "but" right
+    after them takes them back."""
     nons = [m for m, _ in c.non_apology.find_all(rt)]
-    # A non-apology cancels what it overlaps and the rest of its sentence ("sorry you feel we let you down").
-    # An acknowledgement inside a calm cost is none: "it's really not that hard", "yes, yes, I get it, I get it".
+    clauses = clause_ids(rt)
+    undoers = set(r.empathy.undone_by)
+    # A non-apology cancels what it overlaps and the rest of its clause ("sorry you feel we let you down").
+    # An acknowledgement inside a calm cost is none: "it's really not that hard", "yes, yes, I get it, I get it";
+    # nor one said the other way round: "not really our fault".
     acks = [(m, g) for m, g in c.acks.find_all(rt)
-            if not any(overlaps(m, n) or (m.start >= n.start and rt.sentence[m.start] == rt.sentence[n.start])
+            if not any(overlaps(m, n) or (m.start >= n.start and clauses[m.start] == clauses[n.end - 1])
                        for n in nons)
-            and not any(overlaps(m, x) for x, g in costs if g in r.empathy.undone_by)]
+            and not any(overlaps(m, x) for x, g in costs if g in undoers) and not _negated(m, rt, clauses)]
+    kept = []
+    taken: list[Match] = []
+    for m, g in acks:
+        x = _taken_back(m, rt, costs, undoers, clauses)
+        if x is None:
+            kept.append((m, g))
+        elif x not in taken:
+            taken.append(x)
     groups = r.empathy.acknowledge
     got: dict[str, float] = {}
     evidence: list[str] = []
-    for m, g in acks:
+    for m, g in kept:
         got[g] = max(got.get(g, 0.0), groups[g].weight)
         words = rt.span_text(m.start, m.end)
         if words not in evidence:
             evidence.append(words)
     score = min(1.0, float(sum(got.values())))
-    first_ack = min((m.start for m, _ in acks), default=len(rt.words))
-    undoers = [(m, g) for m, g in costs if g in r.empathy.undone_by and m.start > first_ack]
     tip = ""
-    if undoers and score > 0:
-        m, g = undoers[0]
-        words = rt.span_text(m.start, m.end)
+    if taken and score < r.empathy.hit_at_or_above:
+        words = rt.span_text(taken[0].start, taken[0].end)
         evidence.append(words)
         score = 0.0
         tip = f"'{words}' undid your empathy; acknowledge and stop there: {_empathy_example(ct)}"

@@ -8,15 +8,14 @@ points needed are the rubric's `paraphrase:` section.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from voicetrainer.scoring.phrases import CompiledRubric, overlaps
+from voicetrainer.scoring.facts import Content, content, not_restating, same_role, wrong_facts
+from voicetrainer.scoring.phrases import CompiledRubric
 from voicetrainer.scoring.schema import RubricModel
 from voicetrainer.text import (
     MONTHS,
     STOP_WORDS,
     WEEKDAYS,
-    Fact,
     Match,
     Tokens,
     extract_facts,
@@ -27,56 +26,7 @@ from voicetrainer.text import (
 )
 from voicetrainer.types import DimensionScore
 
-
-@dataclass
-class _Content:
-    """What a text says that a restatement can carry over."""
-
-    facts: list[Fact]
-    items: dict[str, tuple[int, int]]      # item group -> first span
-    words: dict[str, tuple[int, int]]      # synonym group or stem -> first span
-
-
-def _content(t: Tokens, c: CompiledRubric, skip: set[int] | None = None) -> _Content:
-    """Facts, items and content words of a text; tokens in `skip` (plans and offers) are left out."""
-    facts = [f for f in extract_facts(t) if not skip or f.start not in skip]
-    used = set(skip or ())
-    for f in facts:
-        used.update(range(f.start, f.end))
-    items: dict[str, tuple[int, int]] = {}
-    for m, g in c.items.find_all(t):
-        if any(i in used for i in range(m.start, m.end)) or _verb_not_item(t, m, c):
-            continue
-        items.setdefault(g, (m.start, m.end))
-        used.update(range(m.start, m.end))
-    for m, _ in c.items.find_all(t):  # an item inside a plan still blocks its words from counting again
-        used.update(range(m.start, m.end))
-    words: dict[str, tuple[int, int]] = {}
-    for m, g in c.synonyms.find_all(t):
-        if any(i in used for i in range(m.start, m.end)):
-            continue
-        words.setdefault("syn:" + g, (m.start, m.end))
-        used.update(range(m.start, m.end))
-    for i, (w, s) in enumerate(zip(t.words, t.stems, strict=True)):
-        if i in used or w in STOP_WORDS or s in c.generic or len(w) < 3 or not w.isalpha():
-            continue
-        words.setdefault(s, (i, i + 1))
-    return _Content(facts, items, words)
-
-
-_VERB_BEFORE = frozenset("i you we they he she to will would can could should please not did do let".split())
 _FIRST_PERSON = frozenset(("i", "me", "my", "mine", "myself", "we", "us", "our", "ours"))
-
-
-def _verb_not_item(t: Tokens, m: Match, c: CompiledRubric) -> bool:
-    """Whether a one-word item match is really a verb: "I booked the hotel" names the hotel, not a booking."""
-    if m.end - m.start != 1:
-        return False
-    w = t.words[m.start]
-    if w in c.item_words:
-        prev = t.words[m.start - 1] if m.start > 0 else ""
-        return prev in _VERB_BEFORE and prev not in ("the", "a", "my", "your")
-    return w.endswith(("ed", "ing"))
 
 
 def _longest_common_run(a: Sequence[str], b: Sequence[str], marked: frozenset[str] = frozenset()) -> tuple[int, int]:
@@ -99,90 +49,107 @@ def _longest_common_run(a: Sequence[str], b: Sequence[str], marked: frozenset[st
     return best, best_marked
 
 
-def _restating(t: Tokens, f: Fact, future_sents: set[int]) -> bool:
-    """Whether a fact in the reply is said as a restatement (not an offer or a plan)."""
-    return t.sentence[f.start] not in future_sents
-
-
-def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric,
-                     r: RubricModel) -> tuple[DimensionScore, list[str]]:
-    """The paraphrase score and the facts the reply got wrong ("two weeks (customer said three weeks)")."""
-    p = r.paraphrase
-    cc = _content(ct, c)
-    # Only what the reply restates counts: from the first plan/offer marker to the end of its sentence is the plan
-    # ("I'll put the hundred and fifty back on your card" restates nothing), unless the marker starts no plan
-    # ("I can see the charge from May").
-    not_plans = [m for m, _ in c.not_plans.find_all(rt)]
-    future = [m for m, _ in c.future.find_all(rt) if not any(overlaps(m, x) for x in not_plans)]
-    plan: set[int] = set()
-    for m in future:
-        sent = rt.sentence[m.start]
-        i = m.start
-        while i < len(rt.words) and rt.sentence[i] == sent:
-            plan.add(i)
-            i += 1
-    rc = _content(rt, c, plan)
-    evidence: list[str] = []
-
-    # Facts: a customer fact is carried over when the reply says the same value.
-    matched_facts = 0
-    for f in cc.facts:
-        for g in rc.facts:
-            if same_value(f, g):
-                matched_facts += 1
-                evidence.append(rt.span_text(g.start, g.end))
-                break
-    # Wrong facts: only in sentences that restate (not plans or offers, not the rep talking about themselves).
-    future_sents = {rt.sentence[m.start] for m in future}
-    future_sents |= {rt.sentence[i] for i, w in enumerate(rt.words) if w == "i"}
-    wrong: list[str] = []
-    cue_sents = {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
-    for g in rc.facts:
-        if not _restating(rt, g, future_sents):
-            continue
-        if g.kind == "bare" and rt.sentence[g.start] not in cue_sents:
-            continue  # a bare number contradicts only inside an explicit restatement ("so ... eighty more?")
-        family = ("money", "number", "bare") if g.kind in ("money", "number", "bare") else (g.kind,)
-        same_kind = [f for f in cc.facts if f.kind in family and f.kind != "bare"]
-        if same_kind and not any(same_value(f, g) for f in same_kind):
-            if not g.exact and any(abs(f.value - g.value) <= 0.5 * max(f.value, g.value) for f in same_kind):
-                continue  # vague and roughly right is not wrong
-            wrong.append(f"{g.text} (customer said {same_kind[0].text})")
-    # Wrong items: the reply puts a different item in the customer's item's slot (a different product, weekday or
-    # month) and never names the customer's one. Naming an extra item next to the customer's is adding, not wrong.
+def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRubric,
+                 restating: set[int], no_wrong: set[int]) -> list[str]:
+    """A different item in the customer's item's slot (another product, weekday, month, side, colour, country) in a
+    restating clause, while the customer's own one is never named: "the right leg" for the left, "a trip to Spain"
+    for France. Naming an extra item next to the customer's ("the gift receipt" for "the receipt") is adding."""
     cust_items = [k for k in cc.items if not k.startswith("thing:")]
-    matched_sents = {rt.sentence[g.start] for g in rc.facts if any(same_value(f, g) for f in cc.facts)}
-    matched_sents |= {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
-    named_anywhere = set(_content(rt, c).items)
+    named_anywhere = set(content(rt, c).items)
+    out = []
     for k, (s, e) in rc.items.items():
-        sent = rt.sentence[s]
-        if k.startswith("thing:") or k in cc.items or sent in future_sents or sent not in matched_sents:
+        if k.startswith("thing:") or k in cc.items or rt.sentence[s] not in restating or s in no_wrong:
             continue
         same_slot = [g for g in cust_items if _item_slot(g) == _item_slot(k)]
         if not same_slot or any(g in named_anywhere for g in same_slot):
             continue
-        wrong.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[same_slot[0]])})")
+        out.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[same_slot[0]])})")
+    return out + _wrong_names(ct, rt, cc, rc, restating, no_wrong)
+
+
+def _wrong_names(ct: Tokens, rt: Tokens, cc: Content, rc: Content, restating: set[int],
+                 no_wrong: set[int]) -> list[str]:
+    """Another word in a name the customer said: "the Regent Street store" for "your Oxford Street store", "Gatwick
+    Airport" for "Manchester Airport" (a word of their own in the slot, and their name never said)."""
+    out = []
+    said = set(rt.stems)
+    for stem_, (i, _) in cc.names.items():
+        if stem_ in said or i + 1 >= len(ct.words):
+            continue
+        nxt = ct.stems[i + 1]
+        if nxt not in cc.names:   # only inside a name of two capitalised words
+            continue
+        for k in range(len(rt.words) - 1):
+            if rt.stems[k + 1] == nxt and rt.stems[k] not in set(ct.stems) and rt.words[k].isalpha() \
+                    and rt.words[k] not in STOP_WORDS and rt.sentence[k] in restating and k not in no_wrong:
+                out.append(f"{rt.span_text(k, k + 2)} (customer said {ct.span_text(i, i + 2)})")
+                break
+    return out
+
+
+def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r: RubricModel,
+                     costs: list[tuple[Match, str]] = ()) -> tuple[DimensionScore, list[str]]:  # type: ignore[assignment]
+    """The paraphrase score and the facts the reply got wrong ("two weeks (customer said three weeks)").
+
+    Only what the reply restates counts: plans and offers ("I'll put the hundred and fifty back on your card"), the
+    rep's own actions ("I've moved you") and questions ("do you know where your email is") restate nothing. A hit
+    needs something specific of the customer's (a fact, an item, a name, two of their words in a row); topic words
+    alone ("your bill", "the refund") are not a restatement, and neither is anything when the customer has said
+    nothing specific yet ("Hi, I need help").
+    """
+    p = r.paraphrase
+    cc = content(ct, c)
+    skip, no_wrong = not_restating(rt, c, costs, ct)
+    times = any(f.kind == "time" for f in cc.facts)
+    other = "times" if times else "amounts" if any(f.kind in ("money", "number") for f in cc.facts) else ""
+    rc = content(rt, c, skip, other=other)
+    rall = content(rt, c, other=other)
+    evidence: list[str] = []
+
+    matched_facts = 0
+    for f in cc.facts:
+        for g in rc.facts:
+            if same_value(f, g) and same_role(ct, f, cc.facts, rt, g, rc.facts, c):
+                matched_facts += 1
+                evidence.append(rt.span_text(g.start, g.end))
+                break
+    cue_sents = {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
+    wrong = [f"{g.text} (customer said {f.text})"
+             for g, f in wrong_facts(ct, rt, cc.facts, rall.facts, no_wrong, c, cue_sents)]
+    # a different item is wrong only where the reply is plainly restating: a sentence with a matched fact or a cue
+    restating = {rt.sentence[g.start] for g in rc.facts if any(same_value(f, g) for f in cc.facts)}
+    restating |= {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
+    restating |= {rt.sentence[s] for k, (s, _) in rc.items.items() if k in cc.items}
+    wrong += _wrong_items(ct, rt, cc, rc, c, restating, no_wrong)
 
     matched_items = [k for k in rc.items if k in cc.items]
+    matched_names = [k for k in rc.names if k in cc.names or k in cc.words]
+    matched_names += [k for k in rc.words if k in cc.names and k not in matched_names]
+    matched_pairs = [k for k in rc.pairs if k in cc.pairs]
+    matched_words = [k for k in rc.words if k in cc.words]
     for k in matched_items:
         evidence.append(rt.span_text(*rc.items[k]))
-    matched_words = [k for k in rc.words if k in cc.words]
     for k in matched_words:
         evidence.append(rt.span_text(*rc.words[k]))
 
     pts = p.points
     points = pts.fact * matched_facts + pts.item * len(matched_items) + pts.word * len(matched_words)
+    points += pts.name * len(matched_names) + pts.pair * len(matched_pairs)
+    specific = matched_facts + len(matched_items) + len(matched_names) + len(matched_pairs)
+    cust_specific = len(cc.facts) + len([k for k in cc.items if not k.startswith("thing:")]) + len(cc.names)
     possible = pts.fact * len(cc.facts) + pts.item * len(cc.items) + pts.word * len(cc.words)
     cues = c.cues.find_all(rt)
     if points > 0 and cues:
         points += p.cue_points
     needed = min(p.needed, max(1.0, p.needed_fraction * possible))
     score = min(1.0, points / needed) if possible else 0.0
+    if not specific:
+        score = min(score, p.topic_only_score)
 
-    if not possible:
-        # Nothing to restate ("Yes, exactly. Thank you."): paraphrase is not applicable and is not held against
-        # the rep. (The session passes the customer's opening with the latest line, so the problem is usually there.)
-        return DimensionScore("paraphrase", 1.0, True, (), ""), []
+    if not cust_specific and len(cc.words) <= p.nothing_said_words:
+        # The customer has said nothing specific yet ("Hi, I need help."): there is nothing to restate, so nothing
+        # is restated; the tip says to ask.
+        return DimensionScore("paraphrase", 0.0, False, (), _NOTHING_SAID_TIP), []
 
     # Parroting is copying the customer's words verbatim, their "I" and "my" included; a restatement that swaps
     # I/you ("you sent your headphones back ...") is the rep's own words. A very long verbatim run (half again
@@ -218,12 +185,17 @@ _LEADS = ("look,", "listen,", "honestly,", "seriously,", "okay,", "ok,", "well,"
 
 
 _GENERIC_TIP = "Restate what the customer told you in your own words, starting with 'So ...'."
+_NOTHING_SAID_TIP = ("Restate the problem once the customer has told you what it is: ask what happened first "
+                     "('What's happened with your booking?').")
 
 
 def _item_slot(group: str) -> str:
     """The slot an item fills in a restatement: a weekday, a month, or a product/thing."""
     g = group.split("|")[0]
-    return "weekday" if g in WEEKDAYS else "month" if g in MONTHS else "item"
+    if g.startswith("contrast"):
+        return g.split(":")[0]
+    last = g.split()[-1] if g.split() else g   # "in may" is the month May
+    return "weekday" if last in WEEKDAYS else "month" if last in MONTHS else "item"
 
 
 def paraphrase_tip(customer: str, ct: Tokens, prefix: bool = True) -> str:

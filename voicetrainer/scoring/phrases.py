@@ -92,6 +92,15 @@ class CompiledRubric:
     commit_fillers: frozenset[str]
     item_words: frozenset[str]
     has_commitments: bool
+    hesitations: frozenset[str] = frozenset()
+    discourse: tuple[str, ...] = ()
+    detectors: tuple[tuple[str, str], ...] = ()   # (detector, cost group)
+    not_restating_costs: frozenset[str] = frozenset()
+    handoffs: PhraseSet | None = None
+    overpromises: PhraseSet | None = None
+    deadlines: PhraseSet | None = None
+    done: PhraseSet | None = None
+    acronyms: frozenset[str] = frozenset()
 
 
 def compile_rubric(m: RubricModel) -> CompiledRubric:
@@ -103,7 +112,9 @@ def compile_rubric(m: RubricModel) -> CompiledRubric:
         non_apology=PhraseSet([(p, "non_apology") for p in m.empathy.non_apology]),
         cues=PhraseSet([(p, "cue") for p in m.paraphrase.cues]),
         items=PhraseSet(alternatives(m.paraphrase.items)
-                        + [(a, "thing:" + g) for a, g in alternatives(m.paraphrase.things)]),
+                        + [(a, "thing:" + g) for a, g in alternatives(m.paraphrase.things)]
+                        + [(a.strip(), f"contrast{k}:{a.strip()}") for k, line in enumerate(m.paraphrase.contrasts)
+                           for a in line.split("|") if a.strip()]),
         synonyms=PhraseSet(alternatives(m.paraphrase.synonyms)),
         future=PhraseSet([(p, "future") for p in m.paraphrase.future_markers]),
         not_plans=PhraseSet([(p, "not_plan") for p in m.paraphrase.not_plans]),
@@ -123,5 +134,14 @@ def compile_rubric(m: RubricModel) -> CompiledRubric:
         commit_fillers=frozenset(normalise(w) for w in m.solution.fillers_after_commit),
         item_words=frozenset(w for a, _ in alternatives(m.paraphrase.items) + alternatives(m.paraphrase.things)
                              for w in normalise(a).split()),
+        not_restating_costs=frozenset(m.paraphrase.not_restating_costs),
+        handoffs=PhraseSet([(p, "handoff") for p in m.solution.handoffs]),
+        overpromises=PhraseSet([(p, "overpromise") for p in m.solution.overpromises]),
+        deadlines=PhraseSet([(p, "deadline") for p in m.solution.deadlines]),
+        done=PhraseSet([(p, "done") for p in m.solution.done]),
         has_commitments=bool(m.solution.commitments),
+        hesitations=frozenset(w.lower() for w in m.spoken.hesitations),
+        discourse=tuple(normalise(w) for w in m.spoken.discourse),
+        detectors=tuple((d, name) for name, g in m.calm.costs.items() for d in g.detect),
+        acronyms=frozenset(w.upper() for w in m.calm.acronyms),
     )

@@ -20,10 +20,14 @@ class _Strict(BaseModel):
 Weight = Field(ge=0.0, le=1.0)
 
 
+Detector = Literal["capitals", "tautology", "generic_event", "denial", "retort"]
+
+
 class CostGroup(_Strict):
     weight: float = Field(ge=0.0, le=1.0, description="calm lost when any phrase of the group matches")
     alternative: str = Field("", description="a neutral thing to say instead, used in the tip")
-    phrases: list[str]
+    phrases: list[str] = Field(default_factory=list)
+    detect: list[Detector] = Field(default_factory=list, description="costs found by their shape (see calm.py)")
 
 
 class VoiceRules(_Strict):
@@ -44,6 +48,7 @@ class CalmRules(_Strict):
     hit_at_or_above: float = Weight
     costs: dict[str, CostGroup]
     boundary: list[str] = Field(default_factory=list)
+    acronyms: list[str] = Field(default_factory=list, description="words in capitals that are not shouting")
     voice: VoiceRules = Field(default_factory=lambda: VoiceRules(shouting_weight=0.6, fast_weight=0.5,
                                                                  erratic_weight=0.5, flat_weight=0.2))
 
@@ -64,6 +69,8 @@ class Points(_Strict):
     fact: float = Field(2.0, ge=0)
     item: float = Field(2.0, ge=0)
     word: float = Field(1.0, ge=0)
+    name: float = Field(2.0, ge=0, description="a name the customer used: a place, person, brand")
+    pair: float = Field(1.0, ge=0, description="two of the customer's content words in a row, on top of the words")
 
 
 class ParaphraseRules(_Strict):
@@ -74,10 +81,16 @@ class ParaphraseRules(_Strict):
     parrot_run_words: int = Field(8, ge=2)
     parrot_fraction: float = Field(0.7, gt=0, le=1)
     cue_points: float = Field(0.5, ge=0)
+    topic_only_score: float = Field(0.5, ge=0, le=1, description="the most a reply with nothing specific scores")
+    nothing_said_words: int = Field(3, ge=0, description="a customer line with no facts, items or names and at "
+                                                          "most this many content words has nothing to restate")
     cues: list[str] = Field(default_factory=list)
     generic: list[str] = Field(default_factory=list)
     items: list[str] = Field(default_factory=list)
     things: list[str] = Field(default_factory=list)
+    contrasts: list[str] = Field(default_factory=list, description="lines of words that exclude each other")
+    not_restating_costs: list[str] = Field(default_factory=list,
+                                           description="calm cost groups whose clause restates nothing")
     synonyms: list[str] = Field(default_factory=list)
     future_markers: list[str] = Field(default_factory=list)
     not_plans: list[str] = Field(default_factory=list, description="phrases with a future marker that start no plan")
@@ -87,6 +100,7 @@ class SolutionRules(_Strict):
     hit_at_or_above: float = Weight
     vague_score: float = Weight
     offers: list[str]
+    done: list[str] = Field(default_factory=list, description="remedies in place: count with no commitment")
     commitments: list[str] = Field(default_factory=list)
     timing: list[str] = Field(default_factory=list)
     not_offers: list[str] = Field(default_factory=list)
@@ -98,11 +112,21 @@ class SolutionRules(_Strict):
     offer_questions: list[str] = Field(default_factory=list, description="an offer put as a question: how about")
     non_actions: list[str] = Field(default_factory=list, description="verbs after a commitment that commit to nothing")
     fillers_after_commit: list[str] = Field(default_factory=list, description="words skipped after a commitment")
+    handoffs: list[str] = Field(default_factory=list, description="the problem handed on with nothing decided")
+    overpromises: list[str] = Field(default_factory=list, description="promises nobody can keep")
+    deadlines: list[str] = Field(default_factory=list, description="a deadline that makes a hand-off a next step")
+
+
+class SpokenRules(_Strict):
+    hesitations: list[str] = Field(default_factory=list, description="always dropped before matching: um, uh")
+    discourse: list[str] = Field(default_factory=list,
+                                 description="dropped when set off as an aside: like, you know, i mean")
 
 
 class RubricModel(_Strict):
     schema_version: Literal[1] = 1
     fillers: list[str] = Field(default_factory=list)
+    spoken: SpokenRules = Field(default_factory=SpokenRules)
     calm: CalmRules
     empathy: EmpathyRules
     paraphrase: ParaphraseRules

@@ -3,14 +3,17 @@
 Pure: text in, `TurnScore` out. No audio, no models. The phrases, weights and thresholds live in `rubric.yaml` (see
 docs/rubric.md), loaded by `rubric.load_rubric`; each dimension has its own module that applies them:
 
-- calm        (calm.py) 1 minus the weights of the cost groups that match (blame, dismissal, sarcasm, ...), and of
-              the voice (shouting, rushing, erratic pitch) when acoustics are given. Polite boundary-setting is
-              forgiven.
-- empathy     (empathy.py) acknowledgement of feelings or impact; non-apologies cancel it and blame undoes it.
-- paraphrase  (paraphrase.py) the customer's own facts (durations, money, counts, numbers), items and content words
-              carried over, not parroted, with no fact contradicting the customer.
-- solution    (solution.py) a concrete offer or next step in a committing sentence, not negated ("I can't refund
-              that") and not merely vague ("we'll look into it"); clauses.py says what a clause is.
+- calm        (calm.py, context.py) 1 minus the weights of the cost groups that match (blame, dismissal,
+              condescension, ...) or whose shape its detectors find (capitals, "X is X", "Cancellations happen"),
+              less phrases that quote the customer; and of the voice when acoustics are given.
+- empathy     (empathy.py) acknowledgement of feelings or impact; non-apologies cancel it, a "but" right after it
+              with a calm cost takes it back.
+- paraphrase  (paraphrase.py, facts.py) the customer's facts (by value, unit and role), items, names and words in
+              the parts of the reply that restate; something specific needed; no fact contradicting the customer.
+- solution    (solution.py, commitments.py) a concrete offer or next step the rep commits to, not negated, not a
+              hand-off or an over-promise, not someone else's doing; clauses.py says what a clause is.
+
+Spoken replies are made fluent first (text.fluent: "um", "you know", stutters, restarts).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from voicetrainer.scoring.empathy import empathy_tip, score_empathy
 from voicetrainer.scoring.paraphrase import paraphrase_tip, score_paraphrase
 from voicetrainer.scoring.rubric import Rubric
 from voicetrainer.scoring.solution import find_persona_offers, score_solution, solution_tip
-from voicetrainer.text import Tokens, tokenize
+from voicetrainer.text import Tokens, fluent, tokenize
 from voicetrainer.types import Acoustics, DimensionScore, ReplyAnalysis, TurnScore
 
 
@@ -43,15 +46,16 @@ def score_reply(customer: str, reply: str, rubric: Rubric, *, offer_phrases: Seq
     """
     c = rubric.phrases
     r = rubric.rules
-    rt = tokenize(reply)
+    raw = tokenize(reply)
     ct = tokenize(customer)
-    if all(w in c.fillers for w in rt.words):
+    if all(w in c.fillers for w in raw.words):
         return _silent(customer, ct, rubric, offer_phrases, acoustics)
+    rt = fluent(raw, c.hesitations, c.discourse)
 
-    costs = calm_costs(rt, c)
+    costs = calm_costs(rt, c, ct)
     calm = score_calm(costs, rt, r, acoustics)
     empathy = score_empathy(rt, ct, c, r, costs)
-    paraphrase, wrong = score_paraphrase(ct, rt, customer, c, r)
+    paraphrase, wrong = score_paraphrase(ct, rt, customer, c, r, costs)
     persona_offers = find_persona_offers(rt, c, offer_phrases)
     solution = score_solution(rt, ct, c, r, offer_phrases, persona_offers)
     offers = tuple(p for p, _ in persona_offers)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from voicetrainer.scoring.clauses import OTHER_SUBJECTS, clause_ids, negated, not_proposed
+from voicetrainer.scoring.commitments import amount_offers, handoffs, inside, not_the_reps, overpromises, steps
 from voicetrainer.scoring.phrases import CompiledRubric, PhraseSet, overlaps
 from voicetrainer.scoring.schema import RubricModel
 from voicetrainer.text import STOP_WORDS, Match, Tokens, is_number_word, tokenize
@@ -48,18 +49,21 @@ def _offer_matches(rt: Tokens, c: CompiledRubric, found: Sequence[Match] | None 
     blocked: set[int] = set()
     for m, _ in c.not_offers.find_all(rt):
         i = m.start
-        while i < len(rt.words) and rt.sentence[i] == rt.sentence[m.start] and (i == m.start or not rt.breaks[i]):
+        while i < len(rt.words) and clauses[i] == clauses[m.start] and (i == m.start or not rt.breaks[i]):
             blocked.add(i)
             i += 1
     speaker_sents = {rt.sentence[i] for i, w in enumerate(rt.words) if w in ("i", "we")}
+    done: list[Match] = []
     if found is None:
-        found = [m for m, _ in c.offers.find_all(rt)]
+        done = [m for m, _ in c.done.find_all(rt)] if c.done is not None else []
+        found = [m for m, _ in c.offers.find_all(rt)] + done
     good, refused = [], []
     for m in found:
-        if any(overlaps(m, v) for v in vague) or m.start in blocked or not_proposed(m, rt, clauses):
-            continue
         sent = rt.sentence[m.start]
-        committed = structural or sent in timed_sents or any(
+        if any(overlaps(m, v) for v in vague) or m.start in blocked or not_proposed(m, rt, clauses) \
+                or not_the_reps(m, rt, clauses, sent in timed_sents):
+            continue
+        committed = structural or m in done or sent in timed_sents or any(
             rt.sentence[k.start] == sent and k.start <= m.start and not overlaps(k, m) for k in commits)
         if negated(m, rt, c, clauses, oks):
             if rt.sentence[m.start] in speaker_sents:  # "we don't do refunds", not "three weeks with no refund"
@@ -94,6 +98,8 @@ def _structural_offers(rt: Tokens, c: CompiledRubric) -> list[Match]:
         w = rt.words[j]
         if j in actions or not w.isalpha() or (w in STOP_WORDS and w not in ("get", "have")):
             continue
+        if rt.words[m.end - 1] in ("am", "are") and not w.endswith("ing"):
+            continue  # "I'm overriding the refusal", not "I'm the manager"
         if rt.words[j] == "have" and rt.words[j + 1] == "to":
             continue
         out.append(Match(m.pattern, m.start, j + 1))
@@ -158,9 +164,15 @@ def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, of
     """A concrete offer (the rubric's, or one of the persona's offer phrases said as an offer) is a hit; a refusal
     or a vague promise misses with a tip."""
     s = r.solution
+    hands = handoffs(rt, c)
+    promises = overpromises(rt, c)
     good, refused = _offer_matches(rt, c)
+    # An offer inside a hand-off or an over-promise is not one ("I'll pass it to the manager", "I guarantee ...").
+    good = [m for m in good if not inside(m, hands) and not inside(m, promises)]
     if not good:
-        good, _ = _offer_matches(rt, c, _structural_offers(rt, c), structural=True)
+        shaped = _structural_offers(rt, c) + steps(rt) + amount_offers(rt, c)
+        good, _ = _offer_matches(rt, c, shaped, structural=True)
+        good = [m for m in good if not inside(m, hands) and not inside(m, promises)]
     costs = [m for m, _ in c.costs.find_all(rt)]
     good += [m for _, m in persona_offers]
     # An "offer" inside a calm cost is not one: "you'll have to send it back", "I'd suggest reading the terms".
@@ -174,6 +186,15 @@ def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, of
                 ev.append(w)
         return DimensionScore("solution", 1.0, 1.0 >= s.hit_at_or_above, tuple(ev), "")
     suggestion = solution_tip(ct, c, r, offer_phrases)
+    if promises:
+        w = rt.span_text(promises[0].start, promises[0].end)
+        return DimensionScore("solution", 0.0, False, (w,),
+                              f"'{w}' promises what nobody can guarantee; commit to what you will do. {suggestion}")
+    if hands:
+        w = rt.span_text(hands[0].start, hands[0].end)
+        score = s.vague_score
+        return DimensionScore("solution", score, score >= s.hit_at_or_above, (w,),
+                              f"'{w}' hands the problem on; say what will be done and by when. {suggestion}")
     if refused:
         clause_start = refused[0].start
         ids = clause_ids(rt)

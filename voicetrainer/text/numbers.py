@@ -1,7 +1,7 @@
-"""Numbers, amounts, durations and dates in text: a parser for spoken numbers and the `Fact`s found with it.
+"""Amounts, durations, counts, dates and times in text, as `Fact`s, and when two facts agree (`same_value`).
 
-Hand-written on purpose: people say order numbers and prices as digit groups ("order forty four seventy one" is
-4471, "one twenty nine" is 129), which general number-word parsers (text2num) read as sums. Pure; no rubric
+The values come from numerals.py (spoken numbers as people say them); here is what the words around a number make
+of it: "three weeks" is 21 days, "$89" is money, "the third time" a count, "the 12th" a date. Pure; no rubric
 knowledge.
 """
 
@@ -10,21 +10,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from voicetrainer.text.numerals import (
+    ORDINALS,
+    SCALES,
+    TENS,
+    UNITS,
+    ZERO_WORDS,
+    is_number_word,
+    ordinal_at,
+    parse_number,
+)
 from voicetrainer.text.stemming import stem
 from voicetrainer.text.tokens import Tokens
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_SCALES = {"hundred": 100, "thousand": 1000}
-_ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
-    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
-}
+__all__ = ["MONTHS", "WEEKDAYS", "Fact", "extract_facts", "is_number_word", "parse_number", "same_value"]
+
 _DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 _DURATION_WORDS = {
     "night": "day", "nights": "day", "evening": "day", "evenings": "day", "minute": "minute", "minutes": "minute",
@@ -34,6 +34,13 @@ _DURATION_WORDS = {
 }
 _MONEY_WORDS = {"dollar", "dollars", "bucks", "buck", "pound", "pounds", "quid", "euro", "euros", "cents", "usd"}
 _COUNT_WORDS = {"time", "times"}
+_ONCE_STARTS = frozenset("""i you we they he she it the a an this that your my our their its there again more
+upon""".split())
+_ID_WORDS = frozenset("""order number ticket reference ref case account confirmation booking policy membership
+invoice flight room seat tracking""".split())
+_QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo",
+              "kilogram": "kilo", "gb": "gigabyte", "gig": "gigabyte", "gigs": "gigabyte", "mb": "megabyte",
+              "mi": "mile", "ft": "foot", "feet": "foot", "mins": "minute", "hrs": "hour"}
 _VAGUE_QUANTITY = {"a": 1, "an": 1, "one": 1, "couple": 2, "few": 3, "several": 3}
 
 
@@ -55,124 +62,19 @@ class Fact:
     start: int
     end: int
     exact: bool = True
+    unit: float = 0.0   # days per unit said, for durations ("12 months": 30), so a bare "8" after it is 8 months
 
 
-_ZERO_WORDS = {"oh": 0, "o": 0, "zero": 0, "nought": 0}
 MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
                     "oct", "nov", "dec"})
 WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 
 
-def is_number_word(w: str) -> bool:
-    """A word that can be part of a spoken number ("oh" only counts inside a run, see `_parse_number_words`)."""
-    return w in _UNITS or w in _TENS or w in _SCALES
-
-
-def _parse_number_words(words: tuple[str, ...], i: int, breaks: tuple[bool, ...] = ()) -> tuple[float | None, int]:
-    """Parse a number at words[i] (digits or words). Returns (value, next index) or (None, i).
-
-    A spoken number is one run of number words with no punctuation inside it (so "It's six. Three hundred" is two
-    numbers). Within a run, "hundred"/"thousand" compose ("a hundred and twenty nine" = 129) and anything else is
-    read as digit groups, as people say order numbers and prices: "forty four seventy one" = 4471,
-    "one twenty nine" = 129, "three oh nine one seven" = 30917. "oh"/"o" is zero only between digit words, so
-    "Oh no" is not a number.
-    """
-    w = words[i]
-    digits = re.fullmatch(r"[$£€]?(\d+(?:[.,]\d+)*)%?", w)
-    if digits:
-        s = digits.group(1).replace(",", "")
-        try:
-            return float(s), i + 1
-        except ValueError:
-            return None, i
-    if w in ("a", "an") and i + 1 < len(words) and words[i + 1] in _SCALES and not (breaks and breaks[i + 1]):
-        value, j = _parse_number_words(("one",) + words[i + 1:], 0, ((False,) + breaks[i + 1:]) if breaks else ())
-        return (value, i + j) if value is not None else (None, i)
-    if w in _SCALES:  # "hundred and fifty" said without "a"
-        value, j = _parse_number_words(("one",) + words[i:], 0, ((False,) + breaks[i:]) if breaks else ())
-        return (value, i + j - 1) if value is not None and j > 1 else (None, i)
-    groups: list[str] = []
-    cur: int | None = None
-    last = ""  # kind of the last word: unit, teen, tens, scale, zero
-    j = i
-    n = len(words)
-    while j < n:
-        t = words[j]
-        if j > i and breaks and breaks[j]:
-            break
-        nxt = words[j + 1] if j + 1 < n and not (breaks and breaks[j + 1]) else ""
-        if t in _ZERO_WORDS and (t in ("zero", "nought") or (
-                cur is not None and last in ("unit", "teen", "tens", "zero")
-                and (nxt in _UNITS or nxt in _ZERO_WORDS))):
-            if cur is not None:
-                groups.append(str(cur))
-            cur, last = 0, "zero"
-        elif t in _UNITS and _UNITS[t] < 10:
-            u = _UNITS[t]
-            if cur is not None and last == "tens":
-                cur += u
-            elif cur is not None and last == "scale":
-                cur += u
-            else:
-                if cur is not None:
-                    groups.append(str(cur))
-                cur = u
-            last = "unit"
-        elif t in _UNITS:  # ten .. nineteen
-            if cur is not None and last == "scale":
-                cur += _UNITS[t]
-            else:
-                if cur is not None:
-                    groups.append(str(cur))
-                cur = _UNITS[t]
-            last = "teen"
-        elif t in _TENS:
-            if cur is not None and last == "scale":
-                cur += _TENS[t]
-            else:
-                if cur is not None:
-                    groups.append(str(cur))
-                cur = _TENS[t]
-            last = "tens"
-        elif t in _SCALES and cur is not None and last != "zero":
-            scale = _SCALES[t]
-            if scale == 100 and cur % 100 == 0 and cur >= 1000:
-                cur += 100
-            elif cur < scale:
-                cur *= scale
-            else:  # "two thousand three hundred": multiply only the part below the thousands
-                cur = cur // 1000 * 1000 + (cur % 1000) * scale
-            last = "scale"
-        elif t == "and" and last == "scale" and (nxt in _UNITS or nxt in _TENS):
-            pass
-        else:
-            break
-        j += 1
-    if cur is None:
-        return None, i
-    groups.append(str(cur))
-    if len(groups) == 1:
-        return float(groups[0]), j
-    return float("".join(groups)), j
-
-
-def _ordinal_at(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
-    """An ordinal at words[i]: "12th" (as Whisper writes it), "twelfth", "twenty first". Returns (value, end)."""
-    w = words[i]
-    m = re.fullmatch(r"(\d{1,2})(st|nd|rd|th)", w)
-    if m:
-        return float(m.group(1)), i + 1
-    if w in _TENS and i + 1 < len(words) and words[i + 1] in _ORDINALS and _ORDINALS[words[i + 1]] < 10:
-        return float(_TENS[w] + _ORDINALS[words[i + 1]]), i + 2
-    if w in _ORDINALS:
-        return float(_ORDINALS[w]), i + 1
-    return None
-
-
 _NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from is are was were be been it its
 this that these those i you he she we they me him her us them my your our their not no so if then than as up out off
-more less times time o am pm""".split())
+more less times time o am pm yeah yes okay ok right um uh while when because since until after before though
+although""".split())
 
 _APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
                 "under", "least", "some", "couple", "few", "several"}
@@ -190,7 +92,7 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
     n = len(words)
     prev = words[i - 1] if i > 0 else ""
     prev2 = words[i - 2] if i > 1 else ""
-    o = _ordinal_at(words, i)
+    o = ordinal_at(words, i)
     if o is not None:
         day, j = o
         after = words[j] if j < n and not tokens.breaks[j] else ""
@@ -208,13 +110,36 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
         return None
     if (prev in MONTHS and prev not in ("may", "march")
             or (prev in ("may", "march") and prev2 in ("in", "on", "since", ""))):
-        value, j = _parse_number_words(words, i, tokens.breaks) if (
-            re.fullmatch(r"\d{1,2}", words[i]) or words[i] in _UNITS or words[i] in _TENS) else (None, i)
+        value, j = parse_number(words, i, tokens.breaks) if (
+            re.fullmatch(r"\d{1,2}", words[i]) or words[i] in UNITS or words[i] in TENS) else (None, i)
         after = words[j] if j < n else ""
         if value is not None and 1 <= value <= 31 and value == int(value) and not (
                 after in _COUNT_WORDS or after in _DURATION_WORDS or after in _MONEY_WORDS):
             return value, j
     return None
+
+
+_PAST_TO = {"half": 30, "quarter": 15}
+_TWO_WORD_CLOCK = (("o", "clock"), ("a", "m"), ("p", "m"))   # "five p m", "6 a.m." as Whisper writes them
+
+
+def _said_clock(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
+    """"half past six" (6:30), "quarter to nine" (8:45), "quarter past two" (2:15) as (hour in 0-12, end)."""
+    if words[i] not in _PAST_TO or i + 2 >= len(words) or words[i + 1] not in ("past", "to"):
+        return None
+    hour, j = parse_number(words, i + 2)
+    if hour is None or not 1 <= hour <= 12 or hour != int(hour):
+        return None
+    minutes = _PAST_TO[words[i]]
+    value = hour + minutes / 60 if words[i + 1] == "past" else hour - 1 + (60 - minutes) / 60
+    return value % 12, j
+
+
+def _clock_like(value: float) -> bool:
+    """Whether a number said after "at" or "from" can be a time: "at 4", "at eight forty"; not "at eighty five"."""
+    if value == int(value) and 1 <= value <= 12:
+        return True
+    return value >= 100 and value // 100 <= 12 and value % 100 < 60 and value == int(value)
 
 
 def extract_facts(tokens: Tokens) -> list[Fact]:
@@ -244,25 +169,50 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         start = i
         value: float | None = None
         exact = True
-        currency = w[:1] in "$£€" and len(w) > 1
+        # "9.99" is a price even without its currency sign
+        currency = (w[:1] in "$£€" and len(w) > 1) or bool(re.fullmatch(r"\d+\.\d\d", w))
         date = _date_at(tokens, i)
         if date is not None:
             value, j = date
             out.append(Fact("date", value, tokens.span_text(i, j), i, j))
             i = j
             continue
-        if w in _ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
-            # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
-            out.append(Fact("count", float(_ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
+        if w in ORDINALS and i + 1 < n and words[i + 1].isalpha() and words[i + 1] not in _NOT_COUNTED \
+                and words[i + 1] not in _COUNT_WORDS and not tokens.breaks[i + 1] and words[i + 1] not in MONTHS \
+                and words[i + 1] not in UNITS:
+            # "the fourth floor", "a second failure": which one of something, compared with the same noun only
+            out.append(Fact("ord:" + stem(words[i + 1]), float(ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2))
             i += 2
             continue
+        if w in ORDINALS and i + 1 < n and words[i + 1] in _COUNT_WORDS:
+            # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
+            out.append(Fact("count", float(ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
+            i += 2
+            continue
+        clock = _said_clock(words, i)
+        if clock is not None:
+            value, j = clock
+            out.append(Fact("time", value, tokens.span_text(i, j), i, j))
+            i = j
+            continue
         if re.fullmatch(r"\d{1,2}:\d\d", w):
-            out.append(Fact("time", float(w.split(":")[0]) % 12, tokens.span_text(i, i + 1), i, i + 1))
+            hour, minute = w.split(":")
+            out.append(Fact("time", float(hour) % 12 + float(minute) / 60, tokens.span_text(i, i + 1), i, i + 1))
             i += 1
             continue
-        if w == "twice":
-            out.append(Fact("count", 2.0, tokens.span_text(i, i + 1), i, i + 1))
+        if w == "twice" or (w == "once" and (i + 1 >= n or tokens.breaks[i + 1] or words[i + 1] not in _ONCE_STARTS)):
+            # "charged once" counts; "once I have it" starts a clause
+            before = i + 1 < n and words[i + 1] in ("before", "already", "more")   # "once before": the 2nd time
+            out.append(Fact("count", 2.0 if w == "twice" else 1.0, tokens.span_text(i, i + 1), i, i + 1,
+                            exact=not before))
             i += 1
+            continue
+        if w == "the" and i + 2 < n and words[i + 1] in _DURATION_WORDS and not words[i + 1].endswith("s") \
+                and words[i + 2] in ("you", "we", "i", "it", "they") and not tokens.breaks[i + 2]:
+            # "the hour you've waited", "the week it took": one of that unit, said as a thing
+            unit = _DURATION_WORDS[words[i + 1]]
+            out.append(Fact("duration", _DAYS[unit], tokens.span_text(i, i + 2), i, i + 2, False, unit=_DAYS[unit]))
+            i += 2
             continue
         if w == "fortnight" and (i == 0 or words[i - 1] in ("a", "one", "the")):
             s = i - 1 if i > 0 and words[i - 1] in ("a", "one") else i
@@ -270,7 +220,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             i += 1
             continue
         prev = words[i - 1] if i > 0 else ""
-        if w in ("a", "an", "per", "each") and i > 0 and (prev in _UNITS or prev in _TENS or prev[-1:].isdigit()
+        if w in ("a", "an", "per", "each") and i > 0 and (prev in UNITS or prev in TENS or prev[-1:].isdigit()
                                                           or prev in _MONEY_WORDS):
             i += 1  # "forty-five a month" is a rate, not a duration
             continue
@@ -288,20 +238,25 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 j += 1
             if j < n and words[j] == "of":
                 j += 1
-            if j < n and words[j] in _DURATION_WORDS:
-                unit = _DURATION_WORDS[words[j]]
-                out.append(Fact("duration", qty * _DAYS[unit], tokens.span_text(start, j + 1), start, j + 1, exact))
+            if j < n and words[j] in _COUNT_WORDS and (j > i + 1 or w not in ("a", "an")):   # "a few times"
+                out.append(Fact("count", qty, tokens.span_text(start, j + 1), start, j + 1, exact=False))
                 i = j + 1
                 continue
-            if w in ("one", "a", "an") and words[i + 1] in _SCALES:
-                value, j = _parse_number_words(words, i, tokens.breaks)
+            if j < n and words[j] in _DURATION_WORDS:
+                unit = _DURATION_WORDS[words[j]]
+                out.append(Fact("duration", qty * _DAYS[unit], tokens.span_text(start, j + 1), start, j + 1, exact,
+                                unit=_DAYS[unit]))
+                i = j + 1
+                continue
+            if w in ("one", "a", "an") and words[i + 1] in SCALES:
+                value, j = parse_number(words, i, tokens.breaks)
             elif w == "one":
-                value, j = _parse_number_words(words, i, tokens.breaks)
+                value, j = parse_number(words, i, tokens.breaks)
             else:
                 i += 1
                 continue
         else:
-            value, j = _parse_number_words(words, i, tokens.breaks)
+            value, j = parse_number(words, i, tokens.breaks)
         if value is None or j <= i:
             i += 1
             continue
@@ -312,16 +267,17 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             k += 1
         if k < n and words[k] in _DURATION_WORDS:
             unit = _DURATION_WORDS[words[k]]
-            out.append(Fact("duration", value * _DAYS[unit], tokens.span_text(start, k + 1), start, k + 1))
+            out.append(Fact("duration", value * _DAYS[unit], tokens.span_text(start, k + 1), start, k + 1,
+                            unit=_DAYS[unit]))
             i = k + 1
         elif currency or (k < n and words[k] in _MONEY_WORDS):
             end = k + 1 if not currency and k < n else j
             if (not currency and k + 1 < n and words[k] != "cents" and not tokens.breaks[k + 1]
-                    and (words[k + 1] in _TENS or words[k + 1] == "and")):
+                    and (words[k + 1] in TENS or words[k + 1] == "and")):
                 # "eighty nine dollars fifty", "... dollars and fifty cents": cents only when the number ends the
                 # clause or says "cents" ("dollars ten days ago" and "the seventy nine dollar one" are not cents).
                 c0 = k + 2 if words[k + 1] == "and" else k + 1
-                cents, k2 = _parse_number_words(words, c0, tokens.breaks) if c0 < n else (None, c0)
+                cents, k2 = parse_number(words, c0, tokens.breaks) if c0 < n else (None, c0)
                 if cents is not None and cents < 100 and k2 > c0 and (
                         k2 == n or tokens.breaks[k2] or words[k2] in ("cents", "cent")) and (
                         words[k + 1] != "and" or (k2 < n and words[k2] in ("cents", "cent"))):
@@ -332,10 +288,13 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         elif k < n and words[k] in _COUNT_WORDS:
             out.append(Fact("count", value, tokens.span_text(start, k + 1), start, k + 1))
             i = k + 1
-        elif (k < n and words[k] in ("am", "pm", "oclock")) or (k + 1 < n and words[k:k + 2] == ("o", "clock")) or (
-                start > 0 and words[start - 1] in ("from", "till", "until", "til", "between", "at")):
-            end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] == (
-                "o", "clock") else j
+        elif (k < n and words[k] in ("am", "pm", "oclock")) or (k + 1 < n and words[k:k + 2] in _TWO_WORD_CLOCK) or (
+                start > 0 and words[start - 1] in ("from", "till", "until", "til", "between", "at")
+                and _clock_like(value)):
+            end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] in (
+                _TWO_WORD_CLOCK) else j
+            if value >= 100 and value % 100 < 60:   # "eight forty" is 8:40, not 840
+                value = value // 100 + (value % 100) / 60
             out.append(Fact("time", value % 12, tokens.span_text(start, end), start, end))
             i = end
         elif value < 100 and not (start > 0 and words[start - 1] in (
@@ -343,27 +302,60 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             # A small number: a quantity of the next word ("12 kilos" = "twelve kilos", not "six kilos"), a bare
             # amount ("seventy at the pump" for "$70"), or nothing ("the one you got").
             if value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED and not tokens.breaks[k]\
-                    and not is_number_word(words[k]) and words[k] not in _ORDINALS and words[k] not in _ZERO_WORDS:
-                out.append(Fact("qty:" + stem(words[k]), value, tokens.span_text(start, k + 1), start, k + 1))
+                    and not is_number_word(words[k]) and words[k] not in ORDINALS and words[k] not in ZERO_WORDS:
+                # the noun counted may follow an adjective: "two live classes" is "two classes"
+                nouns = [_QTY_ALIAS.get(words[k], words[k])]
+                if k + 1 < n and words[k + 1].isalpha() and words[k + 1] not in _NOT_COUNTED \
+                        and not tokens.breaks[k + 1]:
+                    nouns.append(words[k + 1])
+                out.append(Fact("qty:" + "|".join(stem(x) for x in nouns), value, tokens.span_text(start, k + 1),
+                                start, k + 1))
                 i = k + 1
             else:
                 if value >= 10:
                     out.append(Fact("bare", value, tokens.span_text(start, j), start, j))
                 i = j
+        elif j < n and words[j].isalpha() and words[j] not in _NOT_COUNTED and not tokens.breaks[j] \
+                and words[j] not in ORDINALS and not (start > 0 and words[start - 1] in _ID_WORDS):
+            # a big quantity of something: "2,300 megabytes", "1,800 kilowatt hours" (not an amount of money)
+            out.append(Fact("qty:" + stem(_QTY_ALIAS.get(words[j], words[j])), value, tokens.span_text(start, j + 1),
+                            start, j + 1))
+            i = j + 1
         else:
             out.append(Fact("number", value, tokens.span_text(start, j), start, j))
             i = j
     return out
 
 
+def _nouns(kind: str) -> set[str]:
+    return set(kind.split(":", 1)[1].split("|"))
+
+
 def same_value(a: Fact, b: Fact) -> bool:
-    """Whether two facts of one kind agree, with a little slack (a month ~ four weeks, $89 ~ $89.99)."""
+    """Whether two facts agree, with a little slack (a month ~ four weeks, $89 ~ $89.99).
+
+    Units must fit ("three weeks" is not 3 dollars; "two classes" is "two live classes"), except that a number of
+    10 or more said without its unit is that number: "three hundred" is "300 dollars", "the seventy one stands" is
+    "£71 a month".
+    """
     numeric = {"money", "number", "bare"}
+    if a.kind.startswith("qty:") and b.kind.startswith("qty:"):
+        return a.value == b.value and bool(_nouns(a.kind) & _nouns(b.kind))
+    kinds = {a.kind.split(":")[0], b.kind.split(":")[0]}
+    if "count" in kinds and kinds & {"qty", "ord"} and a.kind != b.kind:
+        # "missed school twice" is "two missed school days"; the "third time" is the "third cancellation"
+        ordinal = "ord" in kinds
+        count = a if a.kind == "count" else b
+        return a.value == b.value and count.exact != ordinal
+    loose = {"money", "number", "bare"}
+    if (a.kind in loose or a.kind.startswith("qty:")) and (b.kind in loose or b.kind.startswith("qty:")) \
+            and min(a.value, b.value) >= 10 and a.kind != b.kind:
+        return _digits(a.value) == _digits(b.value)
     if a.kind != b.kind and not (a.kind in numeric and b.kind in numeric):
         return False
     if not (a.exact and b.exact):
         # "about four weeks" agrees with "a month" but not with "eight weeks".
-        return a.kind == b.kind and abs(a.value - b.value) <= 0.35 * max(a.value, b.value)
+        return a.kind == b.kind and abs(a.value - b.value) <= 0.3 * max(a.value, b.value)
     if a.kind != b.kind or a.kind in ("money", "number"):
         # "forty nine ninety nine" is read as 4999 and "$49.99" as 49.99: compare the digits said.
         if _digits(a.value) == _digits(b.value):

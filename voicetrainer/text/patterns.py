@@ -29,15 +29,17 @@ class Phrase:
       - `a|b|c` inside one word slot offers alternatives: `frustrating|annoying`;
       - `*` skips up to three words: `sorry * feel that way` matches "sorry that you feel that way";
       - `?word` makes a word optional: `i ?am sorry`;
+      - `=word` matches that form only, not its inflections: `=shocking` is not "a shock";
       - `<` and `>` anchor to the start and end of a sentence or clause: `< whatever >`;
       - contractions are expanded on both sides, so `that's not my problem` matches "that is not my problem".
     """
 
     __slots__ = ("text", "_slots", "at_start", "at_end")
+    _slots: tuple[tuple[str, frozenset[str], frozenset[str]], ...]
 
     def __init__(self, text: str):
         self.text = text
-        slots: list[tuple[str, frozenset[str]]] = []
+        slots: list[tuple[str, frozenset[str], frozenset[str]]] = []
         raw_words = normalise(text).split()
         # `<` / `>` anchor the phrase to the start / end of a sentence or clause: `< whatever >` is the curt
         # "Whatever." but not "whatever interest you paid".
@@ -46,25 +48,36 @@ class Phrase:
         raw_words = [w for w in raw_words if w not in ("<", ">")]
         for raw in raw_words:
             if raw == "*":
-                slots.append(("gap", frozenset()))
+                slots.append(("gap", frozenset(), frozenset()))
                 continue
             optional = raw.startswith("?")
             raw = raw.lstrip("?")
             alts: set[str] = set()
+            exact: set[str] = set()
             multi: list[list[str]] = []
             for alt in raw.split("|"):
-                parts = expand_contraction(alt.strip(".,!?"))
+                alt = alt.strip(".,!?")
+                if alt.startswith("="):  # this form only: `=shocking` is not "a shock"
+                    exact.add(alt[1:])
+                    continue
+                parts = expand_contraction(alt)
                 if len(parts) == 1:
                     alts.add(stem(parts[0]))
                 else:
                     multi.append([stem(p) for p in parts])
-            if multi and not alts and len(multi) == 1:
+            if multi and not alts and not exact and len(multi) == 1:
                 for p in multi[0]:
-                    slots.append(("opt" if optional else "word", frozenset([p])))
+                    slots.append(("opt" if optional else "word", frozenset([p]), frozenset()))
+                continue
+            if multi and not alts and not exact and all(len(m) == 2 for m in multi) and len({m[1] for m in multi}) == 1:
+                # "didn't|wouldn't" is "did|would" then "not"
+                kind = "opt" if optional else "word"
+                slots.append((kind, frozenset(m[0] for m in multi), frozenset()))
+                slots.append((kind, frozenset([multi[0][1]]), frozenset()))
                 continue
             for m in multi:  # a contraction among alternatives: keep its first word (rare in practice)
                 alts.add(m[0])
-            slots.append(("opt" if optional else "word", frozenset(alts)))
+            slots.append(("opt" if optional else "word", frozenset(alts), frozenset(exact)))
         self._slots = tuple(slots)
 
     def find(self, tokens: Tokens, start: int = 0) -> Match | None:
@@ -75,7 +88,7 @@ class Phrase:
             return None
         first = self._slots[0]
         for i in range(start, n):
-            if first[0] == "word" and stems[i] not in first[1]:
+            if first[0] == "word" and stems[i] not in first[1] and tokens.words[i] not in first[2]:
                 continue
             m = self.match_at(tokens, i)
             if m is not None:
@@ -90,13 +103,15 @@ class Phrase:
         """
         if not self._slots:
             return frozenset()
-        kind, alts = self._slots[0]
-        return alts if kind == "word" else None
+        kind, alts, exact = self._slots[0]
+        return alts | frozenset(stem(w) for w in exact) if kind == "word" else None
 
     def match_at(self, tokens: Tokens, i: int) -> Match | None:
         """The match starting exactly at token `i` (respecting the `<` / `>` anchors), or None."""
-        end = self._match_at(tokens.stems, 0, i)
-        if end is not None and self.anchored_ok(tokens, i, end):
+        end = self._match_at(tokens, 0, i)
+        # A phrase never runs across a sentence end: "I'm sorry. I can't refund it" holds no "sorry * can't".
+        if end is not None and self.anchored_ok(tokens, i, end) and (
+                end <= i or tokens.sentence[i] == tokens.sentence[end - 1]):
             return Match(self.text, i, end)
         return None
 
@@ -119,26 +134,28 @@ class Phrase:
             out.append(m)
             pos = max(m.end, m.start + 1)
 
-    def _match_at(self, stems: tuple[str, ...], k: int, i: int) -> int | None:
+    def _match_at(self, tokens: Tokens, k: int, i: int) -> int | None:
         if k == len(self._slots):
             return i
-        kind, alts = self._slots[k]
+        stems = tokens.stems
+        kind, alts, exact = self._slots[k]
         if kind == "gap":
             for skip in range(0, 4):
                 if i + skip > len(stems):
                     break
-                end = self._match_at(stems, k + 1, i + skip)
+                end = self._match_at(tokens, k + 1, i + skip)
                 if end is not None:
                     return end
             return None
+        here = i < len(stems) and (stems[i] in alts or tokens.words[i] in exact)
         if kind == "opt":
-            if i < len(stems) and stems[i] in alts:
-                end = self._match_at(stems, k + 1, i + 1)
+            if here:
+                end = self._match_at(tokens, k + 1, i + 1)
                 if end is not None:
                     return end
-            return self._match_at(stems, k + 1, i)
-        if i < len(stems) and stems[i] in alts:
-            return self._match_at(stems, k + 1, i + 1)
+            return self._match_at(tokens, k + 1, i)
+        if here:
+            return self._match_at(tokens, k + 1, i + 1)
         return None
 
     def __repr__(self) -> str:

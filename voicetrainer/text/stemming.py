@@ -23,7 +23,7 @@ _IRREGULAR = {
     "stole": "steal", "stolen": "steal", "forgot": "forget", "forgotten": "forget", "understood": "understand",
     "note": "note", "noted": "note", "notes": "note", "noting": "note", "hope": "hope", "hoped": "hope",
     "hopes": "hope", "hoping": "hope", "worse": "bad", "worst": "bad", "better": "good", "best": "good",
-    "happened": "happen", "twice": "twice",
+    "happened": "happen", "twice": "twice", "taxis": "taxi", "kiwis": "kiwi", "minis": "mini",
 }
 
 

@@ -97,7 +97,7 @@ def tokenize(text: str) -> Tokens:
         between = text[pos:m.start()]
         if re.search(r"[.!?;]", between):
             sent += 1
-        brk = bool(re.search(r"[,.!?;:]|\s-|-\s", between))
+        brk = bool(re.search(r"[,.!?;:\u2014\u2013]|\s-|-\s", between))
         pos = m.end()
         raw = m.group(0)
         surface.append(raw)
