@@ -29,6 +29,7 @@ MARK = {True: "✓", False: "✗"}
 # A dimension's status in the call (core/feedback.py): not needed yet is neither a hit nor a miss, and an offer the
 # customer turned down is never a hit.
 STATUS_MARK = {"hit": "✓", "miss": "✗", "not_due": "·", "rejected": "✗"}
+STATUS_NOTE = {"not_due": "not needed yet", "rejected": "offer rejected"}
 METER_WIDTH = 30
 METER_FLOOR_DB = -60.0   # the meter's left end; normal speech into a laptop mic sits around -35..-15 dBFS
 
@@ -48,9 +49,22 @@ def missed(score: dict) -> bool:
     return status in ("miss", "rejected") if status else not score["hit"]
 
 
+def _marks(scores: dict) -> list[tuple[str, str, str]]:
+    """(dimension, mark, style) in rubric order: ✓ green, ✗ yellow ('✗ rejected' for a turned-down offer), and a dim
+    · for a dimension not needed yet (neither a hit nor a miss)."""
+    out = []
+    for d in DIMENSIONS:
+        if d in scores:
+            status = scores[d].get("status", "")
+            m = mark(scores[d]) + (" rejected" if status == "rejected" else "")
+            out.append((d, m, "dim" if status == "not_due" else "yellow" if missed(scores[d]) else "green"))
+    return out
+
+
 def score_line(scores: dict) -> str:
-    """'calm ✓  empathy ✗  paraphrase ·  solution ✗' (plain text; `LiveView` colours it)."""
-    return "  ".join(f"{d} {mark(scores[d])}" for d in DIMENSIONS if d in scores)
+    """'calm ✓  empathy ✗  paraphrase ·  solution ✗ rejected' (plain text; `LiveView` colours it). · is a dimension
+    not needed yet; a turn saved before statuses existed shows ✓ / ✗ by its hit."""
+    return "  ".join(f"{d} {m}" for d, m, _ in _marks(scores))
 
 
 def missed_tips(scores: dict) -> list[tuple[str, str]]:
@@ -138,7 +152,9 @@ class LiveView:
             return
         self.console.rule(f"[bold]{escape(persona.name)}[/]")
         self.console.print(escape(persona.scenario))
-        self.console.print("[dim]Answer as you would on a real call. Ctrl-C ends the session (it is saved).[/]\n")
+        self.console.print("[dim]Answer as you would on a real call. Ctrl-C ends the session (it is saved).[/]")
+        self.console.print(f"[dim]Marks: ✓ done  ✗ missed  {STATUS_MARK['not_due']} not needed yet  "
+                           "✗ rejected: offer turned down[/]\n")
 
     def ask(self, persona_line: str) -> str | None:
         self._hide()
@@ -187,8 +203,7 @@ class LiveView:
         else:
             self.console.print("  [dim](nothing heard)[/]")
         scores = t.to_dict()["scores"] if t.score else {}
-        marks = "  ".join(f"{d} [{'yellow' if missed(scores[d]) else 'green'}]{mark(scores[d])}[/]"
-                          for d in DIMENSIONS if d in scores)
+        marks = "  ".join(f"{d} [{style}]{m}[/]" for d, m, style in _marks(scores))
         total = f"{t.score.total:.2f}" if t.score else "–"
         arrow = "↓" if t.mood_after < t.mood_before else "↑" if t.mood_after > t.mood_before else "="
         self.console.print(f"  {marks}  [dim]│[/] {total}  [dim]│[/] mood {t.mood_before:.0f} {arrow} "
@@ -206,13 +221,17 @@ class LiveView:
                            "Enter to go on.[/]")
         return read_key(self.console).strip().lower() == "r"
 
-    def summary(self, result) -> None:
+    def summary(self, result, verdict=None) -> None:
+        """The end of the session: the outcome, the call scorecard, and the pass result (`verdict`, a PassResult)
+        as the last line. Quiet: the outcome and the result, one plain line each."""
         self._hide()
         n = len({t.index for t in result.turns})
         retried = len(result.turns) - n
         if self.quiet:
             self.console.print(f"{result.persona.id}: {result.outcome} after {n} turn(s)"
                                + (f" (session {result.session_id})" if result.session_id else ""))
+            if verdict is not None:
+                self.console.print(f"result: {verdict.summary}", markup=False, highlight=False, soft_wrap=True)
             return
         self.console.rule()
         self.console.print(f"Outcome: [bold]{result.outcome}[/] after {n} turn(s)"
@@ -220,6 +239,19 @@ class LiveView:
                            + (f" Saved as session {result.session_id}; `voicetrainer report` shows it with "
                               + ("charts and your recordings." if any(t.audio_path for t in result.turns)
                                  else "charts.") if result.session_id else ""))
+        if result.scorecard is not None:
+            lines = scorecard_lines(result.scorecard.to_dict())
+            self.console.print(f"[bold]{lines[0]}[/]")
+            for line in lines[1:]:
+                text = escape(line)
+                if line.startswith("  ✓"):
+                    text = "  [green]✓[/]" + text[3:]
+                elif line.startswith("  ✗"):
+                    text = "  [yellow]✗[/]" + text[3:]
+                self.console.print(text, soft_wrap=True)
+        if verdict is not None:
+            word = "[bold green]passed[/]" if verdict.passed else "[bold yellow]failed[/]"
+            self.console.print(f"Result: {word}{escape(_result_rest(verdict))}", soft_wrap=True)
 
 
 def _change(v: float | None) -> str:
@@ -266,22 +298,138 @@ def print_progress(progress, console: Console | None = None) -> None:
                   _change(sc.change), sparkline(sc.values[-24:]), f"{low} {grid[low]:.2f}" if low else "")
     console.print(t)
     console.print()
+    if progress.calls is not None:
+        print_call_steps(progress.calls, console)
+    if progress.passes is not None:
+        print_passes(progress.passes, progress.scenario_passes, console)
     best, weak = progress.best, progress.weakest
     span = f"over the last {best.sessions} session(s)"
     console.print(f"[green]Best skill:[/] [bold]{best.name}[/] — mean {best.recent_mean:.2f}, hit in "
-                  f"{best.recent_hit_rate:.0%} of turns {span}.")
+                  f"{best.recent_hit_rate:.0%} of the turns it was due {span}.")
     console.print(f"[yellow]Work on next:[/] [bold]{weak.name}[/] — mean {weak.recent_mean:.2f}, hit in "
-                  f"{weak.recent_hit_rate:.0%} of turns {span}.")
-    if weak.latest_tip:
-        console.print(f"  [yellow]latest tip:[/] {escape(weak.latest_tip)}")
+                  f"{weak.recent_hit_rate:.0%} of the turns it was due {span}.")
+    if weak.tip:
+        console.print(f"  [yellow]latest tip[/] [dim]({tip_source(weak.tip)})[/][yellow]:[/] {escape(weak.tip.text)}")
     if len(pts) < 2:
         console.print("[dim]One session so far: the trend shows from the second one.[/]")
 
 
+def tip_source(tip) -> str:
+    """Where a tip was given: 'delayed refund, delayed-refund, session 3' (a tip quotes its own scenario's facts)."""
+    return f"{tip.scenario_type.replace('_', ' ')}, {tip.persona}, session {tip.session_id}"
+
+
+def print_call_steps(calls, console: Console) -> None:
+    """How often each scorecard step happened over the finished calls, at which turn, and how soon calm came."""
+    from voicetrainer.core.progress import bar
+
+    t = Table(header_style="dim", show_edge=False, pad_edge=False,
+              title=f"The call, step by step ({calls.calls} finished call(s))", title_justify="left",
+              title_style="bold")
+    t.add_column("Step")
+    t.add_column("Calls", justify="right")
+    t.add_column("Share")
+    t.add_column("Usually at", justify="right")
+    for st in calls.steps:
+        t.add_row(st.label, f"{st.happened}/{st.calls}", f"{bar(st.rate)} {st.rate:.0%}",
+                  f"turn {st.median_turn:g}" if st.median_turn is not None else "–")
+    console.print(t)
+    if calls.median_turns_until_calm is not None:
+        console.print(f"The customer calmed in {calls.calmed} of {calls.calls} call(s), after a median of "
+                      f"{calls.median_turns_until_calm:g} turn(s).")
+    else:
+        console.print(f"The customer calmed in none of {calls.calls} call(s).")
+    console.print()
+
+
+def print_passes(passes, by_scenario: dict, console: Console) -> None:
+    """How many finished calls passed (per scenario too), the most common causes of a fail, and the latest result
+    with its reasons."""
+    from voicetrainer.core.progress import CAUSE_LABELS
+    from voicetrainer.team.passmark import PassResult
+
+    line = f"[bold]Passed {passes.passed} of {passes.judged} call(s)[/]"
+    if len(by_scenario) > 1:
+        line += " (" + ", ".join(f"{sc.replace('_', ' ')} {p}/{n}" for sc, (p, n) in by_scenario.items()) + ")"
+    line += "." + (" Failed by: " + ", ".join(f"{CAUSE_LABELS.get(c, c)} ({n})" for c, n in passes.causes) + "."
+                   if passes.causes else "")
+    console.print(line)
+    latest = PassResult.from_dict(passes.latest)
+    console.print(f"  latest, session {passes.latest['session_id']} "
+                  f"({escape(passes.latest['scenario_type'].replace('_', ' '))}): "
+                  f"{'passed' if latest.passed else 'failed'}{escape(_result_rest(latest))}")
+    console.print()
+
+
+# --- the call scorecard and the pass result (the end of the live view, `sessions show`) ----------------------------
+
+
+def scorecard_lines(card: dict) -> list[str]:
+    """The call scorecard (`Scorecard.to_dict()`) as plain lines: a heading, each step with the turn it happened at
+    (✓) or 'never' (✗), then when the customer calmed, lost calm, stalled turns, offers and the outcome."""
+    from voicetrainer.core.progress import STEP_LABELS
+
+    width = max(len(v) for v in STEP_LABELS.values())
+    out = [f"Call scorecard ({card.get('turns', 0)} turn(s)):"]
+    accepted, rejected = card.get("offers_accepted") or [], card.get("offers_rejected") or []
+    for name, label in STEP_LABELS.items():
+        at = card.get("steps", {}).get(name)
+        when = f"turn {at}" if at is not None else "never"
+        extra = f"  ({', '.join(accepted)})" if name == "offered_accepted_remedy" and accepted else ""
+        out.append(f"  {'✓' if at is not None else '✗'} {label:{width}}  {when}{extra}")
+    calmed = card.get("calmed_at")
+    facts = [f"the customer calmed at turn {calmed}" if calmed is not None else "the customer never calmed",
+             f"mood {card['start_mood']:.0f} → {card['final_mood']:.0f}"]
+    lost = card.get("calm_lost_at") or []
+    facts.append("calm lost at turn " + ", ".join(map(str, lost)) if lost else "calm never lost")
+    stalled = card.get("stalled_turns", 0)
+    facts.append(f"{stalled} stalled turn(s)" if stalled else "no stalled turns")
+    out.append("  " + "; ".join(facts)[:1].upper() + "; ".join(facts)[1:] + ".")
+    if rejected:
+        out.append(f"  Offers turned down: {', '.join(rejected)}.")
+    out.append(f"  Outcome: {card.get('outcome', '?')}.")
+    return out
+
+
+def _result_rest(verdict) -> str:
+    if verdict.passed:
+        return f" — score {verdict.score:.2f}, pass mark {verdict.mark:.2f}."
+    why = "; ".join(verdict.reasons)
+    if {"below_mark", "no_reply"} & set(verdict.failed_by):  # the reasons say the score already
+        return f" — {why}."
+    return f" — score {verdict.score:.2f} reaches the pass mark {verdict.mark:.2f}, but {why}."
+
+
+def result_line(verdict) -> str:
+    """The pass result in one line (`verdict`: a team.passmark.PassResult), the score against the mark always in it:
+    'Result: passed — score 0.74, pass mark 0.50.', 'Result: failed — score 0.44 is below the pass mark 0.50; calm
+    lost in turn 2 (...).' or 'Result: failed — score 0.62 reaches the pass mark 0.50, but calm lost in turn 2.'"""
+    return f"Result: {'passed' if verdict.passed else 'failed'}{_result_rest(verdict)}"
+
+
+def blockers_line(verdict) -> str:
+    from voicetrainer.core.progress import CAUSE_LABELS
+
+    if not verdict.blockers:
+        return "No blockers set: the score alone decides."
+    return "Blockers (fail a call whatever its score): " + ", ".join(CAUSE_LABELS.get(b, b) for b in verdict.blockers) + "."
+
+
+def _dimension_line(d: str, s: dict) -> str:
+    note = STATUS_NOTE.get(s.get("status", ""), "")
+    ev = f" — \"{'; '.join(s['evidence'])}\"" if s["evidence"] else ""
+    return f"    {d:10} {mark(s)} {s['score']:.2f}{f' ({note})' if note else ''}{ev}"
+
+
 def format_session(data: dict) -> str:
-    """A plain-text transcript of a saved session with scores, evidence and tips."""
-    out = [f"Session {data['session_id']}: {data['persona_name']} ({data['persona']}) — {data['outcome']}",
-           f"Mood {data['start_mood']:.0f} → {data['final_mood'] if data['final_mood'] is not None else '?'}", ""]
+    """A plain-text transcript of a saved session with scores (by status: · not needed yet, ✗ offer rejected),
+    evidence and tips, then the call scorecard and the pass result when the session has them."""
+    from voicetrainer.team.passmark import PassResult
+
+    final = f"{data['final_mood']:.0f}" if data["final_mood"] is not None else "?"
+    out = [f"Session {data['session_id']}: {data['persona_name']} ({data['persona']}) — {data['outcome']}"
+           + (f" · rep {data['rep']}" if data.get("rep") else ""),
+           f"Mood {data['start_mood']:.0f} → {final}", ""]
     for t in data["turns"]:
         attempt = f" (attempt {t['attempt']})" if t.get("attempt", 1) > 1 else ""
         out.append(f"Turn {t['index']}{attempt} [{t['intent']}]")
@@ -291,10 +439,16 @@ def format_session(data: dict) -> str:
             s = t["scores"].get(d)
             if not s:
                 continue
-            ev = f" — \"{'; '.join(s['evidence'])}\"" if s["evidence"] else ""
-            out.append(f"    {d:10} {mark(s)} {s['score']:.2f}{ev}")
+            out.append(_dimension_line(d, s))
             if s["tip"] and missed(s):
                 out.append(f"               tip: {s['tip']}")
         out.append(f"  Mood {t['mood_before']:.0f} → {t['mood_after']:.0f}")
         out.append("")
-    return "\n".join(out)
+    if data.get("scorecard"):
+        out += scorecard_lines(data["scorecard"]) + [""]
+    if data.get("result"):
+        verdict = PassResult.from_dict(data["result"])
+        out += [result_line(verdict), blockers_line(verdict)]
+        if data.get("rubric_hash"):
+            out.append(f"Judged by rubric {data['rubric_hash'][:19]}…")
+    return "\n".join(out).rstrip("\n")
