@@ -7,8 +7,9 @@ and report.py's job. Also flattens sessions into one row per turn attempt for `v
 Only FIRST attempts count towards progress: a retry is made with the tip in front of the rep, so it measures the
 coaching, not the skill. Exports keep every attempt. A dimension's mean and hit rate count only the turns it was due:
 a turn whose status (core/feedback.py) is `not_due` (restating before the customer was heard, offering while still
-gathering facts) is neither a hit nor a miss; turns saved before statuses existed count by their `hit`. Step and pass figures count finished calls (any outcome but `abandoned`) that carry a scorecard or
-a result; sessions saved before those existed are left out of them.
+gathering facts) is neither a hit nor a miss; turns saved before statuses existed count by their `hit`. Step and pass
+figures count finished calls (any outcome but `abandoned`) that carry a scorecard or a result; sessions saved before
+those existed are left out of them.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ class PassRecord:
     judged: int
     passed: int
     causes: tuple[tuple[str, int], ...]         # (failed_by cause, calls), most common first
-    latest: dict                                # the latest judged call's result, plus session_id, persona, scenario_type
+    latest: dict                                # the latest judged call's result, + session_id, persona, scenario_type
 
 
 @dataclass(frozen=True)

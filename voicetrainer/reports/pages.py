@@ -67,7 +67,7 @@ class TurnView:
     persona_line: str
     reply: Markup | None        # the words with their evidence marked; None when nothing was heard
     scores: dict
-    marks: dict                 # dimension -> {"status", "mark", "css", "note"} (by hit for a turn saved before statuses)
+    marks: dict                 # dimension -> {"status", "mark", "css", "note"} (by hit for turns saved before statuses)
     mood_before: float
     mood_after: float
     pace: dict | None           # words_per_minute, loudness_db, relative_loudness_db, pitch_variability_st
@@ -213,14 +213,28 @@ def render_progress(progress: Progress) -> str:
     """The HTML page of `voicetrainer progress --html`: the same numbers as the terminal, with charts."""
     pts = progress.sessions
     series = [(d.name, [p.scores.get(d.name) for p in pts], charts.dim_colour(d.name)) for d in progress.dimensions]
+    calls, passes = progress.calls, progress.passes
     data: dict[str, Any] = {
         "sessions": [{"id": p.session_id, "scenario_type": p.scenario_type, "outcome": p.outcome, "scores": p.scores}
                      for p in pts],
-        "best": progress.best.name, "weakest": progress.weakest.name}
+        "best": progress.best.name, "weakest": progress.weakest.name,
+        "weakest_tip": ({"text": progress.weakest.tip.text, "session": progress.weakest.tip.session_id,
+                         "persona": progress.weakest.tip.persona, "scenario_type": progress.weakest.tip.scenario_type}
+                        if progress.weakest.tip else None),
+        "steps": ({st.name: {"happened": st.happened, "calls": st.calls, "median_turn": st.median_turn}
+                   for st in calls.steps} if calls else None),
+        "median_turns_until_calm": calls.median_turns_until_calm if calls else None,
+        "passed": passes.passed if passes else None, "judged": passes.judged if passes else None}
+    latest = None
+    if passes:
+        r = passes.latest
+        latest = {**r, "cause_labels": [CAUSE_LABELS.get(c, c) for c in r.get("failed_by", ())],
+                  "scenario": r["scenario_type"].replace("_", " ")}
     return render(
         "progress.html.j2", title="voicetrainer progress", data=data,
         n_sessions=len(pts), first_when=when_text(pts[0].started_at), last_when=when_text(pts[-1].started_at),
-        best=progress.best, weakest=progress.weakest,
+        best=progress.best, weakest=progress.weakest, calls=calls, passes=passes, latest=latest,
+        scenario_passes=progress.scenario_passes, cause_labels=CAUSE_LABELS,
         chart=charts.line_chart([f"#{p.session_id}" for p in pts], series),
         legend_items=[(d.name, charts.dim_colour(d.name)) for d in progress.dimensions],
         dimensions=[{"trend": t, "spark": charts.spark(t.values, charts.dim_colour(t.name))}
