@@ -18,7 +18,11 @@ from voicetrainer.cli.main import main
 from voicetrainer.core.session import Event
 from voicetrainer.store import Store
 from voicetrainer.types import DimensionScore, Turn, TurnScore
-from voicetrainer.cli.view import LiveView, level_meter, missed_tips, mood_word, score_line
+from voicetrainer.cli.view import (LiveView, format_session, level_meter, missed_tips, mood_word, result_line,
+                                   score_line, scorecard_lines)
+from voicetrainer.team.passmark import PassResult
+
+from .conftest import PERSONAS
 
 GOOD = ("I'm so sorry, that sounds really frustrating. So you sent the headphones back three weeks ago and the "
         "eighty nine dollar refund still hasn't reached your card. I will process your refund today.")
@@ -47,6 +51,108 @@ def test_score_line_and_missed_tips():
     scores = make_turn().score.to_dict()
     assert score_line(scores) == "calm ✓  empathy ✗  paraphrase ✓  solution ✗"
     assert missed_tips(scores) == [("empathy", "empathy tip"), ("solution", "solution tip")]
+
+
+def status_turn(statuses, hits=(True, False, False, True)):
+    dims = tuple(DimensionScore(d, 1.0 if h else 0.0, h, (), "" if st in ("hit", "not_due") else f"{d} tip", st)
+                 for d, h, st in zip(("calm", "empathy", "paraphrase", "solution"), hits, statuses))
+    return Turn(index=1, persona_line="Where is my refund?", intent="opening", reply="ok then", score=TurnScore(dims),
+                mood_before=70, mood_after=75)
+
+
+def test_marks_follow_the_status_not_the_hit():
+    """A dimension not needed yet is neither ✓ nor ✗; a turned-down offer is never ✓ (its line alone hit)."""
+    scores = status_turn(("hit", "not_due", "miss", "rejected")).score.to_dict()
+    assert score_line(scores) == "calm ✓  empathy ·  paraphrase ✗  solution ✗ rejected"
+    assert missed_tips(scores) == [("paraphrase", "paraphrase tip"), ("solution", "solution tip")]
+    view, buf = plain_view()
+    view.console.width = 100  # (at 80 columns rich wraps this line before "(angry)")
+    view.event(Event("turn", {"turn": status_turn(("hit", "not_due", "miss", "rejected")), "reasons": []}))
+    assert buf.getvalue().splitlines()[0] == (
+        "  calm ✓  empathy ·  paraphrase ✗  solution ✗ rejected  │ 0.50  │ mood 70 ↑ 75 (angry)")
+    view, buf = plain_view()
+    view.intro(type("P", (), {"name": "X", "scenario": "Y"})())
+    assert "Marks: ✓ done  ✗ missed  · not needed yet  ✗ rejected: offer turned down" in buf.getvalue()
+
+
+CARD = {"steps": {"acknowledged": 1, "restated": 3, "verified": 1, "offered_accepted_remedy": 4, "committed": None,
+                  "closed": None}, "calmed_at": None, "turns_until_calm": None, "outcome": "turn_limit", "turns": 8,
+        "start_mood": 70.0, "final_mood": 48.4, "needs": {}, "calm_lost_at": [2], "stalled_turns": 3,
+        "offers_accepted": ["refund"], "offers_rejected": ["store credit"]}
+
+
+def test_scorecard_lines():
+    assert scorecard_lines(CARD) == [
+        "Call scorecard (8 turn(s)):",
+        "  ✓ acknowledged                    turn 1",
+        "  ✓ restated the facts              turn 3",
+        "  ✓ verified a detail               turn 1",
+        "  ✓ offered a remedy they accepted  turn 4  (refund)",
+        "  ✗ committed (when, how)           never",
+        "  ✗ closed the call                 never",
+        "  The customer never calmed; mood 70 → 48; calm lost at turn 2; 3 stalled turn(s).",
+        "  Offers turned down: store credit.",
+        "  Outcome: turn_limit."]
+
+
+@pytest.mark.parametrize("result,line", [
+    (PassResult(True, 0.74, 0.5, ("calm_lost",), (), ("score 0.74 reaches the pass mark 0.50",)),
+     "Result: passed — score 0.74, pass mark 0.50."),
+    (PassResult(False, 0.31, 0.5, ("calm_lost",), ("below_mark", "calm_lost"),
+                ("score 0.31 is below the pass mark 0.50", "calm lost in turn 2 ('relax')")),
+     "Result: failed — score 0.31 is below the pass mark 0.50; calm lost in turn 2 ('relax')."),
+    (PassResult(False, 0.62, 0.5, ("calm_lost",), ("calm_lost",), ("calm lost in turn 2 ('relax')",)),
+     "Result: failed — score 0.62 reaches the pass mark 0.50, but calm lost in turn 2 ('relax')."),
+])
+def test_result_line_always_says_the_score_against_the_mark(result, line):
+    assert result_line(result) == line
+
+
+def test_format_session_shows_statuses_the_scorecard_and_the_result():
+    turn = status_turn(("hit", "not_due", "miss", "rejected")).to_dict()
+    data = {"session_id": 7, "persona": "delayed-refund", "persona_name": "Dana", "outcome": "turn_limit",
+            "start_mood": 70.0, "final_mood": 48.375, "rep": "sam.k", "rubric_hash": "sha256:" + "ab" * 32,
+            "turns": [turn], "scorecard": CARD,
+            "result": PassResult(False, 0.62, 0.5, ("calm_lost", "wrong_fact_uncorrected"), ("calm_lost",),
+                                 ("calm lost in turn 2 ('relax')",)).to_dict()}
+    lines = format_session(data).splitlines()
+    assert lines[:2] == ["Session 7: Dana (delayed-refund) — turn_limit · rep sam.k", "Mood 70 → 48"]
+    assert "    empathy    · 0.00 (not needed yet)" in lines
+    assert "    solution   ✗ 1.00 (offer rejected)" in lines and "               tip: solution tip" in lines
+    assert lines[lines.index("Call scorecard (8 turn(s)):"):][:len(scorecard_lines(CARD))] == scorecard_lines(CARD)
+    assert lines[-3:] == ["Result: failed — score 0.62 reaches the pass mark 0.50, but calm lost in turn 2 ('relax').",
+                          "Blockers (fail a call whatever its score): calm lost, a wrong fact never put right.",
+                          "Judged by rubric sha256:abababababab…"]
+    old = {**data, "scorecard": None, "result": None, "rep": None}  # saved before scorecards and pass marks
+    for s in old["turns"][0]["scores"].values():
+        s.pop("status")
+    text = format_session(old)
+    assert "Call scorecard" not in text and "Result:" not in text and "not needed yet" not in text
+    assert "    empathy    ✗ 0.00" in text.splitlines()
+
+
+def test_practice_ends_with_the_scorecard_and_the_result():
+    r = CliRunner().invoke(main, ["practice", "delayed-refund", "--replies",
+                                  str(PERSONAS / "scripts" / "delayed-refund.realistic.txt"), "--no-audio", "--seed",
+                                  "1", "--no-keep-audio"])
+    assert r.exit_code == 0, r.output
+    store = Store(os.environ["VOICETRAINER_HOME"])
+    data = store.session_json(store.latest_session_id())
+    lines = r.stdout.splitlines()
+    start = lines.index(next(ln for ln in lines if ln.startswith("Call scorecard")))
+    card = scorecard_lines(data["scorecard"])
+    assert lines[start:start + len(card)] == card
+    assert lines[start + len(card)] == result_line(PassResult.from_dict(data["result"]))
+    assert "not needed yet" in r.stdout  # the intro's legend; the realistic call has such turns
+    r = CliRunner().invoke(main, ["practice", "delayed-refund", "--replies",
+                                  str(PERSONAS / "scripts" / "delayed-refund.good.txt"), "--no-audio", "--seed", "1",
+                                  "--no-keep-audio", "--quiet"])
+    assert r.exit_code == 0, r.output
+    saved = store.session_json(store.latest_session_id())
+    turns = len({t["index"] for t in saved["turns"]})
+    assert r.stdout.splitlines()[-2:] == [
+        f"delayed-refund: {saved['outcome']} after {turns} turn(s) (session {saved['session_id']})",
+        f"result: {PassResult.from_dict(saved['result']).summary}"]
 
 
 @pytest.mark.parametrize("db,speaking,expected", [
