@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from voicetrainer.cli.view import (LiveView, format_session, level_meter, missed
                                    score_line, scorecard_lines)
 from voicetrainer.team.passmark import PassResult
 
-from .conftest import PERSONAS
+from .conftest import PERSONAS, ROOT
 
 GOOD = ("I'm so sorry, that sounds really frustrating. So you sent the headphones back three weeks ago and the "
         "eighty nine dollar refund still hasn't reached your card. I will process your refund today.")
@@ -271,6 +272,114 @@ def test_read_key_takes_one_key_on_a_terminal(typed, expected):
     assert out.decode().strip().splitlines()[-1] == expected
 
 
+class PtyCommand:
+    """A command on a pseudo-terminal (as a rep at a real terminal runs it): what it printed, escape codes stripped,
+    and keys typed into it."""
+
+    ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\r")
+
+    def __init__(self, args: list[str]):
+        import pty
+        import subprocess
+
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, start_new_session=True)
+        os.close(slave)
+        self.raw = b""
+        self.seen = 0
+
+    def _read(self, timeout_s: float) -> None:
+        import select
+
+        ready, _, _ = select.select([self.master], [], [], timeout_s)
+        if ready:
+            try:
+                self.raw += os.read(self.master, 65536)
+            except OSError:  # the command ended and closed its side
+                time.sleep(timeout_s)
+
+    @property
+    def text(self) -> str:
+        return self.ANSI.sub("", self.raw.decode("utf-8", "replace"))
+
+    def expect(self, what: str, timeout_s: float = 60) -> str:
+        """Wait until `what` is printed (after whatever was expected before); return what came up to it."""
+        end = time.monotonic() + timeout_s
+        while what not in self.text[self.seen:]:
+            assert time.monotonic() < end, f"never printed {what!r}; got:\n{self.text[self.seen:]}"
+            self._read(0.2)
+        i = self.text.index(what, self.seen) + len(what)
+        before, self.seen = self.text[self.seen:i], i
+        return before
+
+    def quiet_for(self, seconds: float) -> str:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self._read(0.1)
+        return self.text[self.seen:]
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def end_input(self, timeout_s: float = 60) -> int:
+        """Ctrl-D at every prompt until the command exits (end of input on a terminal is not sticky)."""
+        end = time.monotonic() + timeout_s
+        while self.proc.poll() is None:
+            assert time.monotonic() < end, self.text[-2000:]
+            self.type("\x04")
+            self.quiet_for(0.5)
+        os.close(self.master)
+        return self.proc.returncode
+
+
+PRACTICE_TYPED = [sys.executable, "-c", "import sys; from voicetrainer.cli.main import main; sys.exit(main())",
+                  "practice", "--text", "--no-audio", "--seed", "1", "--no-keep-audio"]
+WEAK = "Okay, let me look into that."
+R_REPLY = "right, I'm so sorry. So the 89 dollars for the headphones never reached your card."
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_typing_at_a_terminal_empty_enter_asks_again_and_r_needs_enter():
+    """At a real terminal (a pty) in typed practice: an empty Enter asks again; at the retry prompt the 'r' of a reply
+    starting with r retries nothing (no Enter yet), and the whole line is the reply to the customer's next line."""
+    cmd = PtyCommand(PRACTICE_TYPED)
+    cmd.expect("You:")
+    cmd.type("\r")
+    cmd.expect("(type your reply, then Enter; Ctrl-C ends the session)")
+    cmd.expect("You:")
+    cmd.type(WEAK + "\r")
+    cmd.expect("Type r and Enter to retry")
+    cmd.type("r")
+    assert "Try turn" not in cmd.quiet_for(1.5)  # one key is not an answer on a terminal
+    cmd.type(R_REPLY[1:] + "\r")
+    cmd.expect("(not a retry: that is your reply to what the customer says next)")
+    assert "Customer" in cmd.expect(f"You: {R_REPLY}")
+    assert cmd.end_input() == 0
+    store = Store(os.environ["VOICETRAINER_HOME"])
+    turns = store.turns(store.latest_session_id())
+    assert [(t["index"], t["attempt"], t["reply"]) for t in turns][:2] == [(1, 1, WEAK), (2, 1, R_REPLY)]
+    assert "Try turn" not in cmd.text
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_typing_at_a_terminal_r_then_enter_retries():
+    cmd = PtyCommand(PRACTICE_TYPED)
+    cmd.expect("You:")
+    cmd.type(WEAK + "\r")
+    cmd.expect("Type r and Enter to retry")
+    cmd.type("r")
+    assert "Try turn" not in cmd.quiet_for(1.0)
+    cmd.type("\r")
+    cmd.expect("Try turn 1 again (attempt 2)")
+    cmd.expect("You:")
+    cmd.type(GOOD + "\r")
+    cmd.expect("mood")
+    assert cmd.end_input() == 0
+    store = Store(os.environ["VOICETRAINER_HOME"])
+    turns = store.turns(store.latest_session_id())
+    assert [(t["index"], t["attempt"], t["reply"]) for t in turns][:2] == [(1, 1, WEAK), (1, 2, GOOD)]
+
+
 # --- retry in practice ---------------------------------------------------------------------------------------------
 
 
@@ -285,8 +394,8 @@ def test_typed_practice_retries_a_weak_turn_with_the_tips_shown():
                            input=f"Calm down.\nr\n{GOOD}\n{FOLLOW_THROUGH}\n\n")
     assert r.exit_code == 0, r.output
     out = r.output
-    assert out.count("Press r to retry this turn") == 1  # the second, strong attempt is not offered a retry
-    prompt, retry = out.index("Press r to retry"), out.index("Try turn 1 again (attempt 2)")
+    assert out.count("Type r and Enter to retry with the tip") == 1  # the second, strong attempt is not offered one
+    prompt, retry = out.index("Type r and Enter to retry"), out.index("Try turn 1 again (attempt 2)")
     assert prompt < retry < out.index("calm ✓  empathy ✓")
     assert "• calm: 'Calm down' cost calm" in out
     assert turns_saved()[:2] == [(1, 1), (1, 2)]
@@ -297,8 +406,40 @@ def test_typed_practice_goes_on_with_enter():
     r = CliRunner().invoke(main, ["practice", "--text", "--retry", "--no-audio", "--seed", "1"],
                            input="Calm down.\n\n")
     assert r.exit_code == 0, r.output
-    assert "Press r to retry" in r.output and "Try turn" not in r.output
+    assert "Type r and Enter to retry" in r.output and "Try turn" not in r.output
     assert turns_saved() == [(1, 1)]
+
+
+def test_a_typed_reply_that_starts_with_r_is_a_reply_not_a_retry():
+    """At the retry prompt a line other than 'r' goes on, and it is the rep's reply to the customer's next line."""
+    reply = "right, I'm so sorry. So the 89 dollars for the headphones never reached your card."
+    r = CliRunner().invoke(main, ["practice", "--text", "--retry", "--no-audio", "--seed", "1"],
+                           input=f"Okay, let me look into that.\n{reply}\n\n")
+    assert r.exit_code == 0, r.output
+    assert "Type r and Enter to retry" in r.output and "Try turn" not in r.output
+    assert "(not a retry: that is your reply to what the customer says next)" in r.output
+    assert f"You: {reply}" in r.output  # shown after the customer's next line, as it is taken
+    saved = Store(os.environ["VOICETRAINER_HOME"]).turns(Store(os.environ["VOICETRAINER_HOME"]).latest_session_id())
+    assert [(t["index"], t["attempt"], t["reply"]) for t in saved][:2] == [(1, 1, "Okay, let me look into that."),
+                                                                           (2, 1, reply)]
+
+
+@pytest.mark.parametrize("answer,retried", [("r", True), ("R", True), ("  r  ", True), ("", False),
+                                            ("r sorry", False), ("retry", False)])
+def test_only_r_alone_asks_for_a_retry(answer, retried):
+    from voicetrainer.cli.keys import is_retry
+
+    assert is_retry(answer) is retried
+
+
+def test_an_empty_enter_asks_again_instead_of_a_silent_turn():
+    r = CliRunner().invoke(main, ["practice", "--text", "--no-retry", "--no-audio", "--seed", "1"],
+                           input=f"\n   \n{GOOD}\n")
+    assert r.exit_code == 0, r.output
+    assert r.output.count("(type your reply, then Enter; Ctrl-C ends the session)") == 2
+    saved = Store(os.environ["VOICETRAINER_HOME"]).turns(Store(os.environ["VOICETRAINER_HOME"]).latest_session_id())
+    assert saved[0]["reply"] == GOOD and saved[0]["intent"] == "opening"  # no silent turn came first
+    assert "still there" not in r.output.lower()
 
 
 @pytest.mark.parametrize("extra", [[], ["--json"]])
@@ -307,7 +448,7 @@ def test_scripted_runs_never_offer_a_retry(tmp_path, extra):
     script.write_text("I'm sorry about the refund.\nr\nFine.\n")
     r = CliRunner().invoke(main, ["practice", "--replies", str(script), "--no-audio", "--seed", "1", *extra])
     assert r.exit_code == 0, r.output
-    assert "Press r" not in r.output
+    assert "to retry this turn" not in r.output
     assert all(attempt == 1 for _, attempt in turns_saved())
     if extra:
         assert json.loads(r.stdout)["turns"][1]["reply"] == "r"  # "r" was just the next scripted reply
@@ -317,7 +458,7 @@ def test_piped_typed_replies_are_not_eaten_by_a_retry_prompt():
     r = CliRunner().invoke(main, ["practice", "wrong-item", "--text", "--no-audio", "--seed", "1"],
                            input="What is your order number?\nI'm sorry, I'll refund you today.\n")
     assert r.exit_code == 0, r.output
-    assert "Press r" not in r.output
+    assert "to retry this turn" not in r.output
     assert [t["reply"] for t in Store(os.environ["VOICETRAINER_HOME"]).turns(
         Store(os.environ["VOICETRAINER_HOME"]).latest_session_id())][:2] == [
         "What is your order number?", "I'm sorry, I'll refund you today."]
@@ -327,5 +468,5 @@ def test_json_typed_run_never_offers_a_retry():
     r = CliRunner().invoke(main, ["practice", "--text", "--no-audio", "--seed", "1", "--json"],
                            input="I'm sorry about the refund.\nr\n")
     assert r.exit_code == 0, r.output
-    assert "Press r" not in r.output
+    assert "to retry this turn" not in r.output
     assert turns_saved()[:2] == [(1, 1), (2, 1)]

@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.spinner import Spinner
 from rich.text import Text
 
-from voicetrainer.cli.keys import read_key
+from voicetrainer.cli.keys import is_retry, read_key, read_line
 from voicetrainer.types import DIMENSIONS
 
 MARK = {True: "✓", False: "✗"}
@@ -100,6 +100,8 @@ class LiveView:
         self.animate = self.console.is_terminal if animate is None else animate
         self._live: Live | None = None
         self._heard_audio = False
+        self._typing = False               # the rep types replies (ask() was called): the retry answer is a line
+        self._pending: str | None = None   # a reply typed at the retry prompt: it answers the customer's next line
 
     # --- the transient line ------------------------------------------------------------------------------------
 
@@ -156,11 +158,18 @@ class LiveView:
                            "✗ rejected: offer turned down[/]\n")
 
     def ask(self, persona_line: str) -> str | None:
+        """A typed reply (None at end of input). An empty Enter asks again: a typed call has no silent turns."""
         self._hide()
-        try:
-            return self.console.input("[bold cyan]You:[/] ")
-        except EOFError:
-            return None
+        self._typing = True
+        if self._pending is not None:
+            text, self._pending = self._pending, None
+            self.console.print(f"[bold cyan]You:[/] {escape(text)}", soft_wrap=True)
+            return text
+        while True:
+            text = read_line(self.console, "[bold cyan]You:[/] ")
+            if text is None or text.strip():
+                return text
+            self.console.print("  [dim](type your reply, then Enter; Ctrl-C ends the session)[/]")
 
     def level(self, db: float, speaking: bool) -> None:
         """Called for every microphone frame: redraw the level meter (terminal only)."""
@@ -216,9 +225,21 @@ class LiveView:
         if turn.score is None or not any(missed(s) for s in turn.to_dict()["scores"].values()):
             return False
         self._hide()
-        self.console.print("  [dim]Press[/] [bold]r[/] [dim]to retry this turn with the tip in front of you, "
-                           "Enter to go on.[/]")
-        return read_key(self.console).strip().lower() == "r"
+        if not self._typing:  # speaking: one key, no Enter needed (nothing else is being typed)
+            self.console.print("  [dim]Press[/] [bold]r[/] [dim]to retry this turn with the tip in front of you, "
+                               "Enter to go on.[/]")
+            return is_retry(read_key(self.console))
+        # Typing: a whole line, so 'r' retries only with Enter and a reply that starts with r is never taken for one.
+        self.console.print("  [dim]Type[/] [bold]r[/] [dim]and Enter to retry with the tip in front of you, or Enter "
+                           "to go on.[/]")
+        answer = read_line(self.console)
+        if answer is None or not answer.strip():
+            return False
+        if is_retry(answer):
+            return True
+        self._pending = answer
+        self.console.print("  [dim](not a retry: that is your reply to what the customer says next)[/]")
+        return False
 
     def summary(self, result, verdict=None) -> None:
         """The end of the session: the outcome, the call scorecard, and the pass result (`verdict`, a PassResult)
