@@ -1,4 +1,6 @@
-"""What the rep sees in the terminal while practising, and the plain-text transcript of a saved session.
+"""What the rep sees in the terminal while practising and at the end of a call (the call scorecard and the pass
+result), and the plain-text transcript of a saved session (`sessions show`). Marks follow each dimension's status in
+the call (✓ hit, ✗ missed, · not needed yet, ✗ rejected), by the scorer's hit for turns saved before statuses.
 
 Calm by design: one line per thing that happened (the customer's line, what was heard, a compact score line with
 the mood), plus ONE transient line that is redrawn in place — the level meter while the rep talks, a spinner while
