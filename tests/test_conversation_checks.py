@@ -30,10 +30,9 @@ def v1_text(pid: str) -> str:
 
 
 def test_persona_upgrade_rewrites_a_v1_file_as_v2_keeping_its_comments(tmp_path):
-    from voicetrainer.authoring import skeleton_text
-
+    # The commented v1 skeleton `persona new` wrote before it wrote schema v2 (tests/data/kettle-v1.yaml).
     f = tmp_path / "kettle.yaml"
-    f.write_text(skeleton_text("kettle"))
+    f.write_text((ROOT / "tests" / "data" / "kettle-v1.yaml").read_text())
     before = load_persona(f)
     r = run("persona", "upgrade", f)
     assert r.exit_code == 0, r.output

@@ -111,6 +111,25 @@ def test_new_refuses_to_overwrite_and_bad_names(tmp_path):
     assert not (home() / "personas" / "ok.yaml").exists()
 
 
+def test_the_skeleton_is_schema_v2_and_answers_what_it_knows(tmp_path):
+    """temperament, facts, answers and offers with their own lines, all filled in; a rep's questions get the facts."""
+    f = tmp_path / "kettle.yaml"
+    f.write_text(authoring.skeleton_text("kettle"))
+    data = yaml.safe_load(f.read_text())
+    assert data["schema_version"] == 2 and "effects" not in data["mood"]
+    assert set(data["temperament"]) == {"calms", "flares", "needs_most", "relief", "anger"}
+    assert {"order_number", "amount", "problem", "tried", "wants", "email", "phone"} <= set(data["facts"])
+    assert set(data["answers"]) == {"given", "again", "confirm", "unknown", "tails"}
+    assert all(o["says"] for o in data["solutions"]["reject"])
+    assert {"ask_remedy", "ask_commitment"} <= set(data["lines"])
+    questions = tmp_path / "q.txt"
+    questions.write_text("Can I have your order number, please?\nWhat's your phone number?\nThank you.\n")
+    r = run("persona", "simulate", f, "--replies", questions, "--json")
+    assert r.exit_code == 0, r.output
+    lines = [t["persona_line"] for t in json.loads(r.stdout)["turns"]]
+    assert lines[1].startswith("It's order five eight two one.") and lines[2].startswith("It's five five five")
+
+
 @pytest.mark.parametrize("scenario_type", ["other", "verbal_abuse", "wrong_item"])
 def test_skeleton_is_valid_for_any_scenario_type(tmp_path, scenario_type):
     f = tmp_path / "s.yaml"

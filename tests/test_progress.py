@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
@@ -13,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from voicetrainer.cli.main import main
-from voicetrainer.core.progress import (EXPORT_FIELDS, bar, compute_progress, first_attempts, session_point, sparkline,
-                                   turn_rows)
+from voicetrainer.core.progress import (EXPORT_FIELDS, STEP_LABELS, bar, call_steps, compute_progress, first_attempts,
+                                        pass_record, session_point, sparkline, turn_rows)
 from voicetrainer.store import Store
 from voicetrainer.types import DIMENSIONS
 
@@ -31,6 +32,23 @@ def turn(index, scores, attempt=1, tip="do better"):
 def session(sid, scenario, turns, outcome="resolved"):
     return {"session_id": sid, "persona": scenario.replace("_", "-"), "persona_name": "P", "scenario_type": scenario,
             "outcome": outcome, "started_at": 1_700_000_000 + sid * 60, "input_mode": "text", "turns": turns}
+
+
+def with_status(t, statuses):
+    for d, st in zip(DIMENSIONS, statuses):
+        t["scores"][d]["status"] = st
+    return t
+
+
+def card(steps, calmed_at, outcome="resolved"):
+    return {"steps": {k: steps.get(k) for k in STEP_LABELS}, "calmed_at": calmed_at, "turns_until_calm": calmed_at,
+            "outcome": outcome, "turns": 5, "start_mood": 70.0, "final_mood": 20.0, "needs": {}, "calm_lost_at": [],
+            "stalled_turns": 0, "offers_accepted": [], "offers_rejected": []}
+
+
+def result(passed, failed_by=(), score=0.6):
+    return {"passed": passed, "score": score, "mark": 0.5, "blockers": ["calm_lost"], "failed_by": list(failed_by),
+            "reasons": [f"because {c}" for c in failed_by] or ["score reaches the pass mark"], "dimensions": {}}
 
 
 def test_first_attempts_ignore_coached_retries():
@@ -61,6 +79,61 @@ def test_compute_progress_trends_best_and_weakest():
     assert p.best.name == "calm" and p.weakest.name == "solution"
     assert p.weakest.latest_tip == "solution: offer the refund today"  # the newest missed tip
     assert p.weakest.recent_mean == pytest.approx(0.1)
+
+
+def test_a_dimension_counts_only_in_the_turns_it_was_due():
+    """not_due is neither a hit nor a miss: it leaves the mean and the hit rate; a rejected offer is a miss; a turn
+    saved before statuses counts by its hit."""
+    turns = [with_status(turn(1, [1.0, 0.8, 0.0, 0.2]), ["hit", "hit", "not_due", "not_due"]),
+             with_status(turn(2, [1.0, 0.0, 1.0, 0.9]), ["hit", "not_due", "hit", "rejected"]),
+             with_status(turn(3, [1.0, 0.0, 0.0, 1.0]), ["hit", "not_due", "not_due", "hit"])]
+    p = session_point(session(1, "delayed_refund", turns))
+    assert p.scores == pytest.approx({"calm": 1.0, "empathy": 0.8, "paraphrase": 1.0, "solution": 0.95})
+    assert p.hits == {"calm": 1.0, "empathy": 1.0, "paraphrase": 1.0, "solution": 0.5}
+    old = session_point(session(2, "x", [turn(1, [1.0, 0.0, 0.0, 0.2])]))  # no statuses: every turn counts
+    assert old.scores["empathy"] == 0.0 and old.hits["empathy"] == 0.0
+    never = session_point(session(3, "x", [with_status(turn(1, [1.0, 0.6, 0.0, 0.0]),
+                                                       ["hit", "hit", "not_due", "not_due"])]))
+    assert set(never.scores) == {"calm", "empathy"}  # never due in that call: no score, not a zero
+
+
+def test_the_tip_to_work_on_names_the_scenario_it_came_from():
+    sessions = [session(1, "delayed_refund", [turn(1, [1.0, 0.0, 1.0, 1.0], tip="say sorry about the refund")]),
+                session(2, "wrong_item", [with_status(turn(1, [1.0, 0.2, 1.0, 1.0], tip="not this one"),
+                                                      ["hit", "not_due", "hit", "hit"])])]
+    p = compute_progress(sessions)
+    assert p.weakest.name == "empathy"
+    # session 2's empathy was not due (its tip was never shown as a miss), so the tip is session 1's, and says so
+    assert (p.weakest.tip.text, p.weakest.tip.session_id, p.weakest.tip.scenario_type, p.weakest.tip.persona) == (
+        "empathy: say sorry about the refund", 1, "delayed_refund", "delayed-refund")
+
+
+def test_call_steps_over_finished_calls():
+    sessions = [{**session(1, "x", []), "scorecard": card({"acknowledged": 1, "restated": 2, "closed": 4}, 3)},
+                {**session(2, "x", []), "scorecard": card({"acknowledged": 2, "restated": 4}, None, "escalated")},
+                {**session(3, "x", []), "scorecard": card({"acknowledged": 1, "offered_accepted_remedy": 3}, 4)},
+                {**session(4, "x", [], outcome="abandoned"), "scorecard": card({}, None, "abandoned")},
+                session(5, "x", [])]  # saved before scorecards
+    c = call_steps(sessions)
+    assert c.calls == 3 and c.calmed == 2 and c.median_turns_until_calm == 3.5
+    rates = {st.name: (st.happened, st.calls, st.median_turn) for st in c.steps}
+    assert [st.name for st in c.steps] == list(STEP_LABELS)
+    assert rates["acknowledged"] == (3, 3, 1) and rates["restated"] == (2, 3, 3) and rates["verified"] == (0, 3, None)
+    assert rates["offered_accepted_remedy"] == (1, 3, 3) and rates["closed"] == (1, 3, 4)
+    assert c.outcomes == {"resolved": 2, "escalated": 1}
+    assert call_steps([session(1, "x", [])]) is None
+
+
+def test_pass_record_counts_causes_and_keeps_the_latest_result():
+    sessions = [{**session(1, "a", []), "result": result(False, ["below_mark", "calm_lost"], 0.3)},
+                {**session(2, "b", []), "result": result(True)},
+                {**session(3, "a", []), "result": result(False, ["calm_lost"], 0.7)},
+                {**session(4, "a", [], outcome="abandoned"), "result": result(False, ["not_finished"])}]
+    r = pass_record(sessions)
+    assert (r.judged, r.passed) == (3, 1)
+    assert r.causes == (("calm_lost", 2), ("below_mark", 1))
+    assert r.latest["session_id"] == 3 and r.latest["scenario_type"] == "a" and r.latest["score"] == 0.7
+    assert pass_record([session(1, "x", [])]) is None
 
 
 def test_recent_window_ranks_the_skills():
@@ -119,10 +192,10 @@ def test_progress_of_real_sessions(history):
     sessions = store.all_sessions()
     assert [s["session_id"] for s in sessions] == [1, 2, 3]
     p = compute_progress(sessions)
-    for trend in p.dimensions:
-        expected = [sum(t["scores"][trend.name]["score"] for t in first_attempts(s["turns"]))
-                    / len(first_attempts(s["turns"])) for s in sessions]
-        assert trend.values == pytest.approx(expected)
+    for trend in p.dimensions:  # the mean over the first attempts where the dimension was due
+        due = [[t["scores"][trend.name]["score"] for t in first_attempts(s["turns"])
+                if t["scores"][trend.name]["status"] != "not_due"] for s in sessions]
+        assert trend.values == pytest.approx([sum(v) / len(v) for v in due if v])
     assert {t.name for t in p.scenarios} == {"delayed_refund", "wrong_item"}
 
     r = runner.invoke(main, ["progress"])
@@ -137,6 +210,20 @@ def test_progress_of_real_sessions(history):
     assert f"Best skill: {p.best.name} — mean {p.best.recent_mean:.2f}" in out
     assert f"Work on next: {p.weakest.name} — mean {p.weakest.recent_mean:.2f}" in out
     assert "Traceback" not in out
+    # The call scorecards and the pass results, summed up (the scores are the store's, not made up here).
+    cards = [s["scorecard"] for s in sessions]
+    assert "The call, step by step (3 finished call(s))" in out
+    for name, label in STEP_LABELS.items():
+        happened = sum(1 for c in cards if c["steps"][name] is not None)
+        assert re.search(rf"^{re.escape(label)}\s+│\s+{happened}/3 ", out, re.M), label
+    calmed = [c["calmed_at"] for c in cards if c["calmed_at"] is not None]
+    assert f"The customer calmed in {len(calmed)} of 3 call(s)" in out
+    passed = sum(1 for s in sessions if s["result"]["passed"])
+    assert f"Passed {passed} of 3 call(s) (delayed refund " in out
+    assert f"latest, session 3 (delayed refund): {'passed' if sessions[2]['result']['passed'] else 'failed'} — " in out
+    if p.weakest.tip:
+        assert (f"latest tip ({p.weakest.tip.scenario_type.replace('_', ' ')}, {p.weakest.tip.persona}, "
+                f"session {p.weakest.tip.session_id}):") in " ".join(out.split())
 
 
 def test_progress_html(history):
@@ -153,6 +240,21 @@ def test_progress_html(history):
     assert text.count('<tr data-dim="') == 4 and text.count('<tr data-scenario="') == 2
     assert len(re.findall(r'<circle data-series="calm"', text)) == 3
     assert not re.search(r"https?://", text)
+    sessions = store.all_sessions()
+    for name in STEP_LABELS:
+        happened = sum(1 for s in sessions if s["scorecard"]["steps"][name] is not None)
+        assert f'<tr data-step="{name}" data-happened="{happened}" data-calls="3">' in text
+        assert data["steps"][name]["happened"] == happened
+    passed = [s["result"]["passed"] for s in sessions]
+    assert data["passed"] == sum(passed) and data["judged"] == 3
+    assert f'id="latest-result" data-session="3" data-passed="{str(passed[-1]).lower()}"' in text
+    for reason in sessions[-1]["result"]["reasons"]:
+        assert html.escape(reason) in text
+    refund = [s["result"]["passed"] for s in sessions if s["scenario_type"] == "delayed_refund"]
+    assert f'data-passed="{sum(refund)}" data-judged="{len(refund)}"' in text
+    if p.weakest.tip:
+        assert data["weakest_tip"]["scenario_type"] == p.weakest.tip.scenario_type
+        assert f'data-session="{p.weakest.tip.session_id}" data-scenario="{p.weakest.tip.scenario_type}"' in text
 
 
 def test_progress_without_sessions_is_one_line():

@@ -274,3 +274,124 @@ def test_json_block_cannot_close_the_script_element(recorded):
     text = render_session(data, recordings={})
     assert "<script>alert(1)" not in text
     assert report_data(text)["persona"] == data["persona"]
+
+
+# --- the pass result, the call scorecard and marks by status -------------------------------------------------------
+
+
+def section(text: str, id_: str) -> str:
+    m = re.search(rf'<section[^>]*id="{id_}".*?</section>', text, re.S)
+    assert m, id_
+    return m.group(0)
+
+
+def test_report_shows_the_pass_result_with_its_reasons_and_rules(recorded):
+    text, data = recorded["html"], recorded["data"]
+    result = data["result"]
+    box = section(text, "result")
+    assert f'data-passed="{str(result["passed"]).lower()}"' in box
+    assert ("Passed" if result["passed"] else "Failed") in strip_tags(box)
+    assert f"score <b>{result['score']:.2f}</b> against the pass mark <b>{result['mark']:.2f}</b>" in box
+    for reason in result["reasons"]:
+        assert html.escape(reason) in box
+    assert "calm lost, a wrong fact never put right" in strip_tags(box)  # the rubric's blockers, named
+    assert data["rubric_hash"][:19] in box
+    assert report_data(text)["result"] == result
+
+
+def test_report_shows_the_call_scorecard_linked_to_its_turns(recorded):
+    text, data = recorded["html"], recorded["data"]
+    card = data["scorecard"]
+    box = section(text, "scorecard")
+    steps = re.findall(r'<div class="step (hit|miss)" data-step="([a-z_]+)" data-turn="(\d*)">(.*?)</div>', box, re.S)
+    assert [s[1] for s in steps] == ["acknowledged", "restated", "verified", "offered_accepted_remedy", "committed",
+                                     "closed"]
+    arts = {re.search(r'id="(turn-\d+-\d+)"', a).group(1) for a in articles(text)}
+    for css, name, turn, inner in steps:
+        at = card["steps"][name]
+        assert (css, turn) == (("hit", str(at)) if at is not None else ("miss", ""))
+        if at is not None:
+            anchor = re.search(r'href="#(turn-\d+-\d+)">turn (\d+)</a>', inner)
+            assert anchor.group(1) in arts and anchor.group(2) == str(at)
+        else:
+            assert "never" in inner
+    facts = strip_tags(re.search(r'<p class="muted" id="scorecard-facts">.*?</p>', text, re.S).group(0))
+    calm = card["calmed_at"]
+    assert (f"the customer calmed at turn {calm}" if calm is not None else "the customer never calmed") in facts
+    assert f"outcome: {card['outcome']}." in facts
+    assert report_data(text)["scorecard"] == card
+
+
+def cell_marks(text: str) -> dict[tuple[int, str], tuple[str, str]]:
+    """(turn, dimension) -> (data-status, the mark shown) from the scores table (first attempts in these sessions)."""
+    out = {}
+    for m in re.finditer(r'<td class="cell num [a-z-]+" data-dim="(\w+)" data-turn="(\d+)" data-attempt="1" '
+                         r'data-score="[\d.]+" data-status="(\w+)"[^>]*><span class="v">[\d.]+</span> '
+                         r'<span class="[a-z-]+">(.)</span>', text):
+        out[(int(m.group(2)), m.group(1))] = (m.group(3), m.group(4))
+    return out
+
+
+def test_report_marks_each_dimension_by_its_status(recorded):
+    text, data = recorded["html"], recorded["data"]
+    marks = cell_marks(text)
+    statuses = {(t["index"], d): t["scores"][d]["status"] for t in data["turns"] for d in DIMENSIONS}
+    assert {k: v[0] for k, v in marks.items()} == statuses
+    expected = {"hit": "✓", "miss": "✗", "not_due": "·", "rejected": "✗"}
+    assert all(mark == expected[status] for status, mark in marks.values())
+    assert "not_due" in statuses.values()  # this call has turns where a dimension is not needed yet
+    for art, t in zip(articles(text), data["turns"]):
+        for d in DIMENSIONS:
+            li = re.search(rf'<li class="([a-z-]+)" data-dim="{d}" data-status="(\w+)">(.*?)</li>', art, re.S)
+            assert li.group(2) == t["scores"][d]["status"]
+            assert ("not needed yet" in li.group(3)) == (t["scores"][d]["status"] == "not_due")
+
+
+def test_a_rejected_offer_is_marked_rejected_never_hit(tmp_path):
+    script = tmp_path / "r.txt"
+    script.write_text("I'm so sorry, that sounds really frustrating.\n"
+                      "So you sent the headphones back three weeks ago and the 89 dollars never reached your card.\n"
+                      "I can give you store credit for the 89 dollars today.\n"
+                      "I'll process the refund today, back to your card, and email you the confirmation within the "
+                      "hour.\n")
+    runner = CliRunner()
+    r = runner.invoke(main, ["practice", "--replies", str(script), "--no-audio", "--seed", "1"])
+    assert r.exit_code == 0, r.output
+    data = Store(os.environ["VOICETRAINER_HOME"]).session_json(1)
+    assert data["turns"][2]["scores"]["solution"]["status"] == "rejected"
+    assert data["scorecard"]["offers_rejected"] == ["store credit"]
+    text = Path(runner.invoke(main, ["report"]).output.strip()).read_text(encoding="utf-8")
+    assert cell_marks(text)[(3, "solution")] == ("rejected", "✗")
+    art = articles(text)[2]
+    li = re.search(r'<li class="rejected" data-dim="solution" data-status="rejected">(.*?)</li>', art, re.S).group(1)
+    assert "✗ 1.00" in li or "✗ 0." in li
+    assert '<span class="note">offer rejected</span>' in li and "✓" not in li
+    assert "turned down: store credit" in strip_tags(text)
+
+
+def test_turns_saved_before_statuses_are_marked_by_hit(recorded):
+    data = json.loads(json.dumps(recorded["data"]))
+    for t in data["turns"]:
+        for s in t["scores"].values():
+            s.pop("status", None)
+    data["scorecard"] = data["result"] = None  # a session from before the scorecard and the pass marks
+    text = render_session(data, recordings={})
+    marks = cell_marks(text)
+    assert {k: v for k, v in marks.items()} == {
+        (t["index"], d): (("hit", "✓") if t["scores"][d]["hit"] else ("miss", "✗"))
+        for t in data["turns"] for d in DIMENSIONS}
+    assert 'id="scorecard"' not in text and 'id="result"' not in text
+    assert '<span class="note">' not in text  # no "not needed yet" / "offer rejected" label on any turn
+
+
+def test_the_scorecard_and_result_render_in_headless_chromium(recorded, tmp_path):
+    """The browser draws the result box and the six steps (the probe's DOM is what Chromium built), and a screenshot
+    of the page is written for a person to look at."""
+    needs_chromium()
+    mod = screenshot_module()
+    page = mod.load_page(recorded["path"])
+    assert page.loaded and page.errors == [] and page.console == [] and page.requests == []
+    assert page.dom.count('<div class="step ') == 6 and 'id="result"' in page.dom
+    png = mod.screenshot(recorded["path"], tmp_path / "scorecard.png")
+    width, height = struct.unpack(">II", png.read_bytes()[16:24])
+    assert width == 1000 and height == min(max(page.height_px, 600), 16_000)

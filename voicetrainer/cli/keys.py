@@ -1,7 +1,9 @@
-"""Keyboard input beyond a typed reply: one key press (retry a turn?) and lines typed while a take is recording.
+"""Keyboard input: a line (a typed reply, or the answer to "retry this turn?" while typing), one key press (retry a
+spoken turn?) and lines typed while a take is recording.
 
-`read_key` is click's `getchar` on a terminal (no Enter needed) and a line elsewhere; `KeyboardLines` reads stdin on a
-background thread so Enter can stop a recording that is running in the foreground.
+`read_line` needs Enter everywhere; `read_key` is click's `getchar` on a terminal (no Enter needed) and a line
+elsewhere; `KeyboardLines` reads stdin on a background thread so Enter can stop a recording that is running in the
+foreground. `is_retry` is the one rule for what asks for a retry: 'r' alone (any case, spaces around it).
 """
 
 from __future__ import annotations
@@ -13,6 +15,23 @@ from typing import TextIO
 
 import click
 from rich.console import Console
+
+
+RETRY_KEY = "r"
+
+
+def is_retry(answer: str) -> bool:
+    """'r' alone asks for a retry; 'right, sorry...' is a reply, never a retry."""
+    return answer.strip().lower() == RETRY_KEY
+
+
+def read_line(console: Console, prompt: str = "") -> str | None:
+    """A line confirmed with Enter, after `prompt` (rich markup); None at end of input. Ctrl-C raises
+    KeyboardInterrupt, which ends the session as everywhere else."""
+    try:
+        return console.input(prompt)
+    except EOFError:
+        return None
 
 
 def read_key(console: Console) -> str:

@@ -74,7 +74,7 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     p = find_persona(persona, store.data_dir)
     rubric = load_rubric(config.rubric_path(), p.rubric)
     # Team (voicetrainer/team): who practises; the rubric's hash and pass mark go with the session.
-    from voicetrainer.cli.team import practice_end, practice_rep, print_verdict
+    from voicetrainer.cli.team import practice_end, practice_rep
 
     rep = practice_rep(rep, store.data_dir)
     view = LiveView(quiet=quiet or as_json, stream=sys.stderr if as_json else sys.stdout)
@@ -168,7 +168,6 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "rep": rep, "result": verdict.to_dict()}, ensure_ascii=False))
     else:
-        view.summary(result)
-        print_verdict(view, verdict)
+        view.summary(result, verdict)  # the outcome, the call scorecard and the pass result
         if out_dir is not None:
             say(f"The customer's lines are in {out_dir}")

@@ -91,7 +91,7 @@ def report(session_id, out, open_, data_dir):
 @handle_errors
 def progress(as_html, out, open_, rep, data_dir):
     """How your scores moved over your sessions, per skill and per scenario; your best and weakest skills."""
-    from voicetrainer.cli.view import print_progress
+    from voicetrainer.cli.progress_view import print_progress
     from voicetrainer.core.progress import compute_progress
 
     store = open_store(data_dir, read_only_ok=True)

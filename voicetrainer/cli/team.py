@@ -90,20 +90,6 @@ def practice_end(store, result, persona, rubric):
     return finish_session(store, result.session_id, persona, rubric, homepage=homepage)
 
 
-def print_verdict(view, verdict) -> None:
-    """The pass result as the live view's last line (plain when quiet)."""
-    from rich.markup import escape
-
-    if view.quiet:
-        view.console.print(f"result: {verdict.summary}", markup=False, highlight=False, soft_wrap=True)
-        return
-    if verdict.passed:
-        view.console.print(f"Result: [bold green]passed[/] — score {verdict.score:.2f}, pass mark {verdict.mark:.2f}.",
-                           soft_wrap=True)
-    else:
-        view.console.print(f"Result: [bold yellow]failed[/] — {escape('; '.join(verdict.reasons))}.", soft_wrap=True)
-
-
 # --- sync ---------------------------------------------------------------------------------------------------------
 
 

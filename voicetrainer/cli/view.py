@@ -1,4 +1,6 @@
-"""What the rep sees in the terminal while practising, and the plain-text transcript of a saved session.
+"""What the rep sees in the terminal while practising and at the end of a call (the call scorecard and the pass
+result), and the plain-text transcript of a saved session (`sessions show`). Marks follow each dimension's status in
+the call (✓ hit, ✗ missed, · not needed yet, ✗ rejected), by the scorer's hit for turns saved before statuses.
 
 Calm by design: one line per thing that happened (the customer's line, what was heard, a compact score line with
 the mood), plus ONE transient line that is redrawn in place — the level meter while the rep talks, a spinner while
@@ -19,10 +21,9 @@ from rich.live import Live
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.spinner import Spinner
-from rich.table import Table
 from rich.text import Text
 
-from voicetrainer.cli.keys import read_key
+from voicetrainer.cli.keys import is_retry, read_key, read_line
 from voicetrainer.text.safe import printable
 from voicetrainer.types import DIMENSIONS
 
@@ -30,6 +31,7 @@ MARK = {True: "✓", False: "✗"}
 # A dimension's status in the call (core/feedback.py): not needed yet is neither a hit nor a miss, and an offer the
 # customer turned down is never a hit.
 STATUS_MARK = {"hit": "✓", "miss": "✗", "not_due": "·", "rejected": "✗"}
+STATUS_NOTE = {"not_due": "not needed yet", "rejected": "offer rejected"}
 METER_WIDTH = 30
 METER_FLOOR_DB = -60.0   # the meter's left end; normal speech into a laptop mic sits around -35..-15 dBFS
 
@@ -54,9 +56,22 @@ def missed(score: dict) -> bool:
     return status in ("miss", "rejected") if status else not score["hit"]
 
 
+def _marks(scores: dict) -> list[tuple[str, str, str]]:
+    """(dimension, mark, style) in rubric order: ✓ green, ✗ yellow ('✗ rejected' for a turned-down offer), and a dim
+    · for a dimension not needed yet (neither a hit nor a miss)."""
+    out = []
+    for d in DIMENSIONS:
+        if d in scores:
+            status = scores[d].get("status", "")
+            m = mark(scores[d]) + (" rejected" if status == "rejected" else "")
+            out.append((d, m, "dim" if status == "not_due" else "yellow" if missed(scores[d]) else "green"))
+    return out
+
+
 def score_line(scores: dict) -> str:
-    """'calm ✓  empathy ✗  paraphrase ·  solution ✗' (plain text; `LiveView` colours it)."""
-    return "  ".join(f"{d} {mark(scores[d])}" for d in DIMENSIONS if d in scores)
+    """'calm ✓  empathy ✗  paraphrase ·  solution ✗ rejected' (plain text; `LiveView` colours it). · is a dimension
+    not needed yet; a turn saved before statuses existed shows ✓ / ✗ by its hit."""
+    return "  ".join(f"{d} {m}" for d, m, _ in _marks(scores))
 
 
 def missed_tips(scores: dict) -> list[tuple[str, str]]:
@@ -93,6 +108,8 @@ class LiveView:
         self.animate = self.console.is_terminal if animate is None else animate
         self._live: Live | None = None
         self._heard_audio = False
+        self._typing = False               # the rep types replies (ask() was called): the retry answer is a line
+        self._pending: str | None = None   # a reply typed at the retry prompt: it answers the customer's next line
 
     # --- the transient line ------------------------------------------------------------------------------------
 
@@ -144,18 +161,34 @@ class LiveView:
             return
         self.console.rule(f"[bold]{escape(persona.name)}[/]")
         self.console.print(escape(persona.scenario))
-        self.console.print("[dim]Answer as you would on a real call. Ctrl-C ends the session (it is saved).[/]\n")
+        self.console.print("[dim]Answer as you would on a real call. Ctrl-C ends the session (it is saved).[/]")
+        self.console.print(f"[dim]Marks: ✓ done  ✗ missed  {STATUS_MARK['not_due']} not needed yet  "
+                           "✗ rejected: offer turned down[/]\n")
 
     def ask(self, persona_line: str) -> str | None:
+        """A typed reply (None at end of input). An empty Enter asks again: a typed call has no silent turns."""
         self._hide()
-        for _ in range(3):
+        self._typing = True
+        if self._pending is not None:
+            text, self._pending = self._pending, None
+            self.console.print(f"[bold cyan]You:[/] {escape(text)}", soft_wrap=True)
+            return text
+        undecodable = 0
+        while True:
             try:
-                return self._typed(self.console.input("[bold cyan]You:[/] "))
-            except EOFError:
-                return None
+                text = read_line(self.console, "[bold cyan]You:[/] ")
             except UnicodeDecodeError:  # a strict stdin (not a terminal) and bytes that are not UTF-8
+                undecodable += 1
+                if undecodable >= 3:
+                    return None
                 self.note("That reply was not UTF-8 text and was skipped; type it again.")
-        return None
+                continue
+            if text is None:
+                return None
+            text = self._typed(text)
+            if text.strip():
+                return text
+            self.console.print("  [dim](type your reply, then Enter; Ctrl-C ends the session)[/]")
 
     def _typed(self, text: str) -> str:
         """A typed reply as the session can use it: bytes that were not UTF-8 as U+FFFD, no control characters,
@@ -212,8 +245,7 @@ class LiveView:
         else:
             self.console.print("  [dim](nothing heard)[/]")
         scores = t.to_dict()["scores"] if t.score else {}
-        marks = "  ".join(f"{d} [{'yellow' if missed(scores[d]) else 'green'}]{mark(scores[d])}[/]"
-                          for d in DIMENSIONS if d in scores)
+        marks = "  ".join(f"{d} [{style}]{m}[/]" for d, m, style in _marks(scores))
         total = f"{t.score.total:.2f}" if t.score else "–"
         arrow = "↓" if t.mood_after < t.mood_before else "↑" if t.mood_after > t.mood_before else "="
         self.console.print(f"  {marks}  [dim]│[/] {total}  [dim]│[/] mood {t.mood_before:.0f} {arrow} "
@@ -227,17 +259,33 @@ class LiveView:
         if turn.score is None or not any(missed(s) for s in turn.to_dict()["scores"].values()):
             return False
         self._hide()
-        self.console.print("  [dim]Press[/] [bold]r[/] [dim]to retry this turn with the tip in front of you, "
-                           "Enter to go on.[/]")
-        return read_key(self.console).strip().lower() == "r"
+        if not self._typing:  # speaking: one key, no Enter needed (nothing else is being typed)
+            self.console.print("  [dim]Press[/] [bold]r[/] [dim]to retry this turn with the tip in front of you, "
+                               "Enter to go on.[/]")
+            return is_retry(read_key(self.console))
+        # Typing: a whole line, so 'r' retries only with Enter and a reply that starts with r is never taken for one.
+        self.console.print("  [dim]Type[/] [bold]r[/] [dim]and Enter to retry with the tip in front of you, or Enter "
+                           "to go on.[/]")
+        answer = read_line(self.console)
+        if answer is None or not answer.strip():
+            return False
+        if is_retry(answer):
+            return True
+        self._pending = answer
+        self.console.print("  [dim](not a retry: that is your reply to what the customer says next)[/]")
+        return False
 
-    def summary(self, result) -> None:
+    def summary(self, result, verdict=None) -> None:
+        """The end of the session: the outcome, the call scorecard, and the pass result (`verdict`, a PassResult)
+        as the last line. Quiet: the outcome and the result, one plain line each."""
         self._hide()
         n = len({t.index for t in result.turns})
         retried = len(result.turns) - n
         if self.quiet:
             self.console.print(f"{result.persona.id}: {result.outcome} after {n} turn(s)"
                                + (f" (session {result.session_id})" if result.session_id else ""))
+            if verdict is not None:
+                self.console.print(f"result: {verdict.summary}", markup=False, highlight=False, soft_wrap=True)
             return
         self.console.rule()
         self.console.print(f"Outcome: [bold]{result.outcome}[/] after {n} turn(s)"
@@ -245,68 +293,92 @@ class LiveView:
                            + (f" Saved as session {result.session_id}; `voicetrainer report` shows it with "
                               + ("charts and your recordings." if any(t.audio_path for t in result.turns)
                                  else "charts.") if result.session_id else ""))
+        if result.scorecard is not None:
+            lines = scorecard_lines(result.scorecard.to_dict())
+            self.console.print(f"[bold]{lines[0]}[/]")
+            for line in lines[1:]:
+                text = escape(line)
+                if line.startswith("  ✓"):
+                    text = "  [green]✓[/]" + text[3:]
+                elif line.startswith("  ✗"):
+                    text = "  [yellow]✗[/]" + text[3:]
+                self.console.print(text, soft_wrap=True)
+        if verdict is not None:
+            word = "[bold green]passed[/]" if verdict.passed else "[bold yellow]failed[/]"
+            self.console.print(f"Result: {word}{escape(result_rest(verdict))}", soft_wrap=True)
 
 
-def _change(v: float | None) -> str:
-    if v is None:
-        return "[dim]–[/]"
-    if abs(v) < 0.005:
-        return "[dim]= 0.00[/]"
-    return f"[green]▲ {v:+.2f}[/]" if v > 0 else f"[yellow]▼ {v:+.2f}[/]"
+# --- the call scorecard and the pass result (the end of the live view, `sessions show`) ----------------------------
 
 
-def _trend_table(first: str, last: str) -> Table:
-    """A progress table: its name column, sessions/first/latest/change (numbers, right-aligned), trend, `last`."""
-    t = Table(header_style="dim", show_edge=False, pad_edge=False)
-    t.add_column(first)
-    for name in ("Sessions", "First", "Latest", "Change"):
-        t.add_column(name, justify="right")
-    t.add_column("Trend")
-    t.add_column(last)
-    return t
+def scorecard_lines(card: dict) -> list[str]:
+    """The call scorecard (`Scorecard.to_dict()`) as plain lines: a heading, each step with the turn it happened at
+    (✓) or 'never' (✗), then when the customer calmed, lost calm, stalled turns, offers and the outcome."""
+    from voicetrainer.core.progress import STEP_LABELS
+
+    width = max(len(v) for v in STEP_LABELS.values())
+    out = [f"Call scorecard ({card.get('turns', 0)} turn(s)):"]
+    accepted, rejected = card.get("offers_accepted") or [], card.get("offers_rejected") or []
+    for name, label in STEP_LABELS.items():
+        at = card.get("steps", {}).get(name)
+        when = f"turn {at}" if at is not None else "never"
+        extra = f"  ({', '.join(accepted)})" if name == "offered_accepted_remedy" and accepted else ""
+        out.append(f"  {'✓' if at is not None else '✗'} {label:{width}}  {when}{extra}")
+    calmed = card.get("calmed_at")
+    facts = [f"the customer calmed at turn {calmed}" if calmed is not None else "the customer never calmed",
+             f"mood {card['start_mood']:.0f} → {card['final_mood']:.0f}"]
+    lost = card.get("calm_lost_at") or []
+    facts.append("calm lost at turn " + ", ".join(map(str, lost)) if lost else "calm never lost")
+    stalled = card.get("stalled_turns", 0)
+    facts.append(f"{stalled} stalled turn(s)" if stalled else "no stalled turns")
+    out.append("  " + "; ".join(facts)[:1].upper() + "; ".join(facts)[1:] + ".")
+    if rejected:
+        out.append(f"  Offers turned down: {', '.join(rejected)}.")
+    out.append(f"  Outcome: {card.get('outcome', '?')}.")
+    return out
 
 
-def print_progress(progress, console: Console | None = None) -> None:
-    """`voicetrainer progress` in the terminal: a table per skill and per scenario with sparklines, then the
-    best and weakest skills. `progress` is a `progress.Progress`."""
-    from voicetrainer.core.progress import bar, sparkline
+def result_rest(verdict) -> str:
+    """What follows 'Result: passed' / 'Result: failed' (see `result_line`)."""
+    if verdict.passed:
+        return f" — score {verdict.score:.2f}, pass mark {verdict.mark:.2f}."
+    why = "; ".join(verdict.reasons)
+    if {"below_mark", "no_reply"} & set(verdict.failed_by):  # the reasons say the score already
+        return f" — {why}."
+    return f" — score {verdict.score:.2f} reaches the pass mark {verdict.mark:.2f}, but {why}."
 
-    console = console or Console(highlight=False)
-    pts = progress.sessions
-    console.print(f"[bold]Progress over {len(pts)} session(s)[/] [dim](scores 0–1, first attempts only; "
-                  "the trend runs oldest → newest)[/]")
-    t = _trend_table("Skill", "Recent")
-    skills = {k.name: k for k in progress.skills}
-    for d in progress.dimensions:
-        recent = skills[d.name].recent_mean
-        t.add_row(d.name, str(len(d.values)), f"{d.first:.2f}", f"{d.latest:.2f}", _change(d.change),
-                  sparkline(d.values[-24:]), f"{bar(recent)} {recent:.2f}")
-    console.print(t)
-    console.print()
-    t = _trend_table("Scenario", "Weakest here")
-    for sc in progress.scenarios:
-        grid = progress.scenario_dimensions[sc.name]
-        low = min(grid, key=grid.get) if grid else ""
-        t.add_row(shown(sc.name.replace("_", " ")), str(len(sc.values)), f"{sc.first:.2f}", f"{sc.latest:.2f}",
-                  _change(sc.change), sparkline(sc.values[-24:]), f"{low} {grid[low]:.2f}" if low else "")
-    console.print(t)
-    console.print()
-    best, weak = progress.best, progress.weakest
-    span = f"over the last {best.sessions} session(s)"
-    console.print(f"[green]Best skill:[/] [bold]{best.name}[/] — mean {best.recent_mean:.2f}, hit in "
-                  f"{best.recent_hit_rate:.0%} of turns {span}.")
-    console.print(f"[yellow]Work on next:[/] [bold]{weak.name}[/] — mean {weak.recent_mean:.2f}, hit in "
-                  f"{weak.recent_hit_rate:.0%} of turns {span}.")
-    if weak.latest_tip:
-        console.print(f"  [yellow]latest tip:[/] {shown(weak.latest_tip)}")
-    if len(pts) < 2:
-        console.print("[dim]One session so far: the trend shows from the second one.[/]")
+
+def result_line(verdict) -> str:
+    """The pass result in one line (`verdict`: a team.passmark.PassResult), the score against the mark always in it:
+    'Result: passed — score 0.74, pass mark 0.50.', 'Result: failed — score 0.44 is below the pass mark 0.50; calm
+    lost in turn 2 (...).' or 'Result: failed — score 0.62 reaches the pass mark 0.50, but calm lost in turn 2.'"""
+    return f"Result: {'passed' if verdict.passed else 'failed'}{result_rest(verdict)}"
+
+
+def blockers_line(verdict) -> str:
+    from voicetrainer.core.progress import CAUSE_LABELS
+
+    if not verdict.blockers:
+        return "No blockers set: the score alone decides."
+    named = ", ".join(CAUSE_LABELS.get(b, b) for b in verdict.blockers)
+    return f"Blockers (fail a call whatever its score): {named}."
+
+
+def _dimension_line(d: str, s: dict) -> str:
+    note = STATUS_NOTE.get(s.get("status", ""), "")
+    ev = f" — \"{'; '.join(s['evidence'])}\"" if s["evidence"] else ""
+    return f"    {d:10} {mark(s)} {s['score']:.2f}{f' ({note})' if note else ''}{ev}"
 
 
 def format_session(data: dict) -> str:
-    """A plain-text transcript of a saved session with scores, evidence and tips."""
-    out = [f"Session {data['session_id']}: {data['persona_name']} ({data['persona']}) — {data['outcome']}",
-           f"Mood {data['start_mood']:.0f} → {data['final_mood'] if data['final_mood'] is not None else '?'}", ""]
+    """A plain-text transcript of a saved session with scores (by status: · not needed yet, ✗ offer rejected),
+    evidence and tips, then the call scorecard and the pass result when the session has them."""
+    from voicetrainer.team.passmark import PassResult
+
+    final = f"{data['final_mood']:.0f}" if data["final_mood"] is not None else "?"
+    out = [f"Session {data['session_id']}: {data['persona_name']} ({data['persona']}) — {data['outcome']}"
+           + (f" · rep {data['rep']}" if data.get("rep") else ""),
+           f"Mood {data['start_mood']:.0f} → {final}", ""]
     for t in data["turns"]:
         attempt = f" (attempt {t['attempt']})" if t.get("attempt", 1) > 1 else ""
         out.append(f"Turn {t['index']}{attempt} [{t['intent']}]")
@@ -316,10 +388,16 @@ def format_session(data: dict) -> str:
             s = t["scores"].get(d)
             if not s:
                 continue
-            ev = f" — \"{'; '.join(s['evidence'])}\"" if s["evidence"] else ""
-            out.append(f"    {d:10} {mark(s)} {s['score']:.2f}{ev}")
+            out.append(_dimension_line(d, s))
             if s["tip"] and missed(s):
                 out.append(f"               tip: {s['tip']}")
         out.append(f"  Mood {t['mood_before']:.0f} → {t['mood_after']:.0f}")
         out.append("")
-    return "\n".join(out)
+    if data.get("scorecard"):
+        out += scorecard_lines(data["scorecard"]) + [""]
+    if data.get("result"):
+        verdict = PassResult.from_dict(data["result"])
+        out += [result_line(verdict), blockers_line(verdict)]
+        if data.get("rubric_hash"):
+            out.append(f"Judged by rubric {data['rubric_hash'][:19]}…")
+    return "\n".join(out).rstrip("\n")

@@ -1,21 +1,42 @@
-"""How a rep's scores moved over their sessions: per dimension, per scenario, the best and weakest skills.
+"""How a rep's scores moved over their sessions: per dimension, per scenario, the best and weakest skills, how often
+each step of a call happened (from the call scorecards) and how often calls passed (from the pass results).
 
 Pure: takes the session dicts of `Store.all_sessions()` (oldest first) and returns numbers; printing them is cli.py's
 and report.py's job. Also flattens sessions into one row per turn attempt for `voicetrainer sessions export`.
 
 Only FIRST attempts count towards progress: a retry is made with the tip in front of the rep, so it measures the
-coaching, not the skill. Exports keep every attempt.
+coaching, not the skill. Exports keep every attempt. A dimension's mean and hit rate count only the turns it was due:
+a turn whose status (core/feedback.py) is `not_due` (restating before the customer was heard, offering while still
+gathering facts) is neither a hit nor a miss; turns saved before statuses existed count by their `hit`. Step and pass
+figures count finished calls (any outcome but `abandoned`) that carry a scorecard or a result; sessions saved before
+those existed are left out of them.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from voicetrainer.core.scorecard import STEPS
 from voicetrainer.types import DIMENSIONS
 
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
 RECENT_SESSIONS = 5   # "best" and "weakest" look at this many latest sessions, so old habits fade out
+
+# The scorecard's steps and the pass rules' causes, as the terminal and the pages name them.
+STEP_LABELS = {"acknowledged": "acknowledged", "restated": "restated the facts", "verified": "verified a detail",
+               "offered_accepted_remedy": "offered a remedy they accepted", "committed": "committed (when, how)",
+               "closed": "closed the call"}
+CAUSE_LABELS = {"not_finished": "ended before an outcome", "no_reply": "no reply scored",
+                "below_mark": "below the pass mark", "calm_lost": "calm lost",
+                "wrong_fact_uncorrected": "a wrong fact never put right", "not_resolved": "not resolved",
+                "escalated": "escalated", "hung_up": "the customer hung up"}
+
+
+def status_of(score: dict) -> str:
+    """A dimension's status in the call: hit | miss | not_due | rejected; by `hit` for a turn saved before statuses."""
+    return score.get("status") or ("hit" if score["hit"] else "miss")
 
 
 @dataclass(frozen=True)
@@ -27,8 +48,8 @@ class SessionPoint:
     persona: str
     scenario_type: str
     outcome: str
-    scores: dict[str, float]        # dimension -> mean score
-    hits: dict[str, float]          # dimension -> share of turns that hit it
+    scores: dict[str, float]        # dimension -> mean score over the turns it was due (absent: never due)
+    hits: dict[str, float]          # dimension -> share of those turns that hit it
     turns: int
 
     @property
@@ -67,14 +88,68 @@ class Trend:
 
 
 @dataclass(frozen=True)
+class Tip:
+    """A tip as it was given: its words and the session, persona and scenario it was given in (a tip quotes that
+    scenario's facts, so it is never shown as if it were about another)."""
+
+    text: str
+    session_id: int
+    persona: str
+    scenario_type: str
+
+
+@dataclass(frozen=True)
 class Skill:
     """A dimension judged over the recent sessions, with the rep's latest tip for it."""
 
     name: str
     recent_mean: float
-    recent_hit_rate: float
+    recent_hit_rate: float          # over the turns it was due
     sessions: int
-    latest_tip: str = ""
+    tip: Tip | None = None
+
+    @property
+    def latest_tip(self) -> str:
+        return self.tip.text if self.tip else ""
+
+
+@dataclass(frozen=True)
+class StepRate:
+    """How often one scorecard step happened over the finished calls, and at which turn it usually did."""
+
+    name: str
+    happened: int
+    calls: int
+    median_turn: float | None
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS.get(self.name, self.name)
+
+    @property
+    def rate(self) -> float:
+        return self.happened / self.calls if self.calls else 0.0
+
+
+@dataclass(frozen=True)
+class CallSteps:
+    """The call scorecards summed up: each step's rate, and how soon the customer calmed."""
+
+    calls: int                                  # finished calls with a scorecard
+    steps: tuple[StepRate, ...]                 # in the scorecard's order
+    calmed: int                                 # calls where the customer calmed
+    median_turns_until_calm: float | None       # over those calls
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PassRecord:
+    """The pass results summed up: how many passed, the most common causes of a fail, the latest result."""
+
+    judged: int
+    passed: int
+    causes: tuple[tuple[str, int], ...]         # (failed_by cause, calls), most common first
+    latest: dict                                # the latest judged call's result, + session_id, persona, scenario_type
 
 
 @dataclass(frozen=True)
@@ -84,6 +159,9 @@ class Progress:
     scenarios: tuple[Trend, ...]                          # overall score per session, per scenario type
     scenario_dimensions: dict[str, dict[str, float]]      # scenario -> dimension -> mean over its sessions
     skills: tuple[Skill, ...]                             # best first
+    calls: CallSteps | None = None                        # None: no finished call has a scorecard
+    passes: PassRecord | None = None                      # None: no finished call has a pass result
+    scenario_passes: dict[str, tuple[int, int]] = field(default_factory=dict)   # scenario -> (passed, judged)
 
     @property
     def best(self) -> Skill:
@@ -110,21 +188,70 @@ def session_point(session: dict) -> SessionPoint | None:
         return None
     scores, hits = {}, {}
     for d in DIMENSIONS:
-        vals = [t["scores"][d] for t in turns if d in t["scores"]]
+        vals = [t["scores"][d] for t in turns if d in t["scores"] and status_of(t["scores"][d]) != "not_due"]
         if vals:
             scores[d] = sum(v["score"] for v in vals) / len(vals)
-            hits[d] = sum(1 for v in vals if v["hit"]) / len(vals)
+            hits[d] = sum(1 for v in vals if status_of(v) == "hit") / len(vals)
     return SessionPoint(session["session_id"], session["started_at"], session["persona"], session["scenario_type"],
                         session["outcome"], scores, hits, len(turns))
 
 
-def _latest_tip(sessions: list[dict], dimension: str) -> str:
+def _latest_tip(sessions: list[dict], dimension: str) -> Tip | None:
+    """The newest tip the rep was given for a dimension it missed (or whose offer was turned down)."""
     for s in reversed(sessions):
         for t in reversed(first_attempts(s["turns"])):
             d = t.get("scores", {}).get(dimension)
-            if d and not d["hit"] and d.get("tip"):
-                return d["tip"]
-    return ""
+            if d and status_of(d) in ("miss", "rejected") and d.get("tip"):
+                return Tip(d["tip"], s["session_id"], s["persona"], s["scenario_type"])
+    return None
+
+
+def _finished(sessions: list[dict], key: str) -> list[dict]:
+    return [s for s in sessions if s.get(key) and s.get("outcome") not in (None, "abandoned")]
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def call_steps(sessions: list[dict]) -> CallSteps | None:
+    """Each scorecard step's rate and median turn, and the median turns until calm, over the finished calls.
+
+    Returns:
+        None when no finished call carries a scorecard.
+    """
+    cards = [s["scorecard"] for s in _finished(sessions, "scorecard")]
+    if not cards:
+        return None
+    steps = []
+    for name in STEPS:
+        at = [c["steps"][name] for c in cards if c.get("steps", {}).get(name) is not None]
+        steps.append(StepRate(name, len(at), len(cards), _median(at)))
+    calm = [c["calmed_at"] for c in cards if c.get("calmed_at") is not None]
+    outcomes: dict[str, int] = {}
+    for c in cards:
+        outcomes[c.get("outcome", "")] = outcomes.get(c.get("outcome", ""), 0) + 1
+    return CallSteps(len(cards), tuple(steps), len(calm), _median(calm), outcomes)
+
+
+def pass_record(sessions: list[dict]) -> PassRecord | None:
+    """How many finished calls passed, why the others failed, and the latest result.
+
+    Returns:
+        None when no finished call carries a pass result.
+    """
+    judged = _finished(sessions, "result")
+    if not judged:
+        return None
+    causes: dict[str, int] = {}
+    for s in judged:
+        for c in s["result"].get("failed_by", ()):
+            causes[c] = causes.get(c, 0) + 1
+    last = judged[-1]
+    latest = {**last["result"], "session_id": last["session_id"], "persona": last["persona"],
+              "scenario_type": last["scenario_type"]}
+    return PassRecord(len(judged), sum(1 for s in judged if s["result"]["passed"]),
+                      tuple(sorted(causes.items(), key=lambda kv: -kv[1])), latest)
 
 
 def compute_progress(sessions: list[dict], recent: int = RECENT_SESSIONS) -> Progress | None:
@@ -159,7 +286,13 @@ def compute_progress(sessions: list[dict], recent: int = RECENT_SESSIONS) -> Pro
                                 sum(p.hits[d] for p in pts) / len(pts), len(pts), _latest_tip(sessions, d)))
     # Best first; ties keep the rubric's order (sorted is stable).
     skills.sort(key=lambda s: (-round(s.recent_mean, 6), -round(s.recent_hit_rate, 6)))
-    return Progress(tuple(points), tuple(dims), tuple(scenarios), grid, tuple(skills))
+    passes = {}
+    for sc in grid:
+        judged = [s for s in _finished(sessions, "result") if s["scenario_type"] == sc]
+        if judged:
+            passes[sc] = (sum(1 for s in judged if s["result"]["passed"]), len(judged))
+    return Progress(tuple(points), tuple(dims), tuple(scenarios), grid, tuple(skills), call_steps(sessions),
+                    pass_record(sessions), passes)
 
 
 def sparkline(values: tuple[float, ...] | list[float], lo: float = 0.0, hi: float = 1.0) -> str:

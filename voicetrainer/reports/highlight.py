@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from voicetrainer.core.progress import status_of
 from voicetrainer.reports.environment import macro
 from voicetrainer.types import DIMENSIONS
 
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of the reply: plain text (no dims), or evidence of `dims` (cost: it lost points)."""
+    """A piece of the reply: plain text (no dims), or evidence of `dims` (cost: it lost points: evidence of a dimension
+    missed, never of one not needed yet)."""
 
     text: str
     dims: tuple[str, ...] = ()
@@ -54,7 +56,8 @@ def evidence_segments(text: str, scores: dict) -> list[Segment]:
 
     Args:
         text: the rep's reply.
-        scores: `{dimension: {"hit": bool, "evidence": [phrase, ...], ...}}` as saved with a turn.
+        scores: `{dimension: {"hit": bool, "evidence": [phrase, ...], "status": ...}}` as saved with a turn; the
+            evidence of a dimension missed (or an offer turned down) cost points, by its status when it has one.
     """
     spans: dict[tuple[int, int], list[tuple[str, bool]]] = {}
     for d in DIMENSIONS:
@@ -65,7 +68,7 @@ def evidence_segments(text: str, scores: dict) -> list[Segment]:
             for pat in phrase_patterns(phrase):
                 found = list(pat.finditer(text))
                 for m in found:
-                    spans.setdefault((m.start(), m.end()), []).append((d, bool(s["hit"])))
+                    spans.setdefault((m.start(), m.end()), []).append((d, status_of(s) not in ("miss", "rejected")))
                 if found:
                     break
     chosen, last_end = [], 0

@@ -21,7 +21,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from voicetrainer.core.progress import Progress, first_attempts
+from voicetrainer.core.progress import CAUSE_LABELS, STEP_LABELS, Progress, first_attempts, status_of
 from voicetrainer.errors import StoreError
 from voicetrainer.reports import charts
 from voicetrainer.reports.environment import render
@@ -34,6 +34,9 @@ OUTCOME_TEXT = {"resolved": "Resolved", "escalated": "Escalated to a manager", "
 INPUT_TEXT = {"mic": "spoken replies", "text": "typed replies", "replies": "scripted replies"}
 AUDIO_MIME = {".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg"}
 TREND_COLOUR = "#2a6f73"  # a scenario's sparkline (the page's accent colour)
+# A dimension's status in a turn: its mark, its CSS class and, for the two that are neither hit nor miss, a note.
+STATUS_VIEW = {"hit": ("✓", "hit", ""), "miss": ("✗", "miss", ""), "not_due": ("·", "not-due", "not needed yet"),
+               "rejected": ("✗", "rejected", "offer rejected")}
 
 
 def duration_text(seconds: float) -> str:
@@ -65,6 +68,7 @@ class TurnView:
     persona_line: str
     reply: Markup | None        # the words with their evidence marked; None when nothing was heard
     scores: dict
+    marks: dict                 # dimension -> {"status", "mark", "css", "note"} (by hit for turns saved before statuses)
     mood_before: float
     mood_after: float
     pace: dict | None           # words_per_minute, loudness_db, relative_loudness_db, pitch_variability_st
@@ -84,6 +88,13 @@ def _pace(acoustics: dict | None) -> dict | None:
             "pitch_variability_st": acoustics.get("pitch_variability_st", 0)}
 
 
+def status_view(score: dict) -> dict:
+    """How the page marks a dimension of a turn: ✓ hit, ✗ miss, · not needed yet, ✗ offer rejected."""
+    status = status_of(score)
+    m, css, note = STATUS_VIEW.get(status, STATUS_VIEW["miss"])
+    return {"status": status, "mark": m, "css": css, "note": note}
+
+
 def _turn_view(t: dict, attempts: int, recordings: Mapping[str, bytes]) -> TurnView:
     index, attempt = t["index"], t.get("attempt", 1)
     path = t.get("audio_path")
@@ -91,21 +102,46 @@ def _turn_view(t: dict, attempts: int, recordings: Mapping[str, bytes]) -> TurnV
         index=index, attempt=attempt, attempts=attempts,
         label=f"T{index}" + (f" #{attempt}" if attempts > 1 else ""),
         persona_line=t["persona_line"], reply=highlight(t["reply"], t["scores"]) if t["reply"] else None,
-        scores=t["scores"], mood_before=t["mood_before"], mood_after=t["mood_after"], pace=_pace(t.get("acoustics")),
+        scores=t["scores"], marks={d: status_view(sc) for d, sc in t["scores"].items()},
+        mood_before=t["mood_before"], mood_after=t["mood_after"], pace=_pace(t.get("acoustics")),
         audio_uri=audio_uri(path, recordings[path]) if path and path in recordings else None,
         audio_missing=bool(path) and path not in recordings)
 
 
 def _cards(turns: list[dict]) -> list[dict]:
-    """Per dimension, over first attempts (what the rep did unaided): turns hit, how many, the mean score."""
+    """Per dimension, over first attempts (what the rep did unaided) in the turns it was due: turns hit, how many,
+    the mean score (n = 0: it was never due in this call)."""
     firsts = [t for t in first_attempts(turns) if t.get("scores")]
     cards = []
     for d in DIMENSIONS:
-        vals = [t["scores"][d] for t in firsts if d in t["scores"]]
-        if vals:
-            cards.append({"dim": d, "hits": sum(1 for v in vals if v["hit"]), "n": len(vals),
-                          "mean": sum(v["score"] for v in vals) / len(vals), "colour": charts.DIM_COLOURS[d]})
+        scored = [t["scores"][d] for t in firsts if d in t["scores"]]
+        vals = [v for v in scored if status_of(v) != "not_due"]
+        if scored:
+            cards.append({"dim": d, "hits": sum(1 for v in vals if status_of(v) == "hit"), "n": len(vals),
+                          "mean": sum(v["score"] for v in vals) / len(vals) if vals else 0.0,
+                          "colour": charts.DIM_COLOURS[d]})
     return cards
+
+
+def _scorecard_view(card: dict | None, counted: dict[int, dict]) -> dict | None:
+    """The scorecard as the page shows it: each step with the turn it happened at (and that turn's anchor)."""
+    if not card:
+        return None
+    steps = []
+    for name, label in STEP_LABELS.items():
+        at = card.get("steps", {}).get(name)
+        t = counted.get(at) if at is not None else None
+        steps.append({"name": name, "label": label, "turn": at,
+                      "anchor": f"turn-{at}-{t.get('attempt', 1)}" if t is not None else None})
+    return {**card, "step_rows": steps, "happened": sum(1 for st in steps if st["turn"] is not None)}
+
+
+def _result_view(result: dict | None) -> dict | None:
+    """The pass result with its blockers and causes named for people."""
+    if not result:
+        return None
+    return {**result, "blocker_labels": [CAUSE_LABELS.get(b, b) for b in result.get("blockers", ())],
+            "cause_labels": [CAUSE_LABELS.get(c, c) for c in result.get("failed_by", ())]}
 
 
 def render_session(session: dict, scenario: str | None = None, recordings: Mapping[str, bytes] | None = None) -> str:
@@ -143,7 +179,8 @@ def render_session(session: dict, scenario: str | None = None, recordings: Mappi
         "input": INPUT_TEXT.get(session["input_mode"], session["input_mode"]) if session.get("input_mode") else "",
         "model": session.get("model") or "", "outcome": outcome, "outcome_text": OUTCOME_TEXT.get(outcome, outcome),
         "start_mood": session["start_mood"], "final_mood": final_mood, "counted": len(counted),
-        "retried": len(turns) - len(counted),
+        "retried": len(turns) - len(counted), "rep": session.get("rep") or "",
+        "rubric_hash": session.get("rubric_hash") or "",
     }
     chart_data = {
         "session": session["session_id"], "persona": session["persona"], "outcome": outcome,
@@ -151,14 +188,20 @@ def render_session(session: dict, scenario: str | None = None, recordings: Mappi
         "turns": [{"turn": t["index"], "attempt": t.get("attempt", 1),
                    "scores": {d: s["score"] for d, s in t["scores"].items()},
                    "hits": {d: s["hit"] for d, s in t["scores"].items()},
+                   "status": {d: status_of(s) for d, s in t["scores"].items()},
                    "mood_before": t["mood_before"], "mood_after": t["mood_after"],
                    "words_per_minute": (t.get("acoustics") or {}).get("words_per_minute"),
                    "loudness_db": (t.get("acoustics") or {}).get("loudness_db"),
                    "audio": bool(t.get("audio_path"))} for t in turns],
+        "scorecard": session.get("scorecard"), "result": session.get("result"),
     }
     return render(
         "session.html.j2", title=f"Session {session['session_id']} · {session['persona_name']}", data=chart_data,
         s=header, scenario=scenario, cards=_cards(turns), chart=charts.mood_chart(points, retried),
+        card=_scorecard_view(session.get("scorecard"), counted), result=_result_view(session.get("result")),
+        status_legend=[{**status_view({"status": k, "hit": k == "hit"}), "note": text}
+                       for k, text in (("hit", "hit"), ("miss", "missed"), ("not_due", "not needed yet"),
+                                       ("rejected", "offer rejected"))],
         turns=[_turn_view(t, attempts[t["index"]], recordings) for t in turns], dims=DIMENSIONS,
         colours=charts.DIM_COLOURS,
         legend_items=[(d, charts.dim_colour(d)) for d in DIMENSIONS] + [("cost points", charts.COST_COLOUR)])
@@ -171,14 +214,28 @@ def render_progress(progress: Progress) -> str:
     """The HTML page of `voicetrainer progress --html`: the same numbers as the terminal, with charts."""
     pts = progress.sessions
     series = [(d.name, [p.scores.get(d.name) for p in pts], charts.dim_colour(d.name)) for d in progress.dimensions]
+    calls, passes = progress.calls, progress.passes
     data: dict[str, Any] = {
         "sessions": [{"id": p.session_id, "scenario_type": p.scenario_type, "outcome": p.outcome, "scores": p.scores}
                      for p in pts],
-        "best": progress.best.name, "weakest": progress.weakest.name}
+        "best": progress.best.name, "weakest": progress.weakest.name,
+        "weakest_tip": ({"text": progress.weakest.tip.text, "session": progress.weakest.tip.session_id,
+                         "persona": progress.weakest.tip.persona, "scenario_type": progress.weakest.tip.scenario_type}
+                        if progress.weakest.tip else None),
+        "steps": ({st.name: {"happened": st.happened, "calls": st.calls, "median_turn": st.median_turn}
+                   for st in calls.steps} if calls else None),
+        "median_turns_until_calm": calls.median_turns_until_calm if calls else None,
+        "passed": passes.passed if passes else None, "judged": passes.judged if passes else None}
+    latest = None
+    if passes:
+        r = passes.latest
+        latest = {**r, "cause_labels": [CAUSE_LABELS.get(c, c) for c in r.get("failed_by", ())],
+                  "scenario": r["scenario_type"].replace("_", " ")}
     return render(
         "progress.html.j2", title="voicetrainer progress", data=data,
         n_sessions=len(pts), first_when=when_text(pts[0].started_at), last_when=when_text(pts[-1].started_at),
-        best=progress.best, weakest=progress.weakest,
+        best=progress.best, weakest=progress.weakest, calls=calls, passes=passes, latest=latest,
+        scenario_passes=progress.scenario_passes, cause_labels=CAUSE_LABELS,
         chart=charts.line_chart([f"#{p.session_id}" for p in pts], series),
         legend_items=[(d.name, charts.dim_colour(d.name)) for d in progress.dimensions],
         dimensions=[{"trend": t, "spark": charts.spark(t.values, charts.dim_colour(t.name))}
