@@ -191,16 +191,18 @@ KNOWN: dict[str, str] = {}   # persona -> why its shipped good script is known n
     pytest.param(p.stem, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p.stem])) if p.stem in KNOWN else p.stem
     for p in sorted(PERSONAS.glob("*.yaml"))])
 def test_the_default_rules_pass_each_shipped_good_script_and_fail_each_bad_one(persona):
-    """The shipped scripts are the trainers' examples of a good and a bad call: the default pass mark must tell them
-    apart (`persona simulate` runs the same judge)."""
+    """The shipped scripts are the trainers' examples of a good and a bad call, and of a rep's realistic good call
+    (verification questions first, a follow-through turn at the end): the default pass mark must pass both good ones
+    and fail the bad one (`persona simulate` runs the same judge)."""
     from voicetrainer.audio.scripted import ScriptedReplies
     from voicetrainer.core.session import run_session
 
     p = find_persona(persona)
     rules = load_rubric(overrides=p.rubric).rules.pass_
     verdicts = {}
-    for kind in ("good", "bad"):
+    for kind in ("good", "realistic", "bad"):
         result = run_session(p, ScriptedReplies.from_file(PERSONAS / "scripts" / f"{persona}.{kind}.txt"), seed=1)
         verdicts[kind] = judge(result.to_dict(), p.pass_, rules)
     assert verdicts["good"].passed, verdicts["good"].reasons
+    assert verdicts["realistic"].passed, verdicts["realistic"].reasons
     assert not verdicts["bad"].passed

@@ -70,11 +70,14 @@ def rules_in_force(persona_pass: PassRules | None, default_pass: PassRules | Non
 
 
 def dimension_means(session: dict) -> dict[str, float]:
-    """Each dimension's mean score over the call's first attempts (dimensions never scored are left out)."""
+    """Each dimension's mean score over the call's first attempts in which it was due (dimensions never scored are
+    left out). A turn where the engine said a dimension was not needed yet (`status: not_due`, say no offer while
+    the rep is still verifying the order) does not count against the call: a good call restates and offers once."""
     turns = [t for t in first_attempts(session.get("turns", [])) if t.get("scores")]
     out = {}
     for d in DIMENSIONS:
-        vals = [t["scores"][d]["score"] for t in turns if d in t["scores"]]
+        vals = [t["scores"][d]["score"] for t in turns
+                if d in t["scores"] and t["scores"][d].get("status") != "not_due"]
         if vals:
             out[d] = sum(vals) / len(vals)
     return out
@@ -83,7 +86,9 @@ def dimension_means(session: dict) -> dict[str, float]:
 def _calm_lost(turns: list[dict]) -> str | None:
     for t in turns:
         calm = t.get("scores", {}).get("calm")
-        if calm and not calm["hit"] and t.get("reply", "").strip():
+        # the call's judgement (status) where the turn has one; the line's own hit for turns saved before statuses
+        lost = calm and (calm.get("status") == "miss" if calm.get("status") else not calm["hit"])
+        if lost and t.get("reply", "").strip():
             said = f" ('{calm['evidence'][0]}')" if calm.get("evidence") else ""
             return f"calm lost in turn {t['index']}{said}"
     return None
