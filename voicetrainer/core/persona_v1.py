@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from voicetrainer.core.persona_model import SCENARIOS, Outcomes, Solutions, Voice
+from voicetrainer.core.persona_model import Outcomes, Scenario, Solutions, Voice
 from voicetrainer.scoring.passrules import PassRules
 
 Dimension = Literal["calm", "empathy", "paraphrase", "solution"]
@@ -117,7 +117,7 @@ class PersonaV1(_Strict):
 
     schema_version: Literal[1] = 1
     name: str = Field(min_length=1)
-    scenario_type: Literal[SCENARIOS] = "other"  # type: ignore[valid-type]
+    scenario_type: Scenario = "other"
     scenario: str = Field(min_length=1)
     voice: Voice = Field(default_factory=Voice)
     mood: MoodV1
