@@ -6,7 +6,7 @@ Audio inside the core is always mono float32 in [-1, 1]; time is counted in samp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -18,7 +18,7 @@ Intent = Literal[
     "opening", "pushback", "correction", "accept_offer", "reject_offer", "soften",
     "escalate", "still_there", "resolved", "hang_up", "ask_remedy", "ask_commitment",
 ]
-INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
+INTENTS: tuple[str, ...] = get_args(Intent)
 # Intents of a turn whose line is composed from the persona's `answers:` templates (not a `lines:` intent).
 ANSWER_INTENTS = ("answer", "already_given", "confirm", "unknown")
 

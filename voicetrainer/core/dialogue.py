@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
+from typing import TypedDict
 
 from voicetrainer.core.hearing import Heard, classify_offers  # noqa: F401  (classify_offers: public here too)
 from voicetrainer.core.lines import choose, content_stems, fill, for_offer, join, missing
@@ -55,6 +56,14 @@ class Reaction:
     fact: str | None = None               # the fact the line answers with
     offer: str | None = None              # the offer the line answers
     ask_detail: str | None = None         # with accept_offer: the commitment detail it asks for too
+
+
+class _Context(TypedDict):
+    """What `choose` needs to know of the call so far (passed on as its keyword arguments)."""
+
+    said: tuple[str, ...]
+    needs: Needs
+    memory: Memory
 
 
 def start_state(persona: Persona) -> CallState:
@@ -180,12 +189,15 @@ def react(persona: Persona, state: CallState, heard: Heard) -> Reaction:
     exchanged = bool(mem.facts_asked) or bool(heard.question)
     phase = advance_phase(state.phase, needs, exchanged)
     new = CallState(mood=mood, turn=turn, phase=phase, needs=needs, memory=mem, stalls=stalls, silences=0)
-    base = dict(heard=heard, met=tuple(met), undone=tuple(undone), progress=progress, stalled=stalled)
+    met_t, undone_t = tuple(met), tuple(undone)
     r = tuple(reasons)
     d = mood - state.mood
 
-    def out(intent: str, **kw) -> Reaction:
-        return Reaction(new, intent, d, r, FINAL_INTENTS.get(intent), **base, **kw)
+    def out(intent: str, *, target: str | None = None, fact: str | None = None, offer: str | None = None,
+            ask_detail: str | None = None) -> Reaction:
+        return Reaction(new, intent, d, r, FINAL_INTENTS.get(intent), heard=heard, met=met_t, undone=undone_t,
+                        progress=progress, stalled=stalled, target=target, fact=fact, offer=offer,
+                        ask_detail=ask_detail)
 
     if mood >= o.hang_up_at_or_above:
         return out("hang_up")
@@ -243,7 +255,7 @@ def speak(persona: Persona, reaction: Reaction, rng: random.Random, book=None) -
     """The line for a reaction, composed where it answers a question, and the state that remembers saying it."""
     st = reaction.state
     mem, needs, mood = st.memory, st.needs, st.mood
-    kw = dict(said=mem.said, needs=needs, memory=mem)
+    kw: _Context = {"said": mem.said, "needs": needs, "memory": mem}
     intent = reaction.intent
     ask_part = None
     parts: tuple[str, ...] = ()
@@ -264,7 +276,7 @@ def speak(persona: Persona, reaction: Reaction, rng: random.Random, book=None) -
     return line, _remember(st, line, intent, pending, book, parts, reaction.fact)
 
 
-def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book, kw: dict) -> tuple[Line, tuple[str, ...]]:
+def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book, kw: _Context) -> tuple[Line, tuple[str, ...]]:
     """(the answer line, the template and tail it was made of)."""
     a = persona.answers
     mood = reaction.state.mood

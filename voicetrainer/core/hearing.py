@@ -150,5 +150,5 @@ class Ear:
                 ranked.append((2, "given", a.detail))
             else:
                 ranked.append((0, "new", a.detail))
-        _, kind, fact = min(ranked, key=lambda r: r[0])
-        return kind, fact
+        _, kind, fact_id = min(ranked, key=lambda r: r[0])
+        return kind, fact_id

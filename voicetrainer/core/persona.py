@@ -74,8 +74,8 @@ def persona_errors(path: Path) -> list[str]:
                 msg = "required field is missing"
             elif loc == ("schema_version",):
                 msg = f"expected 1 or 2 (got {version!r}); 2 is current, `voicetrainer persona upgrade` converts 1"
-            line = line_of(root, loc)
-            out.append(f"{path}:{line or 1}: {field}: {msg}")
+            ln = line_of(root, loc)
+            out.append(f"{path}:{ln or 1}: {field}: {msg}")
         return out
     out = []
     base = path.parent

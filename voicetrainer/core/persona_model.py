@@ -19,21 +19,24 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from voicetrainer.registry import DEFAULT_VOICE_ENGINE, VOICE_ENGINES
 from voicetrainer.scoring.passrules import PassRules
 
-SCENARIOS = (
+Scenario = Literal[
     "delayed_refund", "defective_product", "verbal_abuse", "policy_no_receipt", "out_of_stock",
     "technical_fault", "unreasonable_demand", "bad_review_threat", "language_barrier", "customer_dispute",
     "double_charge", "long_wait", "subscription_billed", "wrong_item", "other",
-)
-NEEDS = ("heard", "understood", "remedy", "commitment", "respect")
+]
+SCENARIOS: tuple[str, ...] = get_args(Scenario)
+NeedName = Literal["heard", "understood", "remedy", "commitment", "respect"]
+NEEDS: tuple[str, ...] = get_args(NeedName)
 # What a line can be about: a need it presses for, or a commitment detail it asks for.
-ABOUT = NEEDS + ("when", "how")
+About = Literal[NeedName, "when", "how"]
+ABOUT: tuple[str, ...] = get_args(About)
 ABOUT_HELP = ("said only while this is missing: a need (heard, understood, remedy, commitment, respect) or a "
               "commitment detail (when, how)")
 LINE_INTENTS = ("opening", "pushback", "correction", "accept_offer", "reject_offer", "soften", "escalate",
@@ -74,7 +77,7 @@ class Line(_Strict):
     mood: tuple[float, float] | None = Field(
         None, description="[low, high] mood range (0 calm - 100 furious) where this variant may be said")
     audio: str | None = Field(None, description="WAV recorded by a trainer, relative to the persona file; used instead of TTS")
-    about: Literal[ABOUT] | None = Field(None, description=ABOUT_HELP)  # type: ignore[valid-type]
+    about: About | None = Field(None, description=ABOUT_HELP)
 
     @field_validator("mood")
     @classmethod
@@ -115,7 +118,7 @@ class Anger(_Strict):
 class Temperament(_Strict):
     calms: float = Field(1.0, ge=0, le=5, description="scales every relief: 2 calms twice as fast")
     flares: float = Field(1.0, ge=0, le=5, description="scales every anger: 2 flares twice as fast")
-    needs_most: Literal[NEEDS] = Field(  # type: ignore[valid-type]
+    needs_most: NeedName = Field(
         "understood", description="what it presses for first; a stalled turn costs half as much again while it is unmet")
     relief: Relief = Field(default_factory=Relief)
     anger: Anger = Field(default_factory=Anger)
@@ -234,7 +237,7 @@ class Lines(_Strict):
 class Persona(_Strict):
     schema_version: Literal[2] = 2
     name: str = Field(min_length=1)
-    scenario_type: Literal[SCENARIOS] = "other"  # type: ignore[valid-type]
+    scenario_type: Scenario = "other"
     scenario: str = Field(min_length=1, description="the backstory the rep is told before the call")
     voice: Voice = Field(default_factory=Voice)
     mood: Mood

@@ -27,10 +27,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from voicetrainer.core.persona_model import SCENARIOS, Outcomes, Solutions, Voice
+from voicetrainer.core.persona_model import Outcomes, Scenario, Solutions, Voice
 from voicetrainer.scoring.passrules import PassRules
 
-DIMENSIONS = ("calm", "empathy", "paraphrase", "solution")
+Dimension = Literal["calm", "empathy", "paraphrase", "solution"]
+DIMENSIONS: tuple[Dimension, ...] = ("calm", "empathy", "paraphrase", "solution")
 V1_INTENTS = ("opening", "pushback", "correction", "accept_offer", "reject_offer", "soften", "escalate",
               "still_there", "resolved", "hang_up")
 
@@ -55,7 +56,7 @@ class Effect(_Strict):
     miss: float = Field(ge=-100, le=100, description="mood change when the dimension is missed")
 
 
-def _default_effects() -> dict[str, Effect]:
+def _default_effects() -> dict[Dimension, Effect]:
     return {
         "calm": Effect(hit=-3, miss=15),
         "empathy": Effect(hit=-8, miss=4),
@@ -66,7 +67,7 @@ def _default_effects() -> dict[str, Effect]:
 
 class MoodV1(_Strict):
     start: float = Field(ge=0, le=100, description="starting anger, 0 calm - 100 furious")
-    effects: dict[Literal["calm", "empathy", "paraphrase", "solution"], Effect] = Field(default_factory=_default_effects)
+    effects: dict[Dimension, Effect] = Field(default_factory=_default_effects)
     offer_accepted: float = Field(-15, ge=-100, le=100)
     offer_rejected: float = Field(10, ge=-100, le=100)
     wrong_facts: float = Field(8, ge=-100, le=100, description="extra anger when a paraphrase gets the facts wrong")
@@ -116,7 +117,7 @@ class PersonaV1(_Strict):
 
     schema_version: Literal[1] = 1
     name: str = Field(min_length=1)
-    scenario_type: Literal[SCENARIOS] = "other"  # type: ignore[valid-type]
+    scenario_type: Scenario = "other"
     scenario: str = Field(min_length=1)
     voice: Voice = Field(default_factory=Voice)
     mood: MoodV1
@@ -159,7 +160,7 @@ def temperament_from_effects(mood: MoodV1) -> dict:
     e = mood.effects
     hits = {d: abs(e[d].hit) for d in DIMENSIONS}
     # Ties go to the later dimension in call order but before calm: understood, then remedy, then heard.
-    order = ("paraphrase", "solution", "empathy", "calm")
+    order: tuple[Dimension, ...] = ("paraphrase", "solution", "empathy", "calm")
     needs_most = _NEED_OF[max(order, key=lambda d: (hits[d], -order.index(d)))]
     misses = (e["empathy"].miss + e["paraphrase"].miss + e["solution"].miss) / 3
     return {

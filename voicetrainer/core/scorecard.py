@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicetrainer.core.needs import Need
-from voicetrainer.types import TurnRecord
+from voicetrainer.core.memory import CallState
+from voicetrainer.types import Turn, TurnRecord
 
 STEPS = ("acknowledged", "restated", "verified", "offered_accepted_remedy", "committed", "closed")
 
@@ -60,7 +61,8 @@ class Scorecard:
                    offers_rejected=tuple(d.get("offers_rejected", ())))
 
 
-def build_scorecard(turns: list, outcome: str, start_mood: float, resolved_at_or_below: float, final_state) -> Scorecard:
+def build_scorecard(turns: list[Turn], outcome: str, start_mood: float, resolved_at_or_below: float,
+                    final_state: CallState) -> Scorecard:
     """The scorecard of a finished call from its turns (the last attempt of each counts, as in the engine).
 
     Args:
@@ -70,7 +72,7 @@ def build_scorecard(turns: list, outcome: str, start_mood: float, resolved_at_or
         resolved_at_or_below: the persona's resolved threshold (when the customer counts as calm).
         final_state: the engine's last `CallState`.
     """
-    last: dict[int, object] = {}
+    last: dict[int, Turn] = {}
     for t in turns:
         last[t.index] = t
     steps: dict[str, int | None] = {k: None for k in STEPS}
@@ -79,7 +81,7 @@ def build_scorecard(turns: list, outcome: str, start_mood: float, resolved_at_or
     stalled = 0
     for i in sorted(last):
         t = last[i]
-        rec: TurnRecord | None = getattr(t, "call", None)
+        rec = t.call
         if rec is None:
             continue
         kinds = {a.kind for a in rec.acts}

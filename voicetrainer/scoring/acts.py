@@ -259,8 +259,8 @@ def _answer(reply: str, sentences: list[str], score: TurnScore, asked: str | Non
         ev = tuple(sol.evidence) if sol.hit else tuple(score.analysis.offers)
     elif asked == "why":
         ev = tuple(s.strip() for s in sentences if _REASON.search(s))
-    if not ev and asked in ("yes_no", "how") and _YES.match(reply):
-        ev = (_YES.match(reply).group(0).strip(" ,."),)  # type: ignore[union-attr]
+    if not ev and asked in ("yes_no", "how") and (yes := _YES.match(reply)):
+        ev = (yes.group(0).strip(" ,."),)
     return Act("answer", ev, asked) if ev else None
 
 

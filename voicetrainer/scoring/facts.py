@@ -16,6 +16,8 @@ Pure: tokens and the compiled rubric in, spans out; what they score is paraphras
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from voicetrainer.scoring.clauses import clause_ids
@@ -207,7 +209,7 @@ def _opens_restatement(t: Tokens, a: int, b: int) -> bool:
 _USUAL = frozenset(("usual", "usually", "normal", "normally", "typical", "typically"))
 
 
-def not_restating(t: Tokens, c: CompiledRubric, costs: list[tuple[Match, str]] = (),  # type: ignore[assignment]
+def not_restating(t: Tokens, c: CompiledRubric, costs: Sequence[tuple[Match, str]] = (),
                   customer: Tokens | None = None) -> tuple[set[int], set[int]]:
     """Tokens of a reply that do not restate, and those where a new value is no wrong fact (plans, questions, and
     the clauses reporting the rep's own action: "I've moved you to the 1:20 connection").
@@ -280,7 +282,7 @@ _QUALIFIERS = frozenset(("last", "this", "next", "previous", "new", "old", "orig
 _ROLE_STOPS = frozenset(("and", "but", "or", "so", "because", "while", "when", "since", "although", "though"))
 
 
-def roles(t: Tokens, f: Fact, c: CompiledRubric, facts: list[Fact] = ()) -> set[str]:  # type: ignore[assignment]
+def roles(t: Tokens, f: Fact, c: CompiledRubric, facts: Sequence[Fact] = ()) -> set[str]:
     """The words next to a fact (two content words a side, within four words, up to another fact or a conjunction,
     in its sentence): what it is the amount of. "my usual £25" -> {usual}; "£89 in roaming charges" -> {roam,
     charg}; "from £10.99 to £15.99" -> {from, ...}, {to, ...}."""
@@ -338,7 +340,7 @@ def _identifier(t: Tokens, f: Fact) -> bool:
 
 
 def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], skip: set[int],
-                c: CompiledRubric, cue_sentences: set[int] = frozenset()) -> list[tuple[Fact, Fact]]:  # type: ignore[assignment]
+                c: CompiledRubric, cue_sentences: AbstractSet[int] = frozenset()) -> list[tuple[Fact, Fact]]:
     """(reply fact, customer fact it contradicts) pairs.
 
     By role: the reply puts a value where the customer had another (the same words around it): a changed value

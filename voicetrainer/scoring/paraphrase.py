@@ -88,7 +88,7 @@ def _wrong_names(ct: Tokens, rt: Tokens, cc: Content, rc: Content, restating: se
 
 
 def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r: RubricModel,
-                     costs: list[tuple[Match, str]] = ()) -> tuple[DimensionScore, list[str]]:  # type: ignore[assignment]
+                     costs: Sequence[tuple[Match, str]] = ()) -> tuple[DimensionScore, list[str]]:
     """The paraphrase score and the facts the reply got wrong ("two weeks (customer said three weeks)").
 
     Only what the reply restates counts: plans and offers ("I'll put the hundred and fifty back on your card"), the

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 # What fails a call whatever its score (docs/team.md explains each one).
 Blocker = Literal["calm_lost", "wrong_fact_uncorrected", "not_resolved", "escalated", "hung_up"]
-BLOCKERS: tuple[str, ...] = Blocker.__args__  # type: ignore[attr-defined]
+BLOCKERS: tuple[str, ...] = get_args(Blocker)
 
 DEFAULT_MARK = 0.5  # used only when neither the persona nor the rubric sets a mark (a rubric written before pass marks)
 
