@@ -210,7 +210,8 @@ class Store:
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} was written by a newer voicetrainer (schema {version}); upgrade voicetrainer")
+            raise StoreError(f"{self.path} was written by a newer voicetrainer (schema {version}); "
+                             "upgrade voicetrainer")
         if version < SCHEMA_VERSION and self.read_only:
             raise StoreReadOnlyError(f"{self.path} was written by an older voicetrainer and must be upgraded, which "
                                      "needs a writable folder; open it once where it can be written")
@@ -242,7 +243,6 @@ class Store:
     @journaled(lambda session_id, turn: f"turn {turn.index} of session {session_id}")
     def add_turn(self, session_id: int, turn: Turn) -> None:
         d = turn.to_dict()
-        conversation = json.dumps(turn.call.to_dict()) if turn.call is not None else None
         with self.db:
             self.db.execute(
                 "INSERT INTO turns (session_id, idx, attempt, persona_line, intent, reply, scores, analysis,"

@@ -1,5 +1,6 @@
 """The trainer's tools for persona files: a skeleton to start from, `persona check` (errors and
-the conversation checks), surgical YAML edits, sharing as one archive, and recording lines in the trainer's own voice."""
+the conversation checks), surgical YAML edits, sharing as one archive, and recording lines in the trainer's own
+voice."""
 
 from voicetrainer.authoring.archive import export_persona, import_archive
 from voicetrainer.authoring.check import check_file

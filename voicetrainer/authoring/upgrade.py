@@ -188,7 +188,7 @@ def upgrade_text(text: str, source: str = "persona") -> str:
     else:
         edits.append((mood_end, mood_end, _temperament_text(temperament)))
         pairs = mood_node.value
-        for n, (k, v) in enumerate(pairs):
+        for n, (k, _v) in enumerate(pairs):
             if k.value in _V1_MOOD_KEYS:  # from its line to the next key's line (or the end of the mapping)
                 a = _line_start(text, k.start_mark.index)
                 b = _line_start(text, pairs[n + 1][0].start_mark.index) if n + 1 < len(pairs) else mood_end

@@ -52,7 +52,8 @@ def make_client(data_dir: Path, endpoint, username, password, *, retries: int = 
     username = username if username is not None else cfg.get("lrs.username")
     password = password if password is not None else cfg.get("lrs.password")
     if bool(username) != bool(password):
-        missing = "--password (or VOICETRAINER_LRS_PASSWORD)" if username else "--username (or VOICETRAINER_LRS_USERNAME)"
+        missing = ("--password (or VOICETRAINER_LRS_PASSWORD)" if username
+                   else "--username (or VOICETRAINER_LRS_USERNAME)")
         raise ConfigError(f"Basic auth needs both a user name and a password: add {missing}")
     parts = urlsplit(endpoint)
     if username and parts.scheme == "http" and not _loopback(parts.hostname or ""):
@@ -97,7 +98,8 @@ def practice_end(store, result, persona, rubric):
 @lrs_options
 @click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
               help="Tries again after a network or server error, waiting 0.5 s, 1 s, 2 s, ...")
-@click.option("--refused", "list_refused", is_flag=True, help="List the statements the LRS refused, and why; send nothing.")
+@click.option("--refused", "list_refused", is_flag=True,
+              help="List the statements the LRS refused, and why; send nothing.")
 @data_dir_option()
 @handle_errors
 def sync(endpoint, username, password, retries, list_refused, data_dir):

@@ -269,14 +269,16 @@ def speak(persona: Persona, reaction: Reaction, rng: random.Random, book=None) -
         line, parts = _answer(persona, reaction, rng, book, kw)
     else:
         line = choose(persona.lines_for(intent), mood, rng, target=reaction.target, **kw)
-    if intent == "ask_commitment" or ask_part is not None or (intent == "accept_offer" and line.about in ("when", "how")):
+    if (intent == "ask_commitment" or ask_part is not None
+            or (intent == "accept_offer" and line.about in ("when", "how"))):
         mem = replace(mem, asked_commitment=True)
         st = replace(st, memory=mem)
     pending = _pending(intent, reaction, line)
     return line, _remember(st, line, intent, pending, book, parts, reaction.fact)
 
 
-def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book, kw: _Context) -> tuple[Line, tuple[str, ...]]:
+def _answer(persona: Persona, reaction: Reaction, rng: random.Random, book,
+            kw: _Context) -> tuple[Line, tuple[str, ...]]:
     """(the answer line, the template and tail it was made of)."""
     a = persona.answers
     mood = reaction.state.mood

@@ -61,7 +61,8 @@ class KnownFact:
 
 
 def _content_stems(t: Tokens) -> frozenset[str]:
-    return frozenset(s for w, s in zip(t.words, t.stems) if w not in _STOPWORDS and len(w) > 2 and w.isalpha())
+    return frozenset(s for w, s in zip(t.words, t.stems, strict=True)
+                     if w not in _STOPWORDS and len(w) > 2 and w.isalpha())
 
 
 def _day_words(t: Tokens) -> frozenset[str]:

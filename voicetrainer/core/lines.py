@@ -59,7 +59,7 @@ def _fitting(pool: Sequence[Line], mood: float) -> list[Line]:
 def content_stems(text: str) -> set[str]:
     """Stems of a line's content words (for telling which lines name the same things)."""
     t = tokenize(text)
-    return {s for w, s in zip(t.words, t.stems) if w not in _SMALL and len(w) > 2}
+    return {s for w, s in zip(t.words, t.stems, strict=True) if w not in _SMALL and len(w) > 2}
 
 
 def for_offer(persona: Persona, intent: str, offer: str) -> list[Line]:

@@ -50,7 +50,8 @@ class _Strict(BaseModel):
 class Voice(_Strict):
     engine: str = Field(DEFAULT_VOICE_ENGINE, description="text-to-speech engine",
                         json_schema_extra={"enum": list(VOICE_ENGINES)})
-    voice_id: str | None = Field(None, description="pyttsx3 voice id (see `voicetrainer voices`); default voice if empty")
+    voice_id: str | None = Field(None,
+                                 description="pyttsx3 voice id (see `voicetrainer voices`); default voice if empty")
     rate: int = Field(175, ge=80, le=400, description="words per minute")
     volume: float = Field(0.9, ge=0.0, le=1.0)
 
@@ -76,7 +77,8 @@ class Line(_Strict):
     text: str = Field(min_length=1)
     mood: tuple[float, float] | None = Field(
         None, description="[low, high] mood range (0 calm - 100 furious) where this variant may be said")
-    audio: str | None = Field(None, description="WAV recorded by a trainer, relative to the persona file; used instead of TTS")
+    audio: str | None = Field(
+        None, description="WAV recorded by a trainer, relative to the persona file; used instead of TTS")
     about: About | None = Field(None, description=ABOUT_HELP)
 
     @field_validator("mood")
@@ -119,7 +121,8 @@ class Temperament(_Strict):
     calms: float = Field(1.0, ge=0, le=5, description="scales every relief: 2 calms twice as fast")
     flares: float = Field(1.0, ge=0, le=5, description="scales every anger: 2 flares twice as fast")
     needs_most: NeedName = Field(
-        "understood", description="what it presses for first; a stalled turn costs half as much again while it is unmet")
+        "understood",
+        description="what it presses for first; a stalled turn costs half as much again while it is unmet")
     relief: Relief = Field(default_factory=Relief)
     anger: Anger = Field(default_factory=Anger)
 
@@ -268,10 +271,12 @@ class Persona(_Strict):
     @model_validator(mode="after")
     def _checks(self):
         if self.mood.start >= self.outcomes.escalate_at_or_above:
-            raise ValueError("mood.start must be below outcomes.escalate_at_or_above, or the call ends before it starts")
+            raise ValueError("mood.start must be below outcomes.escalate_at_or_above, "
+                             "or the call ends before it starts")
         bad = [k for k in self.facts if not FACT_ID.match(k)]
         if bad:
-            raise ValueError(f"facts: '{bad[0]}' is not a fact id (lower-case letters, digits and _, e.g. order_number)")
+            raise ValueError(f"facts: '{bad[0]}' is not a fact id "
+                             "(lower-case letters, digits and _, e.g. order_number)")
         return self
 
     def lines_for(self, intent: str) -> list[Line]:

@@ -130,7 +130,8 @@ class PersonaV1(_Strict):
     @model_validator(mode="after")
     def _mood_below_escalation(self):
         if self.mood.start >= self.outcomes.escalate_at_or_above:
-            raise ValueError("mood.start must be below outcomes.escalate_at_or_above, or the call ends before it starts")
+            raise ValueError("mood.start must be below outcomes.escalate_at_or_above, "
+                             "or the call ends before it starts")
         return self
 
 

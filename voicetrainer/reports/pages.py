@@ -68,7 +68,8 @@ class TurnView:
     persona_line: str
     reply: Markup | None        # the words with their evidence marked; None when nothing was heard
     scores: dict
-    marks: dict                 # dimension -> {"status", "mark", "css", "note"} (by hit for turns saved before statuses)
+    # dimension -> {"status", "mark", "css", "note"} (by hit for turns saved before statuses)
+    marks: dict
     mood_before: float
     mood_after: float
     pace: dict | None           # words_per_minute, loudness_db, relative_loudness_db, pitch_variability_st

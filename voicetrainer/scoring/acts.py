@@ -40,13 +40,17 @@ _INFO_ASK = _rx(r"can i (?:get|have|take|grab|ask)|could i (?:get|have|take|ask)
 _CHECK_ASK = _rx(r"does (?:that|this) (?:work|sound|help)|is (?:that|this) (?:ok|okay|alright|all right|fine)|"
                  r"would (?:that|this) (?:work|help|be)|does that make sense|sound good|are you happy with|"
                  r"how does (?:that|this) sound|is that acceptable|would you be happy")
-_CLOSE = _rx(r"anything else|is there anything|have a (?:great|good|nice|lovely|wonderful) (?:day|evening|weekend|night)|"
-             r"thank(?:s| you) for (?:your patience|calling|bearing with|holding|waiting)|take care|goodbye|bye for now")
+_CLOSE = _rx(r"anything else|is there anything|"
+             r"have a (?:great|good|nice|lovely|wonderful) (?:day|evening|weekend|night)|"
+             r"thank(?:s| you) for (?:your patience|calling|bearing with|holding|waiting)|"
+             r"take care|goodbye|bye for now")
 _SMALL_TALK = _rx(r"how are you|how's your day|how is your day|the weather|how have you been|"
                   r"nice to (?:talk|speak)|hope you(?:'re| are) (?:well|keeping)")
-_TRANSFER = _rx(r"transfer you|put you through|pass you (?:to|over)|connect you|hand you over|escalate (?:this|it|your)|"
+_TRANSFER = _rx(r"transfer you|put you through|pass you (?:to|over)|connect you|hand you over|"
+                r"escalate (?:this|it|your)|"
                 r"(?:my|a|the) (?:manager|supervisor|team leader)|another department|the right (?:team|department)")
-_EXCUSE = _rx(r"(?:we're|we are|i'm|i am) (?:very |really |so )?(?:busy|swamped|short[- ]staffed)|system (?:is|was) down|"
+_EXCUSE = _rx(r"(?:we're|we are|i'm|i am) (?:very |really |so )?(?:busy|swamped|short[- ]staffed)|"
+              r"system (?:is|was) down|"
               r"not my (?:department|fault|job)|high (?:call )?volume|it's (?:company )?policy|that's (?:the )?policy|"
               r"out of my hands|nothing to do with me")
 _COMMIT = _rx(r"i'll|i will|we'll|we will|i'm going to|i am going to|we're going to|we are going to|you'll|you will|"
@@ -85,8 +89,8 @@ def question_kind(customer_line: str) -> str | None:
         return "when"
     if re.search(r"\bwhy\b|how (?:did|could) (?:this|that|it)", q):
         return "why"
-    if re.search(r"\bwhat (?:are you|can you|will you|now|happens|do i|should)|so what|what about|where is|what is going",
-                 q):
+    if re.search(r"\bwhat (?:are you|can you|will you|now|happens|do i|should)|"
+                 r"so what|what about|where is|what is going", q):
         return "what"
     return "yes_no"
 

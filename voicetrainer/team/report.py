@@ -132,7 +132,8 @@ def build_team(attempts: list[Attempt], recent: int = RECENT_SESSIONS) -> Team:
     return Team(tuple(rows), personas, len(attempts), sum(a.passed for a in attempts))
 
 
-def spark_points(values: tuple[float, ...], width: int = 96, height: int = 26, pad: int = 3) -> list[tuple[float, float]]:
+def spark_points(values: tuple[float, ...], width: int = 96, height: int = 26,
+                 pad: int = 3) -> list[tuple[float, float]]:
     """SVG coordinates of a 0-1 series on a fixed scale (so 0.9 always looks high)."""
     n = len(values)
     step = (width - 2 * pad) / max(1, n - 1)

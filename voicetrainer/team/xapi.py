@@ -83,8 +83,8 @@ def build_statements(session: dict, *, install_id: str, app_version: str, homepa
     """The completed and passed/failed statements of one finished, judged session with a rep.
 
     Args:
-        session: `Store.session_json(...)`: needs session_id, rep, persona, persona_name, scenario_type, outcome, started_at,
-            ended_at, result (a `PassResult.to_dict()`), rubric_hash, input_mode, turns.
+        session: `Store.session_json(...)`: needs session_id, rep, persona, persona_name, scenario_type, outcome,
+            started_at, ended_at, result (a `PassResult.to_dict()`), rubric_hash, input_mode, turns.
         install_id: `Store.install_id()`.
         app_version: voicetrainer's version.
         homepage: account.homePage for an account-name rep.
