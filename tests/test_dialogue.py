@@ -19,7 +19,8 @@ from voicetrainer.core.hearing import Ear, Heard, classify_offers
 from voicetrainer.core.lines import choose, for_offer
 from voicetrainer.core.needs import Need, Needs, Phase, advance_phase
 from voicetrainer.core.persona import Line, Persona, load_persona
-from voicetrainer.core.scorecard import Scorecard, TurnRecord
+from voicetrainer.core.scorecard import Scorecard
+from voicetrainer.types import TurnRecord
 from voicetrainer.audio.scripted import ScriptedReplies
 from voicetrainer.core.session import run_session
 from voicetrainer.scoring import load_rubric, score_reply

@@ -4,8 +4,8 @@ voice."""
 
 from voicetrainer.authoring.archive import export_persona, import_archive
 from voicetrainer.authoring.check import check_file
-from voicetrainer.authoring.paths import AUDIO_SUFFIXES, NAME_RE, RECORDINGS, check_name, recording_relpath
 from voicetrainer.authoring.conversation_checks import Finding, conversation_warnings
+from voicetrainer.authoring.paths import AUDIO_SUFFIXES, NAME_RE, RECORDINGS, check_name, recording_relpath
 from voicetrainer.authoring.recording import (
     LineRef,
     RecordTarget,

@@ -22,8 +22,13 @@ from pathlib import Path
 
 import yaml
 
-from voicetrainer.core.persona_v1 import (DEFAULT_ASK_COMMITMENT, DEFAULT_ASK_REMEDY, MoodV1, accept_line_about,
-                                          temperament_from_effects)
+from voicetrainer.core.persona_v1 import (
+    DEFAULT_ASK_COMMITMENT,
+    DEFAULT_ASK_REMEDY,
+    MoodV1,
+    accept_line_about,
+    temperament_from_effects,
+)
 from voicetrainer.errors import PersonaError
 from voicetrainer.text import extract_facts, same_value, tokenize
 

@@ -16,7 +16,6 @@ from typing import TextIO
 import click
 from rich.console import Console
 
-
 RETRY_KEY = "r"
 
 

@@ -44,8 +44,8 @@ def persona():
 @persona_data_dir_option
 def persona_list(data_dir):
     """List the personas you can practise with."""
-    from voicetrainer.core.persona import load_persona
     from voicetrainer.cli.common import persona_files
+    from voicetrainer.core.persona import load_persona
 
     files = persona_files(data_folder(data_dir))
     if not files:
@@ -204,8 +204,8 @@ def persona_record(name, intent, n, from_dir, redo, input_device, data_dir):
     recordings/<id>/<intent>-<n>.wav beside the persona file and adds `audio:` to the line.
     """
     from voicetrainer.authoring import recording
-    from voicetrainer.core.persona import load_persona
     from voicetrainer.cli.common import find_persona
+    from voicetrainer.core.persona import load_persona
 
     p = find_persona(name, data_folder(data_dir))
     refs = recording.select_lines(p, intent, n, redo=redo or from_dir is not None or intent is not None)
@@ -277,8 +277,8 @@ def persona_simulate(name, replies, seed, as_json, model, allow_download, data_d
     Nothing is played or saved.
     """
     from voicetrainer import config
-    from voicetrainer.cli.common import find_persona
     from voicetrainer.audio.scripted import ScriptedReplies
+    from voicetrainer.cli.common import find_persona
     from voicetrainer.core.session import run_session
     from voicetrainer.scoring import load_rubric
 

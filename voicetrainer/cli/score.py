@@ -21,8 +21,8 @@ from voicetrainer.cli.common import allow_download_option, data_dir_option, data
 def score(file, model, rubric_path, allow_download):
     """Score replies in JSON Lines (FILE or stdin): {"customer": ..., "reply": ...} or
     {"customer": ..., "audio": WAV}."""
-    from voicetrainer.batch import read_jsonl, score_lines
     from voicetrainer import config
+    from voicetrainer.batch import read_jsonl, score_lines
     from voicetrainer.scoring import load_rubric
 
     rubric = load_rubric(rubric_path or config.rubric_path())
@@ -62,9 +62,9 @@ def rubric():
 @handle_errors
 def rubric_show(persona, rubric_path, data_dir):
     """Print the rubric in force: phrases, patterns, weights and thresholds."""
+    from voicetrainer import config
     from voicetrainer.batch import format_rubric
     from voicetrainer.cli.common import find_persona
-    from voicetrainer import config
     from voicetrainer.scoring import load_rubric
 
     overrides = find_persona(persona, data_folder(data_dir)).rubric if persona else None

@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass
 
 from voicetrainer.core.persona_model import FactSpec, Persona
-from voicetrainer.text import (MONTHS, WEEKDAYS, Fact, Phrase, Tokens, extract_facts, same_value, stem,
-                                        tokenize)
+from voicetrainer.text import MONTHS, WEEKDAYS, Fact, Phrase, Tokens, extract_facts, same_value, stem, tokenize
 
 # Words that say which of two alike facts a number or day is about. A role not listed here is its own word.
 ROLE_WORDS = {

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from voicetrainer.core.facts import FactBook
 from voicetrainer.core.memory import CallState
 from voicetrainer.core.persona_model import Persona
+from voicetrainer.scoring import PhraseSet, Rubric
 from voicetrainer.scoring import acts as act_rules
 from voicetrainer.scoring.acts import Act
-from voicetrainer.scoring import PhraseSet, Rubric
 from voicetrainer.text import Phrase, split_sentences, tokenize
 from voicetrainer.types import TurnScore
 

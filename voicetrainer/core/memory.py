@@ -34,23 +34,23 @@ class Memory:
     said: tuple[str, ...] = ()               # every line the customer said and the parts it was made of
     pending: str | None = None               # what the customer's last line asked (acts.QUESTION_KINDS)
 
-    def given(self, *fact_ids: str) -> "Memory":
+    def given(self, *fact_ids: str) -> Memory:
         return replace(self, facts_given=_add(self.facts_given, *fact_ids))
 
-    def asked(self, *fact_ids: str) -> "Memory":
+    def asked(self, *fact_ids: str) -> Memory:
         return replace(self, facts_asked=_add(self.facts_asked, *fact_ids))
 
-    def accepted(self, *offers: str) -> "Memory":
+    def accepted(self, *offers: str) -> Memory:
         return replace(self, offers_accepted=_add(self.offers_accepted, *offers))
 
-    def rejected(self, *offers: str) -> "Memory":
+    def rejected(self, *offers: str) -> Memory:
         return replace(self, offers_rejected=_add(self.offers_rejected, *offers))
 
-    def committed(self, evidence: tuple[str, ...], when: bool, how: bool) -> "Memory":
+    def committed(self, evidence: tuple[str, ...], when: bool, how: bool) -> Memory:
         return replace(self, commitments=_add(self.commitments, *evidence), when=self.when or when,
                        how=self.how or how)
 
-    def spoke(self, text: str, pending: str | None, parts: tuple[str, ...] = ()) -> "Memory":
+    def spoke(self, text: str, pending: str | None, parts: tuple[str, ...] = ()) -> Memory:
         """Remember a line said, and the parts it was composed of (templates, tails) so none is reused early."""
         return replace(self, said=self.said + (text,) + tuple(p for p in parts if p != text), pending=pending)
 

@@ -81,13 +81,13 @@ class Needs:
     def met(self, need: Need) -> bool:
         return self[need].met
 
-    def meet(self, need: Need, turn: int) -> "Needs":
+    def meet(self, need: Need, turn: int) -> Needs:
         """The need is met at `turn` (no change when it already is)."""
         if self.met(need):
             return self
         return replace(self, **{need.value: replace(self[need], met_at=turn)})
 
-    def undo(self, need: Need, turn: int) -> "Needs":
+    def undo(self, need: Need, turn: int) -> Needs:
         """A met need is undone at `turn` (no change when it is not met)."""
         if not self.met(need):
             return self
@@ -101,7 +101,7 @@ class Needs:
         return {n.value: self[n].to_dict() for n in Need}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Needs":
+    def from_dict(cls, d: dict) -> Needs:
         return cls(**{k: NeedStatus(v.get("met_at"), v.get("undone_at")) for k, v in d.items() if k in NEED_NAMES})
 
 

@@ -9,12 +9,29 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
 import yaml
 from pydantic import ValidationError
 
-from voicetrainer.core.persona_model import (ABOUT, LINE_INTENTS, NEEDS, SCENARIOS, Anger, Answers, FactSpec, Line,  # noqa: F401
-                                             Lines, Mood, Offer, Outcomes, Persona, Relief, Solutions, Temperament,
-                                             Voice)
+from voicetrainer.core.persona_model import (  # noqa: F401
+    ABOUT,
+    LINE_INTENTS,
+    NEEDS,
+    SCENARIOS,
+    Anger,
+    Answers,
+    FactSpec,
+    Line,
+    Lines,
+    Mood,
+    Offer,
+    Outcomes,
+    Persona,
+    Relief,
+    Solutions,
+    Temperament,
+    Voice,
+)
 from voicetrainer.errors import PersonaError
 from voicetrainer.text.yaml_checks import read_yaml_text
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voicetrainer.core.needs import Need
 from voicetrainer.core.memory import CallState
-from voicetrainer.types import Turn, TurnRecord
+from voicetrainer.core.needs import Need
+from voicetrainer.types import Turn
 
 STEPS = ("acknowledged", "restated", "verified", "offered_accepted_remedy", "committed", "closed")
 
@@ -52,7 +52,7 @@ class Scorecard:
                 "offers_rejected": list(self.offers_rejected)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Scorecard":
+    def from_dict(cls, d: dict) -> Scorecard:
         return cls(steps={k: d.get("steps", {}).get(k) for k in STEPS}, calmed_at=d.get("calmed_at"),
                    outcome=d.get("outcome", ""), turns=int(d.get("turns", 0)), start_mood=float(d["start_mood"]),
                    final_mood=float(d["final_mood"]), needs=dict(d.get("needs", {})),

@@ -8,8 +8,9 @@ scored, so an interruption loses at most the turn in progress.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from voicetrainer.core.dialogue import FINAL_INTENTS, Reaction, context, opening, react, start_state
 from voicetrainer.core.dialogue import speak as speak_line
@@ -18,11 +19,11 @@ from voicetrainer.core.hearing import Ear, Heard
 from voicetrainer.core.memory import CallState
 from voicetrainer.core.needs import Need
 from voicetrainer.core.persona import Line, Persona
-from voicetrainer.core.scorecard import Scorecard, TurnRecord, build_scorecard
+from voicetrainer.core.scorecard import Scorecard, build_scorecard
 from voicetrainer.errors import VoiceTrainerError
 from voicetrainer.scoring import Rubric, load_rubric, score_reply
 from voicetrainer.scoring.passrules import rubric_hash
-from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn, TurnScore
+from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn, TurnRecord, TurnScore
 
 
 @dataclass(frozen=True)

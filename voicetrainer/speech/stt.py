@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from voicetrainer.errors import ModelUnavailableError
 from voicetrainer import config
+from voicetrainer.errors import ModelUnavailableError
 from voicetrainer.speech.models import model_choices, resolve_model
 from voicetrainer.types import AudioClip, Transcript, Word
 

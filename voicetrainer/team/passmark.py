@@ -72,12 +72,14 @@ def rules_in_force(persona_pass: PassRules | None, default_pass: PassRules | Non
 def dimension_means(session: dict) -> dict[str, float]:
     """Each dimension's mean score over the call's first attempts in which it was due (dimensions never scored are
     left out). A turn where the engine said a dimension was not needed yet (`status: not_due`, say no offer while
-    the rep is still verifying the order) does not count against the call: a good call restates and offers once."""
+    the rep is still verifying the order) does not count against the call: a good call restates and offers once. A
+    dimension that was never due in the whole call is averaged over every turn, so each call has all four."""
     turns = [t for t in first_attempts(session.get("turns", [])) if t.get("scores")]
     out = {}
     for d in DIMENSIONS:
-        vals = [t["scores"][d]["score"] for t in turns
-                if d in t["scores"] and t["scores"][d].get("status") != "not_due"]
+        scored = [t["scores"][d] for t in turns if d in t["scores"]]
+        # a dimension the call never made due (the rep never got that far) still counts, over every turn
+        vals = [s["score"] for s in scored if s.get("status") != "not_due"] or [s["score"] for s in scored]
         if vals:
             out[d] = sum(vals) / len(vals)
     return out
