@@ -57,13 +57,13 @@ DEFAULT_PERSONA = "delayed-refund"
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
              list_devices, no_barge_in, retry, no_keep_audio, quiet, rep, allow_download, data_dir):
     """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
+    from voicetrainer import config
     from voicetrainer.audio import devices
     from voicetrainer.audio.files import write_wav
-    from voicetrainer.cli.view import LiveView
-    from voicetrainer.cli.common import find_persona
-    from voicetrainer import config
     from voicetrainer.audio.scripted import ScriptedReplies
+    from voicetrainer.cli.common import find_persona
     from voicetrainer.cli.signals import Checked, checkpoint, deferred, deferred_pieces
+    from voicetrainer.cli.view import LiveView
     from voicetrainer.core.session import TypedReplies, run_session
     from voicetrainer.scoring import load_rubric
 
