@@ -13,10 +13,22 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from voicetrainer.types import AudioClip, Transcript, Turn
+from voicetrainer.types import AudioClip, Reply, Transcript, Turn
 
 if TYPE_CHECKING:  # typing only: the port names the record, the core owns it
     from voicetrainer.core.persona import Line, Persona, Voice
+
+
+class NoMoreReplies(Exception):
+    """The reply source is exhausted (end of a script, end of typed input): the session ends there."""
+
+
+@runtime_checkable
+class ReplySource(Protocol):
+    """Where the rep's replies come from (adapters: `audio.listening.MicReplies`, `audio.scripted.ScriptedReplies`,
+    `core.session.TypedReplies`)."""
+
+    def next_reply(self, persona_line: str) -> Reply: ...
 
 
 @runtime_checkable

@@ -55,6 +55,16 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """What the rep said: typed text, or audio (then transcribed by the session)."""
+
+    text: str | None = None
+    clip: AudioClip | None = None
+    source: str = ""            # e.g. "typed", "mic", a file path
+    transcript: Transcript | None = None  # already made while listening (live mode): the session won't redo it
+
+
+@dataclass(frozen=True)
 class Acoustics:
     """How the reply sounded (only when it was spoken)."""
 

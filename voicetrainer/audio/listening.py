@@ -31,8 +31,7 @@ import numpy as np
 
 from voicetrainer.audio.echo import EchoGate
 from voicetrainer.audio.vad import FRAME, SpeechProb, TurnDetector, TurnParams, ending_verdict
-from voicetrainer.core.session import Reply
-from voicetrainer.types import SAMPLE_RATE, AudioClip, Transcript, Word
+from voicetrainer.types import SAMPLE_RATE, AudioClip, Reply, Transcript, Word
 
 PRE_ROLL_FRAMES = 10   # keep ~320 ms before the detected start: onsets are soft and Silero needs a few frames
 TAIL_FRAMES = 6        # ~190 ms after the last speech frame: word endings are quiet

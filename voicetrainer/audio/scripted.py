@@ -10,8 +10,9 @@ from pathlib import Path
 
 from voicetrainer import limits
 from voicetrainer.audio.files import read_audio
-from voicetrainer.core.session import NoMoreReplies, Reply
 from voicetrainer.errors import InputError
+from voicetrainer.ports import NoMoreReplies
+from voicetrainer.types import Reply
 
 
 class ScriptedReplies:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from voicetrainer.core.dialogue import FINAL_INTENTS, Reaction, context, opening, react, start_state
 from voicetrainer.core.dialogue import speak as speak_line
@@ -21,31 +20,10 @@ from voicetrainer.core.needs import Need
 from voicetrainer.core.persona import Line, Persona
 from voicetrainer.core.scorecard import Scorecard, build_scorecard
 from voicetrainer.errors import VoiceTrainerError
+from voicetrainer.ports import NoMoreReplies, ReplySource, Transcriber
 from voicetrainer.scoring import Rubric, load_rubric, score_reply
 from voicetrainer.scoring.passrules import rubric_hash
-from voicetrainer.types import Acoustics, AudioClip, SessionRecord, Transcript, Turn, TurnRecord, TurnScore
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the rep said: typed text, or audio (then transcribed by the session)."""
-
-    text: str | None = None
-    clip: AudioClip | None = None
-    source: str = ""            # e.g. "typed", "mic", a file path
-    transcript: Transcript | None = None  # already made while listening (live mode): the session won't redo it
-
-
-class NoMoreReplies(Exception):
-    """The reply source is exhausted (end of a script, end of typed input)."""
-
-
-class ReplySource(Protocol):
-    def next_reply(self, persona_line: str) -> Reply: ...
-
-
-class Transcriber(Protocol):
-    def transcribe(self, clip: AudioClip) -> Transcript: ...
+from voicetrainer.types import Acoustics, AudioClip, Reply, SessionRecord, Transcript, Turn, TurnRecord, TurnScore
 
 
 @dataclass(frozen=True)
