@@ -63,7 +63,8 @@ class Voice(_Strict):
         return v
 
 
-def _strings_are_lines(v):
+def strings_are_lines(v):
+    """A list of lines may hold plain strings; YAML's yes/no/on/off (read as booleans) get a hint."""
     if not isinstance(v, list):
         return v
     for x in v:
@@ -145,7 +146,7 @@ class Offer(_Strict):
     offer: str = Field(min_length=1, description="a phrase a rep would say, e.g. 'store credit'")
     says: list[Line] = Field(default_factory=list, description="what the customer says when this offer is made")
 
-    _lines = field_validator("says", mode="before")(classmethod(lambda cls, v: _strings_are_lines(v)))
+    _lines = field_validator("says", mode="before")(classmethod(lambda cls, v: strings_are_lines(v)))
 
 
 def _offers(v):
@@ -204,7 +205,7 @@ class Answers(_Strict):
                                 description="asked for something it cannot know")
     tails: list[Line] = Field(default_factory=list, description="said after an answer, carrying the mood")
 
-    _lines = field_validator("*", mode="before")(classmethod(lambda cls, v: _strings_are_lines(v)))
+    _lines = field_validator("*", mode="before")(classmethod(lambda cls, v: strings_are_lines(v)))
 
     @model_validator(mode="after")
     def _templates(self):
@@ -234,7 +235,7 @@ class Lines(_Strict):
     ask_remedy: list[Line] = Field(min_length=1, description="heard, but nothing concrete yet: asks for specifics")
     ask_commitment: list[Line] = Field(min_length=1, description="accepted: asks when and how it will know")
 
-    _strings = field_validator("*", mode="before")(classmethod(lambda cls, v: _strings_are_lines(v)))
+    _strings = field_validator("*", mode="before")(classmethod(lambda cls, v: strings_are_lines(v)))
 
 
 class Persona(_Strict):

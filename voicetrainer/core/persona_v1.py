@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from voicetrainer.core.persona_model import Outcomes, Scenario, Solutions, Voice
+from voicetrainer.core.persona_model import Outcomes, Scenario, Solutions, Voice, strings_are_lines
 from voicetrainer.scoring.passrules import PassRules
 
 Dimension = Literal["calm", "empathy", "paraphrase", "solution"]
@@ -38,17 +38,6 @@ V1_INTENTS = ("opening", "pushback", "correction", "accept_offer", "reject_offer
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def strings_are_lines(v):
-    """A list of lines may hold plain strings; YAML's yes/no/on/off (read as booleans) get a hint."""
-    if not isinstance(v, list):
-        return v
-    for x in v:
-        if isinstance(x, (bool, int, float)):
-            raise ValueError(f"a line must be text, got {x!r}; put it in quotes (YAML reads no/yes/on/off as "
-                             "true/false)")
-    return [{"text": x} if isinstance(x, str) else x for x in v]
 
 
 class Effect(_Strict):
