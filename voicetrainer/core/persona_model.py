@@ -63,6 +63,13 @@ class Voice(_Strict):
         return v
 
 
+def mood_band(v):
+    """A line's [low, high] mood band, checked: 0 <= low <= high <= 100 (None: every mood)."""
+    if v is not None and not (0 <= v[0] <= v[1] <= 100):
+        raise ValueError("expected [low, high] with 0 <= low <= high <= 100")
+    return v
+
+
 def strings_are_lines(v):
     """A list of lines may hold plain strings; YAML's yes/no/on/off (read as booleans) get a hint."""
     if not isinstance(v, list):
@@ -85,9 +92,7 @@ class Line(_Strict):
     @field_validator("mood")
     @classmethod
     def _range(cls, v):
-        if v is not None and not (0 <= v[0] <= v[1] <= 100):
-            raise ValueError("expected [low, high] with 0 <= low <= high <= 100")
-        return v
+        return mood_band(v)
 
     def fits(self, mood: float) -> bool:
         return self.mood is None or self.mood[0] <= mood <= self.mood[1]

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from voicetrainer.core.persona_model import Outcomes, Scenario, Solutions, Voice, strings_are_lines
+from voicetrainer.core.persona_model import Outcomes, Scenario, Solutions, Voice, mood_band, strings_are_lines
 from voicetrainer.scoring.passrules import PassRules
 
 Dimension = Literal["calm", "empathy", "paraphrase", "solution"]
@@ -78,9 +78,7 @@ class LineV1(_Strict):
     @field_validator("mood")
     @classmethod
     def _range(cls, v):
-        if v is not None and not (0 <= v[0] <= v[1] <= 100):
-            raise ValueError("expected [low, high] with 0 <= low <= high <= 100")
-        return v
+        return mood_band(v)
 
 
 class LinesV1(_Strict):
