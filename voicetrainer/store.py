@@ -238,7 +238,8 @@ class Store:
                 " input_mode, start_mood, rep, rubric_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (persona.id, persona.name, persona.scenario_type, persona.scenario, time.time(), seed, model,
                  input_mode, persona.mood.start, rep, rubric_hash))
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None   # an INSERT always sets it
+        return cur.lastrowid
 
     @journaled(lambda session_id, turn: f"turn {turn.index} of session {session_id}")
     def add_turn(self, session_id: int, turn: Turn) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -43,12 +44,22 @@ _ASKED_BY = {
 }
 
 
-def _get(node: yaml.Node, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+def _get(node: yaml.Node | None, key: str) -> tuple[yaml.Node, Any] | None:
+    """(key node, value node) of `key` in a mapping node; None when the node is no mapping or has no such key.
+    The value is typed Any: PyYAML's nodes carry `flow_style` and `value` only on their subclasses."""
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             if k.value == key:
                 return k, v
     return None
+
+
+def _need(node: yaml.Node | None, key: str, source: str) -> tuple[yaml.Node, Any]:
+    """`_get` for a key the validated persona is known to have."""
+    got = _get(node, key)
+    if got is None:
+        raise PersonaError(f"{source}: no `{key}:` found to upgrade")
+    return got
 
 
 def _line_start(text: str, index: int) -> int:
@@ -174,9 +185,7 @@ def upgrade_text(text: str, source: str = "persona") -> str:
 
     # Edits go from the end of the file to its start, so earlier marks stay valid.
     edits: list[tuple[int, int, str]] = []
-    lines = _get(root, "lines")
-    assert lines is not None
-    lines_key, lines_node = lines
+    lines_key, lines_node = _need(root, "lines", source)
     indent = " " * (lines_node.value[0][0].start_mark.column if lines_node.value else 2)
     end = lines_node.end_mark.index
     end = _line_end(text, end - 1) if lines_node.end_mark.column else end
@@ -185,7 +194,7 @@ def upgrade_text(text: str, source: str = "persona") -> str:
     if lines_node.flow_style:
         raise PersonaError(f"{source}: `lines:` is written inline; write it as a block to upgrade it")
     edits.append((end, end, extra))
-    mood_key, mood_node = _get(root, "mood")  # type: ignore[misc]
+    mood_key, mood_node = _need(root, "mood", source)
     mood_end = _line_end(text, mood_node.end_mark.index - 1) if mood_node.end_mark.column else mood_node.end_mark.index
     if mood_node.flow_style:
         edits.append((_line_start(text, mood_key.start_mark.index), mood_end,
@@ -208,7 +217,7 @@ def upgrade_text(text: str, source: str = "persona") -> str:
         out = out[:a] + new + out[b:]
     # about: tags on accept lines, then the facts and answers at the end.
     r2 = yaml.compose(out)
-    seq = _get(_get(r2, "lines")[1], "accept_offer")[1]  # type: ignore[index]
+    seq = _need(_need(r2, "lines", source)[1], "accept_offer", source)[1]
     for i in reversed(range(len(seq.value))):
         node = seq.value[i]
         line_text = node.value if isinstance(node, yaml.ScalarNode) else dict(
@@ -216,7 +225,7 @@ def upgrade_text(text: str, source: str = "persona") -> str:
         about = accept_line_about(line_text)
         if about:
             out = _tag_line(out, seq, i, about)
-            seq = _get(_get(yaml.compose(out), "lines")[1], "accept_offer")[1]  # type: ignore[index]
+            seq = _need(_need(yaml.compose(out), "lines", source)[1], "accept_offer", source)[1]
     if not out.endswith("\n"):
         out += "\n"
     out += _facts_text(data)

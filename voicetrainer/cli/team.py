@@ -124,7 +124,10 @@ def sync(endpoint, username, password, retries, list_refused, data_dir):
     client = make_client(store.data_dir, endpoint, username, password, retries=retries,
                          waiting=f" ({waiting} statement(s) wait in the outbox)" if waiting else "")
     with LiveView(stream=sys.stderr).counter("Sending", waiting) as tick:
-        report = send_pending(store, client, tick=lambda n: [tick() for _ in range(n)])
+        def tick_n(n: int) -> None:
+            for _ in range(n):
+                tick()
+        report = send_pending(store, client, tick=tick_n)
     if report.error is not None:
         from voicetrainer.team.lrs import LRSUnreachable
 

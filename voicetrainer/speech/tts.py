@@ -18,7 +18,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -106,14 +106,14 @@ class Pyttsx3Synthesizer:
     def __init__(self):
         self._tmp: tempfile.TemporaryDirectory[str] | None = None   # SAPI5 / NSSpeechSynthesizer write WAVs here
         self._n = 0
+        self._espeak: _EspeakNg | None = None   # Linux: espeak-ng through ctypes
+        self._engine: Any = None                # elsewhere: a pyttsx3 engine (untyped)
         try:
             if sys.platform.startswith("linux"):
                 self._espeak = _EspeakNg.get()
-                self._engine = None
             else:
                 import pyttsx3
 
-                self._espeak = None
                 self._engine = pyttsx3.init()
                 self._tmp = tempfile.TemporaryDirectory(prefix="voicetrainer-tts-")
         except (ImportError, OSError, RuntimeError) as e:  # no espeak-ng library / no SAPI
