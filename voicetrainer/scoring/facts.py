@@ -210,9 +210,9 @@ _USUAL = frozenset(("usual", "usually", "normal", "normally", "typical", "typica
 
 
 def not_restating(t: Tokens, c: CompiledRubric, costs: Sequence[tuple[Match, str]] = (),
-                  customer: Tokens | None = None) -> tuple[set[int], set[int]]:
-    """Tokens of a reply that do not restate, and those where a new value is no wrong fact (plans, questions, and
-    the clauses reporting the rep's own action: "I've moved you to the 1:20 connection").
+                  customer: Tokens | None = None) -> tuple[set[int], set[int], set[int]]:
+    """Tokens of a reply that do not restate, those where a new value is no wrong fact (plans, questions, and
+    the clauses reporting the rep's own action: "I've moved you to the 1:20 connection"), and the plans alone.
 
     - a plan: from a plan marker ("I'll", "if", "would you like"; "usually" only when the customer said none) to
       the end of its clause and of the clauses after it in its sentence, until one opens on another subject ("As
@@ -246,6 +246,7 @@ def not_restating(t: Tokens, c: CompiledRubric, costs: Sequence[tuple[Match, str
             out.update(range(*spans[k]))
             k += 1
     no_wrong = set(out)
+    plans = set(out)
     cfacts = extract_facts(customer) if customer is not None else []
     rfacts = extract_facts(t)
     for a, b in spans:
@@ -262,7 +263,7 @@ def not_restating(t: Tokens, c: CompiledRubric, costs: Sequence[tuple[Match, str
                     out.update(range(max(a, x.start - _NEAR), min(b, x.end + _NEAR)))
         if _acts(t, a, b):
             no_wrong.update(range(a, b))
-    return out, no_wrong
+    return out, no_wrong, plans
 
 
 # --- facts lined up with the customer's ------------------------------------------------------------------------------
