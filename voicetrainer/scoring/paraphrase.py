@@ -87,6 +87,61 @@ def _wrong_names(ct: Tokens, rt: Tokens, cc: Content, rc: Content, restating: se
     return out
 
 
+# Words that join two of the customer's values in an order that matters: "14 June instead of 21 June", "King's Cross
+# to Camden", "£6,800 of the £9,500". The same two values joined the other way round in the reply are swapped.
+_JOINERS = {"instead": "instead", "rather": "instead", "not": "instead", "vs": "instead", "versus": "instead",
+            "over": "instead", "to": "to", "of": "of", "out": "of"}
+_JOIN_GAP = 3   # words between the two values, the joiner among them
+
+
+def _values(t: Tokens, cont: Content) -> list[tuple[object, int, int]]:
+    """The values of a text in order: (fact or item/name key, start, end)."""
+    out: list[tuple[object, int, int]] = [(f, f.start, f.end) for f in cont.facts if f.exact]
+    ends = {f.end for f in cont.facts}   # "14 June": the month after a date is part of it
+    out += [("item:" + k, a, b) for k, (a, b) in cont.items.items() if not k.startswith("thing:") and a not in ends]
+    # a name of several capitalised words is one value: "King's Cross"
+    names = sorted(cont.names.items(), key=lambda kv: kv[1][0])
+    merged: list[tuple[str, int, int]] = []
+    for k, (a, b) in names:
+        if merged and a <= merged[-1][2] + 1 and list(t.words[merged[-1][2]:a]) in ([], ["s"]):
+            merged[-1] = (merged[-1][0] + " " + k, merged[-1][1], b)
+        else:
+            merged.append((k, a, b))
+    out += [("name:" + k, a, b) for k, a, b in merged]
+    return sorted(out, key=lambda v: v[1])
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return same_value(a, b)  # type: ignore[arg-type]
+
+
+def _joined(t: Tokens, vals: list[tuple[object, int, int]]) -> list[tuple[object, str, object, int, int]]:
+    """Pairs of values in a row joined by a word of `_JOINERS`: (first, joiner family, second, start, end)."""
+    out = []
+    for (a, as_, ae), (b, bs, be) in zip(vals, vals[1:], strict=False):
+        between = t.words[ae:bs]
+        if 0 < len(between) <= _JOIN_GAP and t.sentence[ae - 1] == t.sentence[bs]:
+            fams = [_JOINERS[w] for w in between if w in _JOINERS]
+            if fams:
+                out.append((a, fams[0], b, as_, be))
+    return out
+
+
+def _swapped_pairs(ct: Tokens, rt: Tokens, cc: Content, rc: Content) -> list[str]:
+    """Two of the customer's values joined the other way round: "21 June rather than 14 June" for "14 June instead of
+    21 June", "Camden to King's Cross" for "King's Cross to Camden"."""
+    cust = _joined(ct, _values(ct, cc))
+    out = []
+    for a, fam, b, s, e in _joined(rt, _values(rt, rc)):
+        if any(_same(a, y) and _same(b, x) and f == fam for x, f, y, _, _ in cust) \
+                and not any(_same(a, x) and _same(b, y) and f == fam for x, f, y, _, _ in cust):
+            said = next(ct.span_text(cs, ce) for x, f, y, cs, ce in cust if _same(a, y) and _same(b, x) and f == fam)
+            out.append(f"{rt.span_text(s, e)} (customer said {said})")
+    return out
+
+
 def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r: RubricModel,
                      costs: Sequence[tuple[Match, str]] = ()) -> tuple[DimensionScore, list[str]]:
     """The paraphrase score and the facts the reply got wrong ("two weeks (customer said three weeks)").
@@ -124,6 +179,7 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     restating |= {rt.sentence[m.start] for m, _ in c.cues.find_all(rt)}
     restating |= {rt.sentence[s] for k, (s, _) in rc.items.items() if k in cc.items}
     wrong += _wrong_items(ct, rt, cc, rc, c, restating, no_wrong)
+    wrong += _swapped_pairs(ct, rt, cc, rall)
 
     matched_items = [k for k in rc.items if k in cc.items]
     matched_names = [k for k in rc.names if k in cc.names or k in cc.words]

@@ -83,7 +83,7 @@ _APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "appro
 def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
     """A day of the month at token i, as (day, end), or None.
 
-    "12th", "the twelfth", "twelfth of March", "March 12", "on the 2nd" are dates; so Whisper's "12th" and a
+    "12th", "the twelfth", "twelfth of March", "March 12", "14 June", "on the 2nd" are dates; so Whisper's "12th" and a
     persona's "twelfth" agree. Dates are their own kind of fact: they are compared only with other dates.
     Spelled "first", "second", "third" need a date context ("the second of May", "on the third", "May third"),
     and an ordinal before a noun ("the fifth call", "the 3rd time") is not a date.
@@ -108,6 +108,12 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
                                       or prev == "on"):
             return day, j
         return None
+    if re.fullmatch(r"\d{1,2}", words[i]) or words[i] in UNITS or words[i] in TENS:
+        # "14 June", "on 2 May", "twenty one june": a day before its month ("two may" only in digits)
+        value, j = parse_number(words, i, tokens.breaks)
+        if value is not None and 1 <= value <= 31 and value == int(value) and j < n and words[j] in MONTHS \
+                and not tokens.breaks[j] and (words[j] not in ("may", "march") or words[i].isdigit()):
+            return value, j
     if (prev in MONTHS and prev not in ("may", "march")
             or (prev in ("may", "march") and prev2 in ("in", "on", "since", ""))):
         value, j = parse_number(words, i, tokens.breaks) if (
@@ -147,7 +153,8 @@ def extract_facts(tokens: Tokens) -> list[Fact]:
     out = _extract_facts(tokens)
     words = tokens.words
     return [Fact(f.kind, f.value, f.text, f.start, f.end, False)
-            if f.exact and f.start > 0 and words[f.start - 1] in _APPROXIMATE else f for f in out]
+            if f.exact and f.start > 0 and words[f.start - 1] in _APPROXIMATE
+            and words[f.start - 2:f.start] != ("rather", "than") else f for f in out]   # "rather than 14 June" is exact
 
 
 def _extract_facts(tokens: Tokens) -> list[Fact]:
