@@ -28,6 +28,14 @@ def _negated(m: Match, rt: Tokens, clauses: list[int]) -> bool:
     return bool(inside or before) and not own & _NEGATORS
 
 
+def _a_name(m: Match, rt: Tokens) -> bool:
+    """A feeling word that is a name: "King's Cross", "Mad Hatter" (capitalised inside a sentence)."""
+    if m.end - m.start != 1 or m.start == 0 or rt.sentence[m.start] != rt.sentence[m.start - 1]:
+        return False
+    surface = rt.surface[rt.origin[m.start]]
+    return surface[:1].isupper() and not surface.isupper()
+
+
 def _taken_back(m: Match, rt: Tokens, costs: list[tuple[Match, str]], undoers: set[str],
                 clauses: list[int]) -> Match | None:
     """The calm cost that takes the acknowledgement back, or None: one in its own clause ("I'm sorry the world isn't
@@ -82,7 +90,8 @@ def score_empathy(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel,
     acks = [(m, g) for m, g in c.acks.find_all(rt)
             if not any(overlaps(m, n) or (m.start >= n.start and clauses[m.start] == clauses[n.end - 1])
                        for n in nons)
-            and not any(overlaps(m, x) for x, g in costs if g in undoers) and not _negated(m, rt, clauses)]
+            and not any(overlaps(m, x) for x, g in costs if g in undoers) and not _negated(m, rt, clauses)
+            and not _a_name(m, rt)]
     kept = []
     taken: list[Match] = []
     for m, g in acks:
