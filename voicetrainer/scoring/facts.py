@@ -340,6 +340,12 @@ def _identifier(t: Tokens, f: Fact) -> bool:
     return any(t.words[i] in _ID_WORDS and t.sentence[i] == t.sentence[f.start] for i in lead)
 
 
+def _in_range(t: Tokens, g: Fact) -> bool:
+    """A value that bounds a range: "between 8 and 9", "from 2 to 4"."""
+    before = t.words[max(0, g.start - 3):g.start]
+    return bool(before) and (before[-1] == "between" or ("between" in before and before[-1] == "and"))
+
+
 def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], skip: set[int],
                 c: CompiledRubric, cue_sentences: AbstractSet[int] = frozenset()) -> list[tuple[Fact, Fact]]:
     """(reply fact, customer fact it contradicts) pairs.
@@ -381,13 +387,19 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
             if others and (not equal or swapped):
                 out.append((g, others[0]))
                 continue
-        if equal or g.start in skip:
-            continue
+        if equal or g.start in skip or _in_range(rt, g) or any(
+                f.value == g.value and "number" in (f.kind, g.kind) for f in cfacts):
+            continue   # a range ("between 8 and 9") or the customer's own number read another way ("night 62")
         # One value of the kind: a different one contradicts it. Several: only one the reply left unmatched can be
         # contradicted ("the 9:15 to Denver now" is a new flight when the 8:40 and the 7 a.m. are both restated).
         # A bare number outside a restatement cue contradicts only a value the reply never gives: "Seventy at
         # most? No: eighty nine dollars" restates the 89.
-        left = same_kind if len(same_kind) == 1 and not bare else [f for f in same_kind if id(f) not in matched_c]
+        # (one value the reply restated elsewhere is not contradicted by another: "it came in on 2 March and was
+        # filed on 18 April" adds a date)
+        contradicts = any(w in ("no", "not", "actually", "says") for i, w in enumerate(rt.words)
+                          if rt.sentence[i] == rt.sentence[g.start])
+        left = same_kind if len(same_kind) == 1 and not bare and (id(same_kind[0]) not in matched_c or contradicts) \
+            else [f for f in same_kind if id(f) not in matched_c]
         left = [f for f in left if f.exact]
         if left:
             out.append((g, left[0]))

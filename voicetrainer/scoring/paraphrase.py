@@ -60,11 +60,23 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
     for k, (s, e) in rc.items.items():
         if k.startswith("thing:") or k in cc.items or rt.sentence[s] not in restating or s in no_wrong:
             continue
+        if _item_slot(k) in ("weekday", "month") and rt.sentence[s] in _planning_sentences(rt):
+            continue   # "I'll send the link by Thursday", "I've reissued it, arriving Thursday": a new day, planned
         same_slot = [g for g in cust_items if _item_slot(g) == _item_slot(k)]
         if not same_slot or any(g in named_anywhere for g in same_slot):
             continue
         out.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[same_slot[0]])})")
     return out + _wrong_names(ct, rt, cc, rc, restating, no_wrong)
+
+
+def _planning_sentences(rt: Tokens) -> set[int]:
+    """Sentences in which the rep plans or reports an action of their own."""
+    out = set()
+    for i, w in enumerate(rt.words):
+        if w in ("will", "going", "gonna", "arriving") or (
+                w in ("have", "am", "are") and i > 0 and rt.words[i - 1] in ("i", "we")):
+            out.add(rt.sentence[i])
+    return out
 
 
 def _wrong_names(ct: Tokens, rt: Tokens, cc: Content, rc: Content, restating: set[int],
