@@ -212,7 +212,9 @@ _USUAL = frozenset(("usual", "usually", "normal", "normally", "typical", "typica
 def not_restating(t: Tokens, c: CompiledRubric, costs: Sequence[tuple[Match, str]] = (),
                   customer: Tokens | None = None) -> tuple[set[int], set[int], set[int]]:
     """Tokens of a reply that do not restate, those where a new value is no wrong fact (plans, questions, and
-    the clauses reporting the rep's own action: "I've moved you to the 1:20 connection"), and the plans alone.
+    the clauses reporting the rep's own action: "I've moved you to the 1:20 connection"), and those where the
+    customer's own values still count as carried over (all but the questions: "I'll refund the 52", "Oh come on,
+    it's $250, not the end of the world" say the customer's figures, however rudely).
 
     - a plan: from a plan marker ("I'll", "if", "would you like"; "usually" only when the customer said none) to
       the end of its clause and of the clauses after it in its sentence, until one opens on another subject ("As
@@ -246,7 +248,7 @@ def not_restating(t: Tokens, c: CompiledRubric, costs: Sequence[tuple[Match, str
             out.update(range(*spans[k]))
             k += 1
     no_wrong = set(out)
-    plans = set(out)
+    asked: set[int] = set()
     cfacts = extract_facts(customer) if customer is not None else []
     rfacts = extract_facts(t)
     for a, b in spans:
@@ -255,6 +257,7 @@ def not_restating(t: Tokens, c: CompiledRubric, costs: Sequence[tuple[Match, str
         if _asks(t, a, b) and not checks:
             out.update(range(a, b))
             no_wrong.update(range(a, b))
+            asked.update(range(a, b))
         else:
             # near a cost that uses the customer's words against them (the value may still be wrong: "No, the
             # tracking says one week"); only near it, as an unpunctuated spoken clause can run on for long
@@ -263,7 +266,7 @@ def not_restating(t: Tokens, c: CompiledRubric, costs: Sequence[tuple[Match, str
                     out.update(range(max(a, x.start - _NEAR), min(b, x.end + _NEAR)))
         if _acts(t, a, b):
             no_wrong.update(range(a, b))
-    return out, no_wrong, plans
+    return out, no_wrong, out - asked
 
 
 # --- facts lined up with the customer's ------------------------------------------------------------------------------

@@ -166,13 +166,13 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     """
     p = r.paraphrase
     cc = content(ct, c)
-    skip, no_wrong, plans = not_restating(rt, c, costs, ct)
+    skip, no_wrong, values_count = not_restating(rt, c, costs, ct)
     times = any(f.kind == "time" for f in cc.facts)
     other = "times" if times else "amounts" if any(f.kind in ("money", "number") for f in cc.facts) else ""
     rc = content(rt, c, skip, other=other)
-    # The customer's own values said inside a plan are carried over too ("I'll reprint the 120 on ivory with the
-    # 21st", "I'll refund the full fifty two"): the blind labels count them. The plan's other words do not.
-    rc.facts = content(rt, c, skip - plans, other=other).facts
+    # The customer's own values said inside a plan or a jab are carried over too ("I'll reprint the 120 on ivory
+    # with the 21st", "it's $250, not the end of the world"): the blind labels count them. Their other words do not.
+    rc.facts = content(rt, c, skip - values_count, other=other).facts
     rall = content(rt, c, other=other)
     evidence: list[str] = []
 
