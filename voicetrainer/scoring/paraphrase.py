@@ -206,7 +206,9 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     pts = p.points
     points = pts.fact * matched_facts + pts.item * len(matched_items) + pts.word * len(matched_words)
     points += pts.name * len(matched_names) + pts.pair * len(matched_pairs)
-    specific = matched_facts + len(matched_items) + len(matched_names) + len(matched_pairs)
+    # Two of the customer's words in a row add points but are not specific alone: "season tickets", "the tax
+    # office", "your returns team" name the topic, not what happened.
+    specific = matched_facts + len(matched_items) + len(matched_names)
     cust_specific = len(cc.facts) + len([k for k in cc.items if not k.startswith("thing:")]) + len(cc.names)
     possible = pts.fact * len(cc.facts) + pts.item * len(cc.items) + pts.word * len(cc.words)
     cues = c.cues.find_all(rt)
