@@ -158,11 +158,11 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
                      costs: Sequence[tuple[Match, str]] = ()) -> tuple[DimensionScore, list[str]]:
     """The paraphrase score and the facts the reply got wrong ("two weeks (customer said three weeks)").
 
-    Only what the reply restates counts: plans and offers ("I'll put the hundred and fifty back on your card"), the
-    rep's own actions ("I've moved you") and questions ("do you know where your email is") restate nothing. A hit
-    needs something specific of the customer's (a fact, an item, a name, two of their words in a row); topic words
-    alone ("your bill", "the refund") are not a restatement, and neither is anything when the customer has said
-    nothing specific yet ("Hi, I need help").
+    Only what the reply restates counts: the words of plans and offers, the rep's own actions ("I've moved you") and
+    questions ("do you know where your email is") restate nothing, though the customer's own values said in a plan
+    or a jab do ("I'll put the hundred and fifty back on your card"). A hit needs something specific of the
+    customer's (a fact, an item, a name); topic words alone ("your bill", "the refund", "the tax office") are not a
+    restatement, and neither is anything when the customer has said nothing specific yet ("Hi, I need help").
     """
     p = r.paraphrase
     cc = content(ct, c)
