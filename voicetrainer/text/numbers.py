@@ -41,6 +41,8 @@ invoice flight room seat tracking""".split())
 _QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo",
               "kilogram": "kilo", "gb": "gigabyte", "gig": "gigabyte", "gigs": "gigabyte", "mb": "megabyte",
               "mi": "mile", "ft": "foot", "feet": "foot", "mins": "minute", "hrs": "hour"}
+# words after a counted noun that are not a second noun of it ("2.3 gigabytes over three days")
+_NOT_NOUNS = frozenset("over under in on at for from to with by per a an the and or than into onto".split())
 _VAGUE_QUANTITY = {"a": 1, "an": 1, "one": 1, "couple": 2, "few": 3, "several": 3}
 
 
@@ -313,10 +315,16 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 # the noun counted may follow an adjective: "two live classes" is "two classes"
                 nouns = [_QTY_ALIAS.get(words[k], words[k])]
                 if k + 1 < n and words[k + 1].isalpha() and words[k + 1] not in _NOT_COUNTED \
-                        and not tokens.breaks[k + 1]:
+                        and words[k + 1] not in _NOT_NOUNS and not tokens.breaks[k + 1]:
                     nouns.append(words[k + 1])
                 out.append(Fact("qty:" + "|".join(stem(x) for x in nouns), value, tokens.span_text(start, k + 1),
                                 start, k + 1))
+                i = k + 1
+            elif value >= 2 and k + 1 < n and words[k] == "of" and not tokens.breaks[k] and (
+                    words[k + 1] in ("the", "my", "your", "those", "these", "our") or is_number_word(words[k + 1])
+                    or words[k + 1].isdigit()):
+                # "two of the five days": a part of something, compared with other parts ("three of the five")
+                out.append(Fact("qty:of", value, tokens.span_text(start, k + 1), start, k + 1))
                 i = k + 1
             else:
                 if value >= 10:
@@ -325,7 +333,11 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         elif j < n and words[j].isalpha() and words[j] not in _NOT_COUNTED and not tokens.breaks[j] \
                 and words[j] not in ORDINALS and not (start > 0 and words[start - 1] in _ID_WORDS):
             # a big quantity of something: "2,300 megabytes", "1,800 kilowatt hours" (not an amount of money)
-            out.append(Fact("qty:" + stem(_QTY_ALIAS.get(words[j], words[j])), value, tokens.span_text(start, j + 1),
+            nouns = [_QTY_ALIAS.get(words[j], words[j])]
+            if j + 1 < n and words[j + 1].isalpha() and words[j + 1] not in _NOT_COUNTED \
+                    and words[j + 1] not in _NOT_NOUNS and not tokens.breaks[j + 1]:
+                nouns.append(words[j + 1])   # "120 wedding invitations" are "150 invitations" too
+            out.append(Fact("qty:" + "|".join(stem(x) for x in nouns), value, tokens.span_text(start, j + 1),
                             start, j + 1))
             i = j + 1
         else:
