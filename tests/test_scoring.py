@@ -95,8 +95,10 @@ def test_empathy(rubric, reply, expected):
     (LAPTOP, "Your laptop packed in after only two days, which is awful for a six hundred pound machine.", True),
     (LAPTOP, "Your laptop stopped working after two weeks?", False),
     (CHARGE, "So we billed you two times this month for one subscription, at 49.99 each?", True),
-    # facts named only inside the offer restate nothing
-    (DANA, "I'll put the eighty nine dollars for the headphones back on your card today.", False),
+    # the customer's figure said inside the offer is carried over (the blind labels count it); the offer's
+    # other words are not: naming only the product in a plan restates nothing
+    (DANA, "I'll put the eighty nine dollars for the headphones back on your card today.", True),
+    (DANA, "I'll send you new headphones today.", False),
     (DANA, "Seventy at most? No: eighty nine dollars, three weeks, and the headphones still not refunded.", True),
 ])
 def test_paraphrase(rubric, customer, reply, expected):
