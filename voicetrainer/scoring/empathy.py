@@ -1,8 +1,9 @@
 """The empathy dimension: acknowledgement of the customer's feelings or the impact on them.
 
 A non-apology ("sorry you feel that way") cancels the acknowledgement it overlaps and the rest of its clause; a "but"
-right after an acknowledgement with a calm cost of the rubric's `empathy.undone_by` groups takes it back ("I totally
-get it, but rules are rules"); a jab elsewhere in the reply costs calm, not empathy.
+right after an acknowledgement with a calm cost of the rubric's `empathy.undone_by` groups, or going on to what can't
+be done or isn't so, takes it back ("I totally get it, but rules are rules", "I understand your frustration, but the
+instructor was off sick, so he couldn't have come"); a jab elsewhere in the reply costs calm, not empathy.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from voicetrainer.types import DimensionScore
 _CONTRASTS = frozenset(("but", "however", "though", "although", "yet", "still"))
 _NEGATORS = frozenset(("not", "never", "no", "nothing", "nobody"))
 _REACH = 6   # words between an acknowledgement and the "but" that takes it back
+_REFUSING = frozenset(("not", "no", "nothing", "cannot", "unable", "never", "nobody"))
+_REFUSAL_REACH = 12  # words after the "but" in which a refusal takes the acknowledgement back
 
 
 def _negated(m: Match, rt: Tokens, clauses: list[int]) -> bool:
@@ -74,6 +77,12 @@ def _taken_back(m: Match, rt: Tokens, costs: list[tuple[Match, str]], undoers: s
     for x, g in costs:
         if g in undoers and start <= x.start < end:
             return x
+    # "I understand your frustration, but the instructor was off sick, so he couldn't have come": a "but" that
+    # goes on to what can't be done or isn't so takes the acknowledgement back as surely as a calm cost does
+    opens = rt.sentence[j] == rt.sentence[m.end - 1] or rt.sentence[j - 1] != rt.sentence[j]
+    for k in range(j + 1, min(end, j + 1 + _REFUSAL_REACH) if opens else j):
+        if rt.words[k] in _REFUSING:
+            return Match("but " + rt.words[k], j, k + 1)
     return None
 
 
