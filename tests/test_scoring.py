@@ -49,6 +49,25 @@ def hit(rubric, customer, reply, dim):
     ("I'm not going to hang up on you, but I need you to stop swearing so we can fix this.", True),
     ("Let me make sure it's back on your card today.", True),
     ("Ugh, I'm so sorry, that's a horrible wait for your money.", True),
+    # Rudeness from the second blind set (issue 11), each wording a phrase of its group, and kind look-alikes.
+    ("I get it, but the checks are automated so it'll clear when it clears.", False),
+    ("Dave's booked solid so it'll be whenever he's free.", False),
+    ("As far as we're concerned the job was done.", False),
+    ("The plastic's there for hygiene reasons, so that's kind of on you.", False),
+    ("The app clearly tells you to wait for the beep.", False),
+    ("Well, to be fair, the second of May was always an estimate.", False),
+    ("Our sitters are independent contractors, so raise it with Dana directly.", False),
+    ("If you'd gone for a stock worktop you wouldn't be waiting.", False),
+    ("For future reference, the card has to be held flat on the reader.", False),
+    ("Most people just wave it.", False),
+    ("I doubt Dave's really been fobbing you off.", False),
+    ("Our records show the bin was not presented at the kerb.", False),
+    ("It's a supplier issue, not ours.", False),
+    ("Okay okay, I've got it: I'm booking the collection for tomorrow morning.", True),
+    ("That's not what you asked for, and I'm sorry. I've refunded the £52.", True),
+    ("Don't you worry about the money, you need to pay nothing for this one.", True),
+    ("Oh no, poor Biscuit and poor you, I'm so sorry.", True),
+    ("If you'd like, I can book the return for Tuesday.", True),
 ])
 def test_calm(rubric, reply, expected):
     assert hit(rubric, DANA, reply, "calm") is expected
