@@ -333,6 +333,10 @@ def test_scoring_imports_no_audio_or_model():
     ("the third time I've called", "count", 3),
     ("charged twice", "count", 2),
     ("six hundred pounds", "money", 600),
+    ("printed as 14 June", "date", 14),
+    ("it's the twenty third now", "date", 23),
+    ("Friday at noon", "time", 0),
+    ("on two of the five days", "qty:of", 2),
 ])
 def test_extract_facts(text, kind, value):
     facts = extract_facts(tokenize(text))

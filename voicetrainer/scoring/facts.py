@@ -391,7 +391,7 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
                 out.append((g, others[0]))
                 continue
         if equal or g.start in skip or _in_range(rt, g) or any(
-                f.value == g.value and "number" in (f.kind, g.kind) for f in cfacts):
+                f.value == g.value and {f.kind, g.kind} & {"number", "bare"} for f in cfacts):
             continue   # a range ("between 8 and 9") or the customer's own number read another way ("night 62")
         # One value of the kind: a different one contradicts it. Several: only one the reply left unmatched can be
         # contradicted ("the 9:15 to Denver now" is a new flight when the 8:40 and the 7 a.m. are both restated).
@@ -399,6 +399,9 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
         # most? No: eighty nine dollars" restates the 89.
         # (one value the reply restated elsewhere is not contradicted by another: "it came in on 2 March and was
         # filed on 18 April" adds a date)
+        if g.kind.startswith("qty:") and groles and all(croles[id(f)] and not placed(croles[id(f)], groles)
+                                                        for f in same_kind):
+            continue   # "two missed lessons this month" counts other lessons than "a block of ten lessons"
         contradicts = any(w in ("no", "not", "actually", "says") for i, w in enumerate(rt.words)
                           if rt.sentence[i] == rt.sentence[g.start])
         left = same_kind if len(same_kind) == 1 and not bare and (id(same_kind[0]) not in matched_c or contradicts) \

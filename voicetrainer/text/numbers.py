@@ -76,6 +76,7 @@ WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "s
 _NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from is are was were be been it its
 this that these those i you he she we they me him her us them my your our their not no so if then than as up out off
 more less times time o am pm yeah yes okay ok right um uh while when because since until after before though
+now today tonight yesterday tomorrow already again there here please
 although""".split())
 
 _APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
@@ -197,6 +198,10 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             # "the third time I've called" ~ "you've called twice before": ordinals never contradict counts.
             out.append(Fact("count", float(ORDINALS[w]), tokens.span_text(i, i + 2), i, i + 2, exact=False))
             i += 2
+            continue
+        if w in ("noon", "midday", "midnight"):
+            out.append(Fact("time", 0.0, tokens.span_text(i, i + 1), i, i + 1))   # 12 o'clock, as "twelve" is
+            i += 1
             continue
         clock = _said_clock(words, i)
         if clock is not None:
