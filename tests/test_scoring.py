@@ -152,6 +152,14 @@ def test_paraphrase_tip_uses_the_customers_words(rubric):
     ("You'll have to send them back again before we can do anything.", False),   # an order, not an offer
     ("Refund's going through now.", True),                                    # timing, no "I'll"
     ("Sorry, but there's nothing I can do, it's with the courier.", False),
+    # hand-offs, self-service and the person a problem is passed to are no offer (second blind set)
+    ("I'll pass it on to the manager and she'll give you a ring.", False),
+    ("You can rebook delivery in the app whenever suits you.", False),
+    ("Please contact the sender to arrange redelivery.", False),
+    ("I've logged your case and our returns team will review it.", False),
+    ("I'll email our manager and she'll get back to you in due course.", False),
+    ("A refund of $180 has been issued to your card.", True),
+    ("I'll ask the manager to approve a full refund now.", True),
 ])
 def test_solution(rubric, reply, expected):
     assert hit(rubric, DANA, reply, "solution") is expected

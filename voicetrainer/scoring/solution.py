@@ -159,6 +159,16 @@ def _phrase_set(text: str) -> PhraseSet:
     return PhraseSet([(text, "offer")])
 
 
+_PEOPLE = frozenset(("supervisor", "manager", "specialist", "technician", "engineer", "assessor", "inspector"))
+
+
+def _handed_to(m: Match, rt: Tokens, hands: Sequence[Match]) -> bool:
+    """An offer that is only the person a hand-off goes to: "I'll pass it on to the manager"."""
+    words = [w for w in rt.words[m.start:m.end] if w not in ("the", "a", "our", "my")]
+    return bool(words) and all(w.rstrip("s") in _PEOPLE for w in words) and any(
+        rt.sentence[h.start] == rt.sentence[m.start] for h in hands)
+
+
 def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, offer_phrases: Sequence[str],
                    persona_offers: Sequence[tuple[str, Match]] = ()) -> DimensionScore:
     """A concrete offer (the rubric's, or one of the persona's offer phrases said as an offer) is a hit; a refusal
@@ -168,7 +178,7 @@ def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, of
     promises = overpromises(rt, c)
     good, refused = _offer_matches(rt, c)
     # An offer inside a hand-off or an over-promise is not one ("I'll pass it to the manager", "I guarantee ...").
-    good = [m for m in good if not inside(m, hands) and not inside(m, promises)]
+    good = [m for m in good if not inside(m, hands) and not inside(m, promises) and not _handed_to(m, rt, hands)]
     if not good:
         shaped = _structural_offers(rt, c) + steps(rt) + amount_offers(rt, c)
         good, _ = _offer_matches(rt, c, shaped, structural=True)
