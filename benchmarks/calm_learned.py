@@ -44,7 +44,6 @@ import re
 import statistics
 import sys
 import time
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -435,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rules_at:
         rescore_at(rows, args.rules_at)
     folds = make_folds(rows, args.folds)
-    kinds = args.only.split(",") if args.only else ["bow", "bow-mask", "bow-text", "bow-mask-text"] + (["e5", "e5-text"] if args.e5 else [])
+    default = ["bow", "bow-mask", "bow-text", "bow-mask-text"] + (["e5", "e5-text"] if args.e5 else [])
+    kinds = args.only.split(",") if args.only else default
     report: dict = {"rows": {"train_always": int(np.sum(folds < 0)), "cv": int(np.sum(folds >= 0))}}
     for kind in kinds:
         t0 = time.perf_counter()
