@@ -19,7 +19,7 @@ from voicetrainer.types import DIMENSIONS
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {"dev": DATA / "scorer_dev.jsonl", "dev2": DATA / "scorer_dev2.jsonl", "dev3": DATA / "scorer_dev3.jsonl",
         "holdout": DATA / "scorer_holdout.jsonl", "blind_dev": DATA / "scorer_blind_dev.jsonl",
-        "blind_test": DATA / "scorer_blind_test.jsonl", "blind_dev2": DATA / "scorer_blind_dev2.jsonl"}
+        "blind_test": DATA / "scorer_blind_test.jsonl", "blind_dev2": DATA / "scorer_blind_dev2.jsonl", "blind_cal": DATA / "scorer_blind_cal.jsonl"}
 FROZEN = frozenset(("holdout", "blind_test"))
 STYLES = ("spoken", "written")
 

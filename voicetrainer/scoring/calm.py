@@ -11,6 +11,7 @@ from voicetrainer.scoring.clauses import clause_ids
 from voicetrainer.scoring.context import quoted, restated, shapes
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel, VoiceRules
+from voicetrainer.scoring.tone import load_tone
 from voicetrainer.text import Match, Tokens
 from voicetrainer.types import Acoustics, DimensionScore
 
@@ -40,12 +41,17 @@ def calm_costs(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> list[
 
 
 def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
-               acoustics: Acoustics | None) -> DimensionScore:
-    """1 minus the weights of the cost groups (each counted once) and voice costs; the first cost gives the tip."""
+               acoustics: Acoustics | None, reply: str = "") -> DimensionScore:
+    """1 minus the weights of the cost groups (each counted once) and voice costs; the first cost gives the tip.
+
+    With no cost in the words, the learned tone model (scoring/tone.py) may add one: its evidence is the words
+    that weighed most towards "calm lost"."""
     groups = r.calm.costs
     lost: dict[str, float] = {}
     evidence: list[str] = []
     tip = ""
+    if not costs and reply and r.calm.tone.use:
+        tip = _tone_cost(reply, r, lost, evidence)
     for m, label in costs:
         lost[label] = groups[label].weight
         words = rt.span_text(m.start, m.end)
@@ -73,6 +79,22 @@ def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
     else:
         tip = tip or voice_tip
     return DimensionScore("calm", score, hit, tuple(evidence), tip)
+
+
+def _tone_cost(reply: str, r: RubricModel, lost: dict[str, float], evidence: list[str]) -> str:
+    """The learned tone's cost, when it reads the reply as rude: adds to `lost` and `evidence`, returns the tip."""
+    model = load_tone()
+    if model is None:
+        return ""
+    p, words = model.read(reply)
+    threshold = r.calm.tone.threshold if r.calm.tone.threshold is not None else model.threshold
+    if p < threshold or not words:
+        return ""
+    lost["tone"] = r.calm.tone.weight
+    said = ", ".join(f"'{w}'" for w in words)
+    evidence.append(f"tone: {said} weighed most (learned, {p:.0%} rude)")
+    return (f"The tone read as curt or dismissive ({said} weighed most); "
+            f"say '{r.calm.tone.alternative}' and keep to the facts.")
 
 
 def _voice_costs(a: Acoustics, v: VoiceRules) -> list[tuple[str, float, str]]:

@@ -44,9 +44,21 @@ class VoiceRules(_Strict):
     min_speech_s: float = Field(0.8, ge=0)
 
 
+class ToneRules(_Strict):
+    """The learned second opinion on calm (scoring/tone.py): it adds a cost only to a reply the rules found calm."""
+
+    use: bool = Field(True, description="false: the rules alone judge calm")
+    weight: float = Field(0.6, ge=0.0, le=1.0, description="calm lost when the model reads the tone as rude")
+    threshold: float | None = Field(None, ge=0.5, le=1.0,
+                                    description="P(calm lost) at which it counts; none: the model's own")
+    alternative: str = Field("I hear you, and I want to get this right for you.",
+                             description="a neutral thing to say instead, used in the tip")
+
+
 class CalmRules(_Strict):
     hit_at_or_above: float = Weight
     costs: dict[str, CostGroup]
+    tone: ToneRules = Field(default_factory=ToneRules)
     boundary: list[str] = Field(default_factory=list)
     acronyms: list[str] = Field(default_factory=list, description="words in capitals that are not shouting")
     voice: VoiceRules = Field(default_factory=lambda: VoiceRules(shouting_weight=0.6, fast_weight=0.5,

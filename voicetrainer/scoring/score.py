@@ -53,7 +53,7 @@ def score_reply(customer: str, reply: str, rubric: Rubric, *, offer_phrases: Seq
     rt = fluent(raw, c.hesitations, c.discourse)
 
     costs = calm_costs(rt, c, ct)
-    calm = score_calm(costs, rt, r, acoustics)
+    calm = score_calm(costs, rt, r, acoustics, reply)
     empathy = score_empathy(rt, ct, c, r, costs)
     paraphrase, wrong = score_paraphrase(ct, rt, customer, c, r, costs)
     persona_offers = find_persona_offers(rt, c, offer_phrases)

@@ -1,0 +1,64 @@
+"""The learned tone model (scoring/tone.py): trained weights on disk, a cost only where the rules found none, evidence
+that names the words that weighed most, and the rubric switch that turns it off."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from voicetrainer.scoring import load_rubric, score_reply
+from voicetrainer.scoring.tone import MODEL_FILE, ToneModel, fit, grams, load_tone
+
+CUSTOMER = "I paid £310 for 120 invitations on ivory card and you've printed them on white with the wrong date."
+
+
+def test_the_packaged_model_loads_with_its_threshold():
+    model = load_tone()
+    assert model is not None and 0.5 <= model.threshold <= 1.0
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["calibrated_on"] not in data["trained_on"]
+    assert "blind_test" not in data["trained_on"] and "holdout" not in data["trained_on"]
+
+
+def test_words_and_word_pairs():
+    # small words count only inside a pair with a word that is not small ("it's", "i can" carry no tone)
+    assert grams("Calm down, I'll check") == {"calm", "check", "calm down", "i'll check"}
+
+
+def test_fit_learns_which_words_cost_calm_and_is_deterministic():
+    texts = ["honestly it's not complicated", "honestly people manage", "sorry, let me fix it today",
+             "sorry, I'll refund it now"] * 3
+    lost = [True, True, False, False] * 3
+    w1, b1 = fit(texts, lost)
+    assert (w1, b1) == fit(texts, lost)
+    assert w1["honestly"] > 0 > w1["sorry"]
+    model = ToneModel(w1, b1, 0.8)
+    p_rude, words = model.read("Honestly, people usually manage that.")
+    p_kind, _ = model.read("Sorry about that, let me fix it.")
+    assert p_rude > 0.8 > p_kind and words[0] == "honestly"
+
+
+def test_a_rude_reply_the_rules_miss_costs_calm_with_the_words_that_weighed_most():
+    rubric = load_rubric()
+    model = load_tone()
+    reply = "Honestly, most couples just check the proof properly, so I'm not sure what you expected."
+    p, words = model.read(reply)
+    if p < model.threshold:
+        pytest.fail(f"the model reads this reply as calm (p={p:.2f}); pick another rude reply for this test")
+    calm = score_reply(CUSTOMER, reply, rubric)["calm"]
+    assert not calm.hit
+    assert any(e.startswith("tone: ") and words[0] in e for e in calm.evidence)
+    off = load_rubric(overrides={"calm": {"tone": {"use": False}}})
+    cost_free = score_reply(CUSTOMER, reply, off)["calm"]
+    assert all(not e.startswith("tone:") for e in cost_free.evidence)
+
+
+def test_a_kind_reply_keeps_calm():
+    rubric = load_rubric()
+    reply = "I'm so sorry, that's awful with the wedding coming. I'll reprint all 120 on ivory by Friday, free."
+    assert score_reply(CUSTOMER, reply, rubric)["calm"].hit
+
+
+def test_no_model_file_means_the_rules_alone(tmp_path):
+    assert load_tone(tmp_path / "missing.json") is None

@@ -1,0 +1,113 @@
+"""A learned second opinion on calm: a logistic regression over the reply's words and word pairs.
+
+The rules name rudeness by its phrases and shapes; rudeness comes in more wordings than they reach ("Honestly,
+people usually manage to read the confirmation"). This model, trained on the labelled tuning sets
+(`scripts/train_tone.py`), reads the tone from the words themselves. It only ever *adds* a calm cost, on a reply the
+rules found calm, when its probability that calm was lost reaches the rubric's `calm.tone.threshold`; the evidence
+names the words that weighed most towards it, so the rep still sees what cost them.
+
+The weights are a JSON file beside the rubric (`tone.json`: bias, threshold chosen on a set the rules were never
+tuned on, and one weight per word or word pair). Pure numpy; scoring a reply takes well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from voicetrainer.text import STOP_WORDS
+
+MODEL_FILE = Path(__file__).with_name("tone.json")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def _small(tok: str) -> bool:
+    """A word that carries no tone alone: "it's", "but", "not", "have" (still counted inside word pairs)."""
+    return all(part in STOP_WORDS or part in ("s", "t", "ll", "re", "ve", "d", "m") for part in tok.split("'"))
+
+
+def grams(text: str) -> set[str]:
+    """The words and word pairs of a text that can carry a tone, lower-cased ("honestly", "calm down"): not the small
+    words alone nor two of them together ("it's", "i can")."""
+    toks = _TOKEN.findall(text.lower().replace("\u2019", "'"))
+    return {t for t in toks if not _small(t)} | {f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)
+                                                 if not (_small(a) and _small(b))}
+
+
+@dataclass(frozen=True)
+class ToneModel:
+    """Weights of the words and word pairs towards "calm lost", the bias, and the threshold in force."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    def read(self, reply: str, top: int = 3) -> tuple[float, tuple[str, ...]]:
+        """P(calm lost) for a reply, and the words that weighed most towards it (in the reply's own casing)."""
+        found = [(self.weights[g], g) for g in grams(reply) if g in self.weights]
+        z = self.bias + sum(w for w, _ in found)
+        p = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+        heavy = [g for w, g in sorted(found, reverse=True) if w > 0]
+        words: list[str] = []
+        for g in heavy:   # "calm down" covers "calm" and "down"
+            if not any(g in w.split() or w in g.split() for w in words):
+                words.append(g)
+            if len(words) == top:
+                break
+        return p, tuple(words)
+
+
+@lru_cache(maxsize=4)
+def load_tone(path: Path = MODEL_FILE) -> ToneModel | None:
+    """The model in `path`, or None when there is none (the rules then judge calm alone)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return ToneModel(weights={k: float(v) for k, v in data["weights"].items()}, bias=float(data["bias"]),
+                     threshold=float(data["threshold"]))
+
+
+# --- training (scripts/train_tone.py) ------------------------------------------------------------------------------
+
+def fit(texts: Sequence[str], lost: Sequence[bool], lam: float = 1.0, min_df: int = 2,
+        iters: int = 300) -> tuple[dict[str, float], float]:
+    """L2 logistic regression of "calm lost" on the texts' words and word pairs, classes balanced; full-batch Adam
+    from zero (deterministic). Words seen in fewer than `min_df` texts are left out. Returns (weights, bias)."""
+    g = [grams(t) for t in texts]
+    df: dict[str, int] = {}
+    for s in g:
+        for w in s:
+            df[w] = df.get(w, 0) + 1
+    vocab = sorted(w for w, n in df.items() if n >= min_df)
+    index = {w: i for i, w in enumerate(vocab)}
+    ri = np.array([r for r, s in enumerate(g) for w in s if w in index], dtype=np.int64)
+    ci = np.array([index[w] for s in g for w in s if w in index], dtype=np.int64)
+    y = np.array(lost, dtype=np.float64)
+    n, d = len(g), len(vocab)
+    pos = float(y.mean())
+    sw = np.where(y > 0, 0.5 / pos, 0.5 / (1 - pos))
+    w = np.zeros(d)
+    b = math.log(pos / (1 - pos))
+    m = np.zeros(d + 1)
+    v = np.zeros(d + 1)
+    lr, b1, b2 = 0.05, 0.9, 0.999
+    for t in range(1, iters + 1):
+        z = np.bincount(ri, weights=w[ci], minlength=n) + b
+        p = 1 / (1 + np.exp(-np.clip(z, -30, 30)))
+        err = sw * (p - y) / n
+        gw = np.bincount(ci, weights=err[ri], minlength=d) + (lam / n) * w
+        grad = np.concatenate([gw, [err.sum()]])
+        m = b1 * m + (1 - b1) * grad
+        v = b2 * v + (1 - b2) * grad * grad
+        step = lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + 1e-8)
+        w -= step[:-1]
+        b -= float(step[-1])
+    return {vocab[i]: round(float(w[i]), 4) for i in range(d) if abs(w[i]) >= 1e-3}, round(b, 4)
