@@ -116,8 +116,8 @@ class TurnParams:
                                      # carries on); shorter gaps between words keep the segment open
     voted_end_ms: int = 0            # voted: silence that ends the turn when the text is a finished sentence AND
                                      # the end-of-turn model says complete (0: no vote is asked for)
-    complete_prob: float = 0.8       # voted: P(complete) at or above this agrees with a finished sentence
-    unfinished_prob: float = 0.2     # voted: below this the model hears an unfinished turn: wait longer
+    complete_prob: float = 0.7       # voted: P(complete) at or above this agrees with a finished sentence
+    unfinished_prob: float = 0.5     # voted: below this the model hears an unfinished turn: wait longer
     unfinished_extra_ms: int = 400   # voted: ... this much longer than the text alone would wait
 
     @classmethod
