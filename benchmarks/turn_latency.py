@@ -126,11 +126,13 @@ class Rep:
                 if t_first is not None:
                     break
                 time.sleep(0.005)
+            cut_in = False
             if self._pending_end is not None and t_first is not None:
                 gap = 1000 * (t_first - self._pending_end)
                 if gap < 0:
                     self.cut_ins += 1     # the persona started before the rep had finished
                     self.cut_names.append(self._pending_name)
+                    cut_in = True
                 else:
                     self.latencies_ms.append(gap)
                 self.log.append(f"gap {gap:.0f} ms")
@@ -138,6 +140,10 @@ class Rep:
             time.sleep(CUT_PERSONA_AFTER_S)
             self.player.stop()
             time.sleep(0.5)
+            if cut_in:
+                # The rest of the reply is still being said: the session answers it (or its recovery joins it to
+                # the reply) with another line. Speak the next reply after that line, so turns stay in step.
+                continue
             if not self.queue or not answer:
                 continue
             name = self.queue.pop(0)
