@@ -555,3 +555,37 @@ def test_with_the_model_unavailable_the_text_only_policy_holds_on_the_device(mic
     st = replies.stats
     assert replies.params == TurnParams.adaptive() and st.votes == 0
     assert st.verdict == "finished" and st.end_silence_frames == 12   # 380 ms, as before the vote existed
+
+
+@pytest.mark.device
+def test_barge_in_recovery_joins_the_rest_of_a_cut_reply_to_it(mic, silero, whisper, smart_turn, human_replies,
+                                                                 player, echo_loop, tmp_path):
+    """The turn ends at a pause between sentences (text and model agree: finished); the persona starts answering;
+    the rep carries on: the persona stops, and the rest joins the same reply (`Reply.continues`)."""
+    from voicetrainer.audio.listening import MicReplies
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.tts import Pyttsx3Synthesizer
+
+    synth = Pyttsx3Synthesizer()
+    opening = synth.synthesize("I have been waiting three weeks for my refund.", Voice())
+    answer = synth.synthesize("Is that all you can say? I have been waiting for weeks and nobody has called me "
+                              "back, not once, not even an email.", Voice())
+    r = human_replies["d01"]   # "I am sorry, that's not a valid extension. Please try again. | Please check ..."
+    replies = MicReplies(mic, silero, transcriber=whisper, player=player, executor=InlineExecutor(),
+                         vote=smart_turn, vote_executor=InlineExecutor())
+    player.start(opening)      # the echo canceller learns the loop while the customer speaks
+    feeder = speak_into_mic(r.path, opening.duration_s + 0.6)
+    first = replies.next_reply("")
+    assert not first.continues and normalise(first.transcript.text).endswith("try again"), first.transcript.text
+    cap = MonitorCapture(tmp_path / "out.raw")
+    player.start(answer)       # the session answers what it heard so far ...
+    second = replies.next_reply("")   # ... and the rep carries on
+    feeder.wait(timeout=30)
+    captured = cap.stop()
+    st = replies.stats
+    assert st.barged_in and st.rejoined and second.continues
+    text = normalise(second.transcript.text)
+    assert text.startswith(normalise(first.transcript.text)) and text.endswith("dial again"), text
+    assert wer(r.transcript, second.transcript.text) <= 0.3, second.transcript.text  # the start of the rest may
+    loud = np.flatnonzero(np.abs(captured) > 0.02)                                  # be lost to the barge-in rule
+    assert (loud[-1] - loud[0]) / 16_000 < answer.duration_s * 0.6                  # the persona stopped

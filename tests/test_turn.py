@@ -226,3 +226,34 @@ def test_a_hesitant_human_reply_is_not_cut_off_at_its_mid_sentence_pause(human, 
     assert text.startswith("please enter your personal") and "pound" in text and text.endswith("key"), text
     mr, reply, after_end = _listen(r, silero, whisper, None)     # the text-only policy cuts in there
     assert after_end < 0 and not normalise(reply.transcript.text).endswith("key")
+
+
+# --- barge-in recovery in the session (pure) -------------------------------------------------------------------------
+
+
+def test_a_reply_that_continues_the_last_one_is_heard_whole_against_the_line_before():
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.core.session import NoMoreReplies, run_session
+    from voicetrainer.types import Reply
+
+    lines: list[str] = []
+
+    class CutThenRejoined:
+        n = 0
+
+        def next_reply(self, persona_line):
+            lines.append(persona_line)
+            self.n += 1
+            if self.n == 1:
+                return Reply(text="I'm so sorry about that.", source="mic")
+            if self.n == 2:
+                return Reply(text="I'm so sorry about that. I will refund the full amount today.", source="mic",
+                             continues=True)
+            raise NoMoreReplies
+
+    result = run_session(find_persona("delayed-refund"), CutThenRejoined(), seed=1)
+    first, whole = result.turns
+    assert (first.index, first.attempt) == (1, 1) and (whole.index, whole.attempt) == (1, 2)
+    assert first.persona_line == whole.persona_line == lines[0] != lines[1]   # answered the opening again
+    assert whole.mood_before == first.mood_before
+    assert whole.reply == "I'm so sorry about that. I will refund the full amount today."

@@ -7,6 +7,12 @@ speculation away if the rep carries on (the audio before the pause is then a clo
 so at the end only the last segment is left). The reply carries its transcript (`Reply.transcript`), so the
 session does not transcribe it again.
 
+With an end-of-turn model (`vote=`, turn.SmartTurnVote) the pause comes at 96 ms and the model is asked beside
+the transcription, on its own thread, so neither waits for the other; its answer goes to the detector as a
+second vote (vad.end_silence_ms). Barge-in recovery: when the rep talks over the persona within REJOIN_S of the
+end of their last reply, they had not finished; the new speech is joined to that reply (`Reply.continues`) and
+the session hears the whole reply again against the line before.
+
 While the persona speaks (the CLI queues its line on `devices.SoundDevicePlayer` and returns), the microphone is
 still read: `echo.EchoGate` subtracts what the speaker played (lined up by time and cross-correlation), so the persona's
 own voice leaking into the microphone starts no turn, and speech left over after the subtraction is the rep
@@ -37,6 +43,8 @@ PRE_ROLL_FRAMES = 10   # keep ~320 ms before the detected start: onsets are soft
 TAIL_FRAMES = 6        # ~190 ms after the last speech frame: word endings are quiet
 ECHO_TAIL_S = 0.35     # after the persona's last sample, its echo may still be arriving
 BARGE_IN_EXTRA_FRAMES = 5  # ~160 ms: talking over the persona takes ~320 ms of speech to stop it, not 160
+REJOIN_S = 1.5         # barge-in recovery: the rep talking over the persona within this of the end of their last reply
+                       # was not finished: the new speech joins that reply (`Reply.continues`)
 ECHO_DOMINATED_DB = -8.0  # while the persona speaks, a frame the echo gate took more than this out of is echo:
                           # it cannot start the rep's turn (the rep talking over the persona keeps most of a frame)
 
@@ -92,6 +100,7 @@ class ReplyStats:
     end_of_speech_at: float = 0.0  # time.monotonic() when the rep's last speech frame was heard
     end_silence_frames: int = 0    # frames of silence heard after the rep's last speech when the turn ended
     committed_at: float = 0.0      # time.monotonic() when the reply was handed back
+    rejoined: bool = False         # barge-in recovery: this reply continues the previous one (the rep carried on)
     ignored_turns: int = 0         # turns that transcribed to nothing (a cough, a click) and were skipped
     unconverged_frames: int = 0    # frames heard while the persona spoke, before the echo canceller converged
     events: list = field(default_factory=list)
@@ -149,6 +158,7 @@ class MicReplies:
             self._vote_pool = vote_executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="turn-vote")
         # Whisper's word timestamps cost 30-60 ms a reply; only the speaking rate uses them, and the VAD knows
         # when speech started and stopped, so time words from it when the transcriber can skip them.
+        self._last: tuple[Reply, float] | None = None  # the last reply with a transcript, and when its speech ended
         import inspect
 
         self._vad_word_times = transcriber is not None and "word_timestamps" in inspect.signature(
@@ -276,6 +286,8 @@ class MicReplies:
                 if audible and self.player is not None:
                     self.player.stop()          # barge-in: the rep talks over the persona
                     st.barged_in = True
+                    began = heard_at + FRAME / SAMPLE_RATE - (det.n * FRAME - start) / SAMPLE_RATE
+                    st.rejoined = self._last is not None and began - self._last[1] <= REJOIN_S
             elif ev.kind == "pause" and self._pool is not None:
                 audio = np.concatenate(frames)
                 spec = _Segment(seg_lo, ev.at_sample, self._transcribe(
@@ -314,6 +326,7 @@ class MicReplies:
                 self._reset_vad()
         st.ended_by = ended or "timeout"
         st.committed_at = time.monotonic()
+        self._last = None
         if ended == "timeout" or start is None or end is None:
             return Reply(text="", source="mic")
         audio = np.concatenate(frames)
@@ -339,5 +352,15 @@ class MicReplies:
         hi = min(len(audio), end + TAIL_FRAMES * FRAME)
         clip = AudioClip(audio[lo:hi].astype(np.float32), SAMPLE_RATE)
         self.stats.ended_by = ended
+        last, self._last = self._last, None
+        reply = Reply(clip=clip, source="mic", transcript=transcript)
+        if self.stats.rejoined and last is not None and last[0].clip is not None and last[0].transcript is not None:
+            # Barge-in recovery: the rep carried on after the persona started answering; one reply, both parts.
+            before = last[0].clip.samples
+            joined = np.concatenate([before, clip.samples])
+            reply = Reply(clip=AudioClip(joined, SAMPLE_RATE), source="mic", continues=True,
+                          transcript=join_transcripts([(0, last[0].transcript), (len(before), transcript)],
+                                                      len(joined) / SAMPLE_RATE))
+        self._last = (reply, self.stats.end_of_speech_at)
         self.stats.committed_at = time.monotonic()
-        return Reply(clip=clip, source="mic", transcript=transcript)
+        return reply

@@ -11,7 +11,13 @@ caller transcribes what was said so far and hands the text's verdict back with `
 judges it): a finished sentence ends the turn at 380 ms (pauses between sentences were 250-350 ms), a
 trailing one ("and…", "so, um") waits up to 800 ms, no verdict waits the usual 600 ms. If the rep carries on,
 the detector reports `resumed` (and how long the pause was, `resumed_after_samples`) and the caller drops the
-speculation. Not here: audio, models or threads (listening.py does that).
+speculation.
+
+A second vote (`TurnParams.voted()`, when the Smart Turn model of turn.py is installed): the pause comes at 96 ms
+and the caller also hands back the model's P(complete) with `cast_vote()`. `end_silence_ms()` is the whole
+policy: a finished sentence the model calls complete (>= 0.7) ends at 250 ms; a model that hears the rep
+unfinished (< 0.5) adds 400 ms to whatever the text asked for; in between, or with no vote, the text decides.
+Not here: audio, models or threads (listening.py does that).
 """
 
 from __future__ import annotations
