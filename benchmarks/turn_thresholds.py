@@ -10,7 +10,8 @@ same pauses), so this measures the *policy* — where the turn would end — not
 - gap p50 / mean: silence from the end of the rep's speech to the end of the turn on the other replies, in ms.
 
 The chosen setting is the one with the fewest cut-ins on the dev half, then the shortest mean gap, among those with
-no more cut-ins than the text-only policy (ties: the one that waits when the model is unsure); it is then run once
+no more cut-ins than the text-only policy (ties: the one whose vote lengthens a turn only when the model is
+surest); it is then run once
 on the test half (t01-t12; the single prompts s01-s08 are for turn_latency.py's gap).
 
     python benchmarks/turn_thresholds.py [--json]
@@ -55,10 +56,10 @@ class Cached:
 
 
 class CachedTranscriber(Cached):
-    def transcribe(self, clip, word_timestamps=False):
-        k = self.key(clip.samples)
+    def transcribe(self, clip, word_timestamps=False, min_window_s=None):
+        k = (self.key(clip.samples), min_window_s)
         if k not in self.memo:
-            self.memo[k] = self.fn.transcribe(clip, word_timestamps=False)
+            self.memo[k] = self.fn.transcribe(clip, word_timestamps=False, min_window_s=min_window_s)
         return self.memo[k]
 
 
@@ -138,11 +139,12 @@ def main(argv=None) -> int:
         rows.append((f"vote complete>={c} unfinished<{u} +{x}", p, evaluate(dev, p, silero, transcriber, vote)))
     base = rows[0][2]["cutins"]
     allowed = [r for r in rows[1:] if r[2]["cutins"] <= base]
-    # Fewest cut-ins, then the shortest gap; among settings the dev half cannot tell apart, the one that waits
-    # when the model is unsure (the highest `unfinished_prob`), then the lowest `complete_prob` and extra wait.
+    # Fewest cut-ins, then the shortest gap. Among settings the dev half cannot tell apart: one whose vote can
+    # lengthen a turn (unfinished_prob > 0), but only when the model is sure (the lowest such unfinished_prob:
+    # every extra wait on a finished reply is 400 ms on the gap), then the lowest complete_prob and extra wait.
     best = min(allowed or rows[1:], key=lambda r: (r[2]["cutins"], r[2]["gap_mean_ms"] or 1e9,
-                                                    -r[1].unfinished_prob, r[1].complete_prob,
-                                                    r[1].unfinished_extra_ms))
+                                                    r[1].unfinished_prob == 0, r[1].unfinished_prob,
+                                                    r[1].complete_prob, r[1].unfinished_extra_ms))
     test_text = evaluate(test, text_only, silero, transcriber, None)
     test_best = evaluate(test, best[1], silero, transcriber, vote)
     default = TurnParams.voted()

@@ -25,14 +25,14 @@ ADAPTIVE = TurnParams.adaptive()
 
 @pytest.mark.parametrize("params,verdict,vote,expected", [
     (VOTED, "finished", 0.9, 250),      # both agree: commit early
-    (VOTED, "finished", 0.7, 250),      # at the threshold
-    (VOTED, "finished", 0.6, 380),      # in between: the text alone decides
-    (VOTED, "finished", 0.3, 780),      # the model hears the rep unfinished: wait 400 ms more
+    (VOTED, "finished", 0.5, 250),      # at the threshold
+    (VOTED, "finished", 0.3, 380),      # in between: the text alone decides
+    (VOTED, "finished", 0.05, 780),     # the model hears the rep unfinished: wait 400 ms more
     (VOTED, "finished", None, 380),     # no vote (yet, or no model): the text-only policy
     (VOTED, "trailing", 0.99, 800),     # the model alone never shortens
-    (VOTED, "trailing", 0.1, 1200),
+    (VOTED, "trailing", 0.05, 1200),
     (VOTED, "unknown", 0.95, 600),
-    (VOTED, None, 0.2, 1000),           # the vote is back before the text
+    (VOTED, None, 0.05, 1000),          # the vote is back before the text
     (VOTED, None, None, 600),
     (ADAPTIVE, "finished", 0.99, 380),  # text-only params ignore a vote
     (ADAPTIVE, "finished", 0.01, 380),
@@ -62,16 +62,16 @@ def _detector_events(params, probs, verdict_at=None, vote_at=None):
 
 def test_a_vote_that_agrees_with_a_finished_sentence_ends_the_turn_at_250_ms():
     probs = [0.0] * 5 + [0.9] * 15 + [0.1] * 40
-    events, silence = _detector_events(VOTED, probs, verdict_at=(24, "finished"), vote_at=(23, 0.92))
-    assert events == [("speech_started", 5), ("pause", 23), ("turn_ended", 20)]
+    events, silence = _detector_events(VOTED, probs, verdict_at=(24, "finished"), vote_at=(22, 0.92))
+    assert events == [("speech_started", 5), ("pause", 22), ("turn_ended", 20)]
     assert silence == 8      # 250 ms
 
 
 def test_a_vote_that_hears_the_rep_unfinished_holds_the_turn_through_a_long_pause():
     # "Please enter your number ... (700 ms) followed by the pound key.": the text says finished at the pause
     probs = [0.0] * 5 + [0.9] * 15 + [0.1] * 22 + [0.9] * 10 + [0.1] * 40
-    events, _ = _detector_events(VOTED, probs, verdict_at=(24, "finished"), vote_at=(23, 0.05))
-    assert events[:3] == [("speech_started", 5), ("pause", 23), ("resumed", 42)]
+    events, _ = _detector_events(VOTED, probs, verdict_at=(24, "finished"), vote_at=(22, 0.05))
+    assert events[:3] == [("speech_started", 5), ("pause", 22), ("resumed", 42)]
     assert events[-1] == ("turn_ended", 52)
     # the text-only policy cuts in at the pause
     events, _ = _detector_events(ADAPTIVE, probs, verdict_at=(26, "finished"))
@@ -166,9 +166,9 @@ def test_human_replies_are_rebuilt_byte_for_byte(human, tmp_path):
 def test_smart_turn_hears_a_finished_human_sentence_as_complete_and_a_mid_sentence_break_as_not(human, vote):
     from voicetrainer.audio.files import read_audio
 
-    done = read_audio(human["s03"].path).samples[:human["s03"].speech_end_sample + 3 * FRAME]
+    done = read_audio(human["s03"].path).samples[:human["s03"].speech_end_sample + 2 * FRAME]   # 64 ms pause
     r = human["t10"]   # "Please enter your personal identification number | followed by the pound, or hash key."
-    cut = read_audio(r.path).samples[:r.pause_ends[0] + 3 * FRAME]
+    cut = read_audio(r.path).samples[:r.pause_ends[0] + 2 * FRAME]
     assert vote(done) >= VOTED.complete_prob
     assert vote(cut) < VOTED.unfinished_prob
 

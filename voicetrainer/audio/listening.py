@@ -7,7 +7,7 @@ speculation away if the rep carries on (the audio before the pause is then a clo
 so at the end only the last segment is left). The reply carries its transcript (`Reply.transcript`), so the
 session does not transcribe it again.
 
-With an end-of-turn model (`vote=`, turn.SmartTurnVote) the pause comes at 96 ms and the model is asked beside
+With an end-of-turn model (`vote=`, turn.SmartTurnVote) the pause comes at 64 ms and the model is asked beside
 the transcription, on its own thread, so neither waits for the other; its answer goes to the detector as a
 second vote (vad.end_silence_ms). Barge-in recovery: when the rep talks over the persona within REJOIN_S of the
 end of their last reply, they had not finished; the new speech is joined to that reply (`Reply.continues`) and
@@ -161,8 +161,10 @@ class MicReplies:
         self._last: tuple[Reply, float] | None = None  # the last reply with a transcript, and when its speech ended
         import inspect
 
-        self._vad_word_times = transcriber is not None and "word_timestamps" in inspect.signature(
-            transcriber.transcribe).parameters
+        accepts = inspect.signature(transcriber.transcribe).parameters if transcriber is not None else {}
+        self._vad_word_times = "word_timestamps" in accepts
+        self._window = ({"min_window_s": self.params.whisper_min_window_s}
+                        if self.params.whisper_min_window_s and "min_window_s" in accepts else {})
 
     def close(self) -> None:
         if self._pool is not None and self._own_pool:
@@ -197,7 +199,7 @@ class MicReplies:
     def _transcribe_now(self, clip: AudioClip, probs: np.ndarray) -> Transcript:
         if not self._vad_word_times:
             return self.transcriber.transcribe(clip)
-        t = self.transcriber.transcribe(clip, word_timestamps=False)
+        t = self.transcriber.transcribe(clip, word_timestamps=False, **self._window)
         return Transcript(t.text, t.no_speech_prob, t.duration_s, vad_word_times(t.text, probs, self.params))
 
     def next_reply(self, persona_line: str) -> Reply:
