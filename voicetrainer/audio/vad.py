@@ -11,7 +11,13 @@ caller transcribes what was said so far and hands the text's verdict back with `
 judges it): a finished sentence ends the turn at 380 ms (pauses between sentences were 250-350 ms), a
 trailing one ("and…", "so, um") waits up to 800 ms, no verdict waits the usual 600 ms. If the rep carries on,
 the detector reports `resumed` (and how long the pause was, `resumed_after_samples`) and the caller drops the
-speculation. Not here: audio, models or threads (listening.py does that).
+speculation.
+
+A second vote (`TurnParams.voted()`, when the Smart Turn model of turn.py is installed): the pause comes at 64 ms
+and the caller also hands back the model's P(complete) with `cast_vote()`. `end_silence_ms()` is the whole
+policy: a finished sentence the model calls complete (>= 0.5) ends at 250 ms; a model that hears the rep
+unfinished (< 0.1) adds 400 ms to whatever the text asked for; in between, or with no vote, the text decides.
+Not here: audio, models or threads (listening.py does that).
 """
 
 from __future__ import annotations
@@ -114,6 +120,13 @@ class TurnParams:
     trailing_end_ms: int = 800       # adaptive: silence needed when the text trails off ("and…", "so, um")
     close_segment_ms: int = 400      # adaptive: a pause this long closes a segment (its text is kept if the rep
                                      # carries on); shorter gaps between words keep the segment open
+    voted_end_ms: int = 0            # voted: silence that ends the turn when the text is a finished sentence AND
+                                     # the end-of-turn model says complete (0: no vote is asked for)
+    complete_prob: float = 0.5       # voted: P(complete) at or above this agrees with a finished sentence
+    unfinished_prob: float = 0.1     # voted: below this the model hears an unfinished turn: wait longer
+    unfinished_extra_ms: int = 400   # voted: ... this much longer than the text alone would wait
+    whisper_min_window_s: float = 0.0  # the Whisper window of a speculation at a pause (0: the transcriber's own,
+                                       # 10 s); the text is the critical path, and 8 s is one fifth faster
 
     @classmethod
     def adaptive(cls, **overrides) -> TurnParams:
@@ -123,6 +136,15 @@ class TurnParams:
         overlaps the wait instead of adding to it.
         """
         return cls(**{"pause_ms": 160, **overrides})
+
+    @classmethod
+    def voted(cls, **overrides) -> TurnParams:
+        """The live defaults when Smart Turn is installed: speculate (text and vote) at a 64 ms pause with an 8 s
+        Whisper window (the text is the critical path: it must be back by 250 ms of silence); a finished
+        sentence the model also calls complete ends at 250 ms, one it calls unfinished waits 400 ms more; without
+        a vote (or a vote in between) the adaptive 380 / 600 / 800 ms hold. Thresholds chosen on the dev half of
+        the human replies (`benchmarks/turn_thresholds.py`)."""
+        return cls(**{"pause_ms": 64, "voted_end_ms": 250, "whisper_min_window_s": 8.0, **overrides})
 
 
 @dataclass(frozen=True)
@@ -164,6 +186,35 @@ def ending_verdict(text: str) -> Verdict:
     return "unknown"
 
 
+def end_silence_ms(p: TurnParams, verdict: Verdict | None, vote: float | None) -> int:
+    """How much silence ends the turn, given what was said and what the end-of-turn model heard (pure policy).
+
+    Args:
+        p: the turn params (`voted_end_ms` 0: no vote is used; `pause_ms` 0: a fixed silence).
+        verdict: `ending_verdict()` of the text at this pause, None until it is back.
+        vote: the model's P(complete) at this pause, None until it is back (or with no model).
+
+    Returns:
+        The silence in ms: the vote shortens a finished sentence only when both agree, lengthens any ending
+        when the model hears the rep unfinished, and changes nothing in between.
+    """
+    if not p.pause_ms:
+        return p.end_silence_ms
+    if verdict == "finished":
+        base = p.finished_end_ms
+    elif verdict == "trailing":
+        base = p.trailing_end_ms
+    else:
+        base = p.end_silence_ms
+    if not p.voted_end_ms or vote is None:
+        return base
+    if verdict == "finished" and vote >= p.complete_prob:
+        return min(base, p.voted_end_ms)
+    if vote < p.unfinished_prob:
+        return base + p.unfinished_extra_ms
+    return base
+
+
 class TurnDetector:
     """Fed one speech probability per frame; reports when a turn starts and ends. Pure and deterministic."""
 
@@ -189,6 +240,7 @@ class TurnDetector:
         self.done = False
         self.paused = False         # a `pause` was reported and speech has not resumed since
         self.verdict: Verdict | None = None
+        self.vote: float | None = None  # the end-of-turn model's P(complete) at the current pause
         self.resumed_after_samples = 0  # how long the silence before the last `resumed` event lasted
 
     def drop_frames(self, k: int) -> None:
@@ -205,11 +257,7 @@ class TurnDetector:
         self.n -= k
 
     def _end_frames(self) -> int:
-        if self.p.pause_ms and self.verdict == "finished":
-            return self._frames(self.p.finished_end_ms)
-        if self.p.pause_ms and self.verdict == "trailing":
-            return self._frames(self.p.trailing_end_ms)
-        return self._frames(self.p.end_silence_ms)
+        return self._frames(end_silence_ms(self.p, self.verdict, self.vote))
 
     def settle(self, verdict: Verdict) -> TurnEvent | None:
         """Hand back the verdict on the text at the current pause; returns `turn_ended` if that ends the turn now.
@@ -219,6 +267,19 @@ class TurnDetector:
         if self.done or not self.paused:
             return None
         self.verdict = verdict
+        return self._ended_now()
+
+    def cast_vote(self, complete_prob: float) -> TurnEvent | None:
+        """Hand back the end-of-turn model's P(complete) at the current pause; `turn_ended` if that ends it now.
+
+        Ignored when no pause is open (the rep carried on before the model answered).
+        """
+        if self.done or not self.paused:
+            return None
+        self.vote = complete_prob
+        return self._ended_now()
+
+    def _ended_now(self) -> TurnEvent | None:
         if self.silence >= self._end_frames():
             self.done = True
             at = self.speech_end_at if self.speech_end_at is not None else self.n * self.frame
@@ -256,6 +317,7 @@ class TurnDetector:
             if self.paused:
                 self.paused = False
                 self.verdict = None
+                self.vote = None
                 self.resumed_after_samples = silent_frames * self.frame
                 return TurnEvent("resumed", (self.n - 1) * self.frame)
         if at - self.started_at >= self.p.max_turn_s * self.sr:

@@ -148,11 +148,13 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
             stack.callback(player.close)
         if input_mode == "mic":
             from voicetrainer.audio.listening import MicReplies
+            from voicetrainer.audio.turn import load_smart_turn
             from voicetrainer.audio.vad import SileroSpeechProb
 
             mic = stack.enter_context(devices.SoundDeviceMicrophone(input_device))
+            # Smart Turn's vote on the end of a turn when pipecat-ai is installed; else the text alone (one log line)
             source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
-                                barge_in=not no_barge_in, on_level=view.level)
+                                barge_in=not no_barge_in, on_level=view.level, vote=load_smart_turn())
             stack.callback(source.close)
         view.intro(p)
         # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, piped input, --json

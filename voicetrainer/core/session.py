@@ -178,6 +178,8 @@ def run_session(
     emit(Event("start", {"session_id": sid}))
     outcome = "turn_limit"
     completed = False
+    heard_last = None  # (line, state, intent, turn number, attempt) the last reply answered: a reply that continues
+                       # it (barge-in recovery) is heard again, whole, against that line
     try:
         for index in range(persona.outcomes.max_turns):
             emit(Event("persona_line", {"text": line.text, "intent": intent, "mood": state.mood}))
@@ -189,6 +191,11 @@ def run_session(
                     reply = replies.next_reply(line.text)
                 except NoMoreReplies:
                     break
+                number, tries = index + 1, attempt
+                if reply.continues and heard_last is not None:
+                    # The rep had not finished: the persona's answer was cut off; the whole reply answers the line
+                    # before, as one more attempt at it (the cut one stays on record).
+                    line, state, intent, number, tries = heard_last[:4] + (heard_last[4] + 1,)
                 text, acoustics = _hear(reply, transcriber, measure, loudness, emit)
                 customer = context(opening_text, state, line.text, ear.book)
                 score, heard, reaction = hear_reply(ear, state, persona, customer, text, rubric, offers, acoustics)
@@ -196,11 +203,12 @@ def run_session(
                 score = adjust(score, persona, ear.book, reaction.state, reaction, status)
                 audio_path = None
                 if store is not None and keep_audio and reply.clip is not None:
-                    audio_path = keep_recording(store, sid, f"turn-{index + 1}-{attempt}.wav", reply.clip, emit)
-                turn = Turn(index=index + 1, persona_line=line.text, intent=intent, reply=text, score=score,
+                    audio_path = keep_recording(store, sid, f"turn-{number}-{tries}.wav", reply.clip, emit)
+                turn = Turn(index=number, persona_line=line.text, intent=intent, reply=text, score=score,
                             mood_before=state.mood, mood_after=reaction.state.mood, next_intent=reaction.intent,
-                            attempt=attempt, audio_path=audio_path, call=turn_record(state, reaction, status))
+                            attempt=tries, audio_path=audio_path, call=turn_record(state, reaction, status))
                 turns.append(turn)
+                heard_last = (line, state, intent, number, tries)
                 if store is not None:
                     store.add_turn(sid, turn)
                 emit(Event("turn", {"turn": turn, "reasons": reaction.reasons, "reaction": reaction}))

@@ -137,7 +137,7 @@ class FasterWhisperTranscriber:
         return self._full_encode(features)
 
     def transcribe(self, clip: AudioClip, short_window: bool | None = None,
-                   word_timestamps: bool | None = None) -> Transcript:
+                   word_timestamps: bool | None = None, min_window_s: float | None = None) -> Transcript:
         """Transcribe a clip; "" for silence or non-speech.
 
         Args:
@@ -145,6 +145,8 @@ class FasterWhisperTranscriber:
             short_window: override `params.short_window` for this call.
             word_timestamps: override `params.word_timestamps` (they cost 30-60 ms a reply; audio/listening.py
                 times words from the voice-activity detector instead).
+            min_window_s: override `params.min_window_s` (the live path's speculation at a pause uses 8 s: one
+                fifth less encoder work, the same words on the human replies; 6 s fell back to 30 s too often).
         """
         if clip.sample_rate != 16_000:
             from voicetrainer.audio.files import resample
@@ -153,7 +155,7 @@ class FasterWhisperTranscriber:
         p = self.params
         short = p.short_window if short_window is None else short_window
         duration = clip.duration_s
-        window_s = max(p.min_window_s, duration + p.window_pad_s)
+        window_s = max(p.min_window_s if min_window_s is None else min_window_s, duration + p.window_pad_s)
         self.last_fallback = ""
         if short and window_s < FULL_WINDOW_S - 0.5:
             import numpy as np
