@@ -92,12 +92,15 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     from voicetrainer.cli.common import data_folder
 
     # From before PortAudio starts (its probes print) until every stream is closed.
-    with NativeStderrLog(data_folder(data_dir) / AUDIO_LOG) as audio_log:
-        _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
-                  list_devices, no_reply_after, no_barge_in, retry, no_keep_audio, quiet, rep, allow_download,
-                  data_dir)
-    if verbose:
-        click.echo(audio_log.summary(), err=True)
+    audio_log = NativeStderrLog(data_folder(data_dir) / AUDIO_LOG)
+    try:
+        with audio_log:
+            _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
+                      list_devices, no_reply_after, no_barge_in, retry, no_keep_audio, quiet, rep, allow_download,
+                      data_dir)
+    finally:
+        if verbose:  # also after Ctrl-C or an error: that is when the log is wanted
+            click.echo(audio_log.summary(), err=True)
 
 
 def _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
