@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .conftest import FIXTURES, ROOT, normalise, wer
@@ -62,6 +63,44 @@ def test_a_reply_started_as_the_line_ends_keeps_its_first_words(mic, silero, whi
     assert first_words(text) == first_words(expected), text
     assert wer(expected, text) <= 0.2, text
     assert not replies.stats.barged_in and replies.stats.ended_by == "turn_ended"
+    assert replies.stats.handover_frames >= 30   # ~1.28 s heard during the line: its end and the echo tail
+
+
+class SilentPlayer:
+    """A persona line heard until `last_sound_at` (on the FileMic's clock), through a speaker that leaks nothing."""
+
+    playing = False
+
+    def __init__(self, last_sound_at: float):
+        self.last_sound_at = last_sound_at
+
+    def index_at(self, t):
+        return None
+
+    def reference_from(self, first, n):
+        return np.zeros(n, np.float32)
+
+    def reference(self, t0, n):
+        return np.zeros(n, np.float32)
+
+    def stop(self):
+        pass
+
+
+@pytest.mark.parametrize("early_s", [0.3, 0.6])
+def test_the_handover_keeps_a_reply_begun_before_the_line_ended_on_any_machine(silero, whisper, early_s):  # noqa: F811
+    """The same without a device: frames as fast as read, transcriptions at once. Speech starts `early_s` before the
+    line's last sample; what is heard until its echo tail is over (0.35 s later) cannot start the turn."""
+    from voicetrainer.audio.listening import MicReplies
+
+    from .test_live import FileMic, InlineExecutor
+
+    fmic = FileMic("refund_good_3.wav", lead_s=0.3)           # speech from 0.6 s (the WAV's own 0.3 s of silence)
+    replies = MicReplies(fmic, silero, transcriber=whisper, player=SilentPlayer(100.0 + 0.6 + early_s),
+                         executor=InlineExecutor())
+    text = reply_text(replies, replies.next_reply(LINE))
+    assert first_words(text) == first_words(MANIFEST["refund_good_3.wav"]["transcript"]), text
+    assert replies.stats.handover_frames == 40 and replies.stats.unconverged_frames > 0
 
 
 @pytest.mark.device
@@ -105,9 +144,13 @@ def test_speaking_rate_live_matches_voicetrainer_score_on_the_same_wav(mic, sile
     line = json.dumps({"customer": "Where is my refund?", "audio": str(FIXTURES / name)})
     r = CliRunner().invoke(main, ["score"], input=line + "\n")
     assert r.exit_code == 0, r.output
-    scored = json.loads(r.stdout.splitlines()[-1])["acoustics"]["words_per_minute"]
+    out = json.loads(r.stdout.splitlines()[-1])
+    scored = out["acoustics"]["words_per_minute"]
     print(f"{name}: live {live:.1f} wpm, voicetrainer score {scored:.1f} wpm")
     assert live == pytest.approx(scored, rel=0.10), (live, scored)
+    if len(reply.transcript.words) == len(out["transcript"].split()):
+        # Whisper heard as many words both ways: then the two spans agree within the 10 ms analysis hop
+        assert live == pytest.approx(scored, rel=0.03), (live, scored)
 
 
 # --- the no-reply wait ------------------------------------------------------------------------------------------

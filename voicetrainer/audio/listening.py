@@ -14,7 +14,9 @@ barging in: the persona stops. With `barge_in=False` the microphone is ignored u
 
 Until the echo canceller has learned the room (a second or two of the persona speaking through laptop speakers;
 at once with a headset), what the microphone hears while the persona speaks is ignored, as with `barge_in=False`:
-the persona never interrupts itself.
+the persona never interrupts itself. Ignored for starting a turn, not lost: the last ~1.3 s heard during the line
+(echo-gated) is heard again through the VAD when the line is over (the handover), so a reply begun as the persona
+finishes keeps its first words.
 
 Not here: device handling (devices), the echo maths (echo), the models (vad, stt), what the persona says
 (session, dialogue).
@@ -94,6 +96,7 @@ class ReplyStats:
     committed_at: float = 0.0      # time.monotonic() when the reply was handed back
     ignored_turns: int = 0         # turns that transcribed to nothing (a cough, a click) and were skipped
     unconverged_frames: int = 0    # frames heard while the persona spoke, before the echo canceller converged
+    handover_frames: int = 0       # frames heard during the line and heard again once it was over
     events: list = field(default_factory=list)
 
 
@@ -240,6 +243,7 @@ class MicReplies:
                 self._reset_vad()
                 feed.back.extend(handover)
                 feed.back.append((x, heard_at, 0.0))
+                st.handover_frames += len(handover)
                 handover.clear()
                 continue
             persona_was_audible = persona_was_audible or audible
