@@ -33,7 +33,7 @@ def speech_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("speech")
 
 
-def test_speaking_rate_from_whisper_timestamps(transcribe, speech_dir):
+def test_speaking_rate_over_the_speech_span(transcribe, speech_dir):
     rates = {}
     for wpm in (120, 260):
         path = espeak(speech_dir, f"rate{wpm}", "-s", str(wpm))
@@ -109,10 +109,21 @@ def test_pauses_do_not_lower_loudness():
                                                                            abs=0.5)
 
 
-def test_words_per_minute_from_timestamps():
-    words = [Word("a", 0.5, 0.8), Word("b", 0.9, 1.2), Word("c", 1.3, 2.5)]
-    assert words_per_minute(words, 0.0) == pytest.approx(90.0)
-    assert words_per_minute([], 3.0) == 0.0
+def test_words_per_minute_over_a_span():
+    assert words_per_minute(3, 2.0) == pytest.approx(90.0)
+    assert words_per_minute(0, 3.0) == 0.0 and words_per_minute(3, 0.0) == 0.0
+
+
+def test_speaking_rate_ignores_silence_around_the_speech():
+    """The span runs from the first speech to the last: silence before and after (a live clip's pre-roll and tail,
+    a file's lead-in) does not change the rate."""
+    t = np.arange(2 * SR) / SR
+    tone = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    words = [Word(w, 0.0, 0.0) for w in "one two three four five six".split()]
+    bare = measure(AudioClip(tone, SR), words).words_per_minute
+    padded = measure(AudioClip(np.concatenate([np.zeros(SR, np.float32), tone, np.zeros(SR // 2, np.float32)]), SR),
+                     words).words_per_minute
+    assert bare == pytest.approx(180.0, rel=0.03) and padded == pytest.approx(bare, rel=0.035)  # 10 ms hops, 40 ms frames
 
 
 def test_pitch_variability_ignores_octave_jumps():

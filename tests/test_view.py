@@ -181,6 +181,14 @@ def test_plain_stream_shows_each_step_as_one_line_and_no_animation():
         "  tip: empathy tip\n")
 
 
+def test_a_live_turn_shows_what_whisper_heard_without_a_transcribing_step():
+    """Live replies come transcribed while the rep talks: the turn event says the reply was spoken."""
+    view, buf = plain_view()
+    view.event(Event("persona_line", {"text": "Where is my refund?", "intent": "opening", "mood": 70}))
+    view.event(Event("turn", {"turn": make_turn(), "reasons": [], "spoken": True}))
+    assert buf.getvalue().splitlines()[2] == "  heard: ok then"
+
+
 def test_typed_reply_is_not_echoed_back():
     view, buf = plain_view()
     view.event(Event("persona_line", {"text": "Hello?", "intent": "opening", "mood": 30}))

@@ -2,8 +2,10 @@
 
 - Loudness is the RMS level (dBFS) over speech frames only, so pauses don't lower it; relative loudness is that
   level minus the speaker's own baseline (their earlier turns or a calibration), because microphones differ.
-- Speaking rate is words per minute between the first word's start and the last word's end in Whisper's word
-  timestamps; without timestamps, word count over the speech duration.
+- Speaking rate is the number of words over the speech span: from the start of the first speech frame to the end
+  of the last (by energy, as for loudness). Not from Whisper's word timestamps: they stretch the first and last
+  words (a span 4-25 % longer on the fixtures), and live replies have none (listening.py skips them to save
+  30-60 ms a reply), so a reply measures the same rate live and from a file (docs/latency.md).
 - Pitch variability is the standard deviation, in semitones, of an autocorrelation pitch track over voiced frames.
 
 No audio devices, no models. The scorer (scoring.py) turns these numbers into calm costs using rubric thresholds.
@@ -135,14 +137,15 @@ def pitch_variability_st(f0: np.ndarray) -> float:
     return float(np.std(st))
 
 
-def words_per_minute(words: Sequence[Word], speech_s: float) -> float:
-    """Speaking rate from word timestamps (first start to last end); falls back to count / speech time."""
-    if not words:
-        return 0.0
-    span = float(words[-1].end_s) - float(words[0].start_s)
-    if span >= 0.3:
-        return 60.0 * len(words) / span
-    return 60.0 * len(words) / speech_s if speech_s > 0 else 0.0
+def words_per_minute(n_words: int, span_s: float) -> float:
+    """Speaking rate: `n_words` over `span_s`, the seconds from the first speech to the end of the last (0 for none)."""
+    return 60.0 * n_words / span_s if n_words and span_s > 0 else 0.0
+
+
+def speech_span_s(mask: np.ndarray, size: int, hop: int, sample_rate: int) -> float:
+    """Seconds from the start of the first speech frame to the end of the last (0 without speech)."""
+    idx = np.flatnonzero(mask)
+    return float(((idx[-1] - idx[0]) * hop + size) / sample_rate) if len(idx) else 0.0
 
 
 def measure(clip: AudioClip, words: Sequence[Word] = (), baseline_db: float | None = None) -> Acoustics:
@@ -150,7 +153,7 @@ def measure(clip: AudioClip, words: Sequence[Word] = (), baseline_db: float | No
 
     Args:
         clip: the reply's audio (mono float32; any sample rate).
-        words: Whisper's words with timestamps, for the speaking rate.
+        words: the reply's words (Whisper's, or timed by the VAD live): their number gives the speaking rate.
         baseline_db: the speaker's usual loudness in dBFS (from earlier turns or a calibration), or None.
 
     Returns:
@@ -175,7 +178,7 @@ def measure(clip: AudioClip, words: Sequence[Word] = (), baseline_db: float | No
     return Acoustics(
         loudness_db=loudness_db,
         relative_loudness_db=loudness_db - baseline_db if baseline_db is not None else 0.0,
-        words_per_minute=float(words_per_minute(list(words), speech_s)),
+        words_per_minute=words_per_minute(len(words), speech_span_s(mask, size, hop, sr)),
         pitch_variability_st=pitch_variability_st(f0),
         speech_s=speech_s,
     )

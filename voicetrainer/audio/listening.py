@@ -20,7 +20,9 @@ barging in: the persona stops. With `barge_in=False` the microphone is ignored u
 
 Until the echo canceller has learned the room (a second or two of the persona speaking through laptop speakers;
 at once with a headset), what the microphone hears while the persona speaks is ignored, as with `barge_in=False`:
-the persona never interrupts itself.
+the persona never interrupts itself. Ignored for starting a turn, not lost: the last ~1.3 s heard during the line
+(echo-gated) is heard again through the VAD when the line is over (the handover), so a reply begun as the persona
+finishes keeps its first words.
 
 Not here: device handling (devices), the echo maths (echo), the models (vad, stt), what the persona says
 (session, dialogue).
@@ -28,10 +30,13 @@ Not here: device handling (devices), the echo maths (echo), the models (vad, stt
 
 from __future__ import annotations
 
+import collections
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -47,6 +52,10 @@ REJOIN_S = 1.5         # barge-in recovery: the rep talking over the persona wit
                        # was not finished: the new speech joins that reply (`Reply.continues`)
 ECHO_DOMINATED_DB = -8.0  # while the persona speaks, a frame the echo gate took more than this out of is echo:
                           # it cannot start the rep's turn (the rep talking over the persona keeps most of a frame)
+HANDOVER_FRAMES = 40      # ~1.28 s of microphone (echo-gated) kept while the persona speaks and heard again once it
+                          # has finished: a reply begun as the line ends (during its echo tail) is kept whole
+HANDOVER_UNCONVERGED_DB = -3.0  # before the canceller has learned the room, a handover frame the gate took more than
+                                # this out of may be the persona's own voice: it cannot start the turn
 
 
 # --- transcripts -----------------------------------------------------------------------------------------------
@@ -103,7 +112,29 @@ class ReplyStats:
     rejoined: bool = False         # barge-in recovery: this reply continues the previous one (the rep carried on)
     ignored_turns: int = 0         # turns that transcribed to nothing (a cough, a click) and were skipped
     unconverged_frames: int = 0    # frames heard while the persona spoke, before the echo canceller converged
+    handover_frames: int = 0       # frames heard during the line and heard again once it was over
     events: list = field(default_factory=list)
+
+
+class _Feed:
+    """The microphone's frames, with frames pushed back to be heard again first (the handover: frames heard while
+    the persona spoke, replayed through the VAD once it has finished). `again` is the replayed frame's
+    (echo-gated samples, heard_at, kept_db), or None for a frame straight from the microphone."""
+
+    def __init__(self, frames: Iterator[np.ndarray]):
+        self._frames = frames
+        self.back: collections.deque = collections.deque()
+        self.again: tuple[np.ndarray, float, float] | None = None
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> np.ndarray:
+        if self.back:
+            self.again = self.back.popleft()
+            return self.again[0]
+        self.again = None
+        return next(self._frames)
 
 
 @dataclass
@@ -130,17 +161,20 @@ class MicReplies:
             each pause on its own thread, beside the transcription. With one, the default params are
             `TurnParams.voted()`; without, `TurnParams.adaptive()` (the text-only policy).
         vote_executor: runs the votes (default: their own worker thread; an inline one for exact tests).
+        no_reply_s: nothing said for this long after the persona's line has ended is an empty reply (the persona
+            asks "are you still there?"); None never gives up. Default: `params.no_reply_s` (8 s).
     """
 
     def __init__(self, mic, speech_prob: SpeechProb, params: TurnParams | None = None, *, transcriber=None,
                  player=None, barge_in: bool = True, on_level: Callable[[float, bool], None] | None = None,
                  executor: Executor | None = None, vote: Callable[[np.ndarray], float] | None = None,
-                 vote_executor: Executor | None = None):
+                 vote_executor: Executor | None = None, no_reply_s: float | None | Literal["params"] = "params"):
         self.mic = mic
         self.speech_prob = speech_prob
         self.vote = vote if transcriber is not None else None   # a vote only counts beside a text verdict
         default = (TurnParams.voted() if self.vote else TurnParams.adaptive()) if transcriber else TurnParams()
         self.params = params if params is not None else default
+        self.no_reply_s = self.params.no_reply_s if no_reply_s == "params" else no_reply_s
         self.transcriber = transcriber
         self.player = player
         self.barge_in = barge_in
@@ -203,7 +237,8 @@ class MicReplies:
         return Transcript(t.text, t.no_speech_prob, t.duration_s, vad_word_times(t.text, probs, self.params))
 
     def next_reply(self, persona_line: str) -> Reply:
-        """Listen until the rep's turn is over; an empty reply when nothing was said for `no_reply_s`."""
+        """Listen until the rep's turn is over; an empty reply when nothing was said for `no_reply_s` after the
+        persona's line ended (audio heard before this call, e.g. while the rep read a retry prompt, never counts)."""
         self.mic.drain()  # audio from before the persona's line (the end of the previous turn, scoring time)
         self._reset_vad()
         self.stats = st = ReplyStats()
@@ -222,33 +257,49 @@ class MicReplies:
         persona_was_audible = False
         barge_run = 0                          # frames in a row that sound like the rep talking over the persona
         waited_frames = 0                      # frames listened to after the persona finished, in all turns
-        no_reply_frames = int(p.no_reply_s * SAMPLE_RATE / FRAME)
-        for block in self.mic.frames():
-            heard_at = getattr(self.mic, "block_time", 0.0) or time.monotonic()
-            audible = self._persona_audible(heard_at)
+        no_reply_frames = math.inf if self.no_reply_s is None else int(self.no_reply_s * SAMPLE_RATE / FRAME)
+        feed = _Feed(self.mic.frames())
+        handover: collections.deque = collections.deque(maxlen=HANDOVER_FRAMES)  # gated frames heard while audible
+        for block in feed:
+            again = feed.again                  # a handover frame heard again (already gated), or None
+            heard_at = again[1] if again else getattr(self.mic, "block_time", 0.0) or time.monotonic()
+            audible = again is None and self._persona_audible(heard_at)
             if audible and not self.barge_in and det.started_at is None:
-                persona_was_audible = True
-                continue                        # half duplex: nothing the mic hears now counts
+                persona_was_audible = True      # half duplex: nothing the mic hears now counts (but the handover)
+                if self.gate is not None:
+                    handover.append((self.gate.clean(block, heard_at), heard_at, self.gate.kept_db))
+                continue
             x = block
             if audible and self.gate is not None:
                 x = self.gate.clean(block, heard_at, adapt=det.started_at is None)
+                if det.started_at is None:
+                    handover.append((x, heard_at, self.gate.kept_db))
                 if not self.gate.converged and det.started_at is None:
                     # The echo is not held down yet (speakers in a room: the canceller is still learning it), so
                     # speech heard now may be the persona's own: listen only once the persona has finished.
                     persona_was_audible = True
                     st.unconverged_frames += 1
                     continue
-            if persona_was_audible and not audible and det.started_at is None:
-                # The persona has finished: the rep's time to answer starts now (keep a little pre-roll).
+            if persona_was_audible and not audible and det.started_at is None and again is None:
+                # The persona has finished: the rep's time to answer starts now. What the mic heard over the last
+                # ~1.3 s of the line (echo-gated) is heard again first, so a reply begun as it ended is kept whole.
                 persona_was_audible = False
-                frames, probs = frames[-PRE_ROLL_FRAMES:], probs[-PRE_ROLL_FRAMES:]
+                frames, probs = [], []
                 det = TurnDetector(p, no_reply=False)
                 self._reset_vad()
+                feed.back.extend(handover)
+                feed.back.append((x, heard_at, 0.0))
+                st.handover_frames += len(handover)
+                handover.clear()
+                continue
             persona_was_audible = persona_was_audible or audible
-            if not audible:
-                waited_frames += 1
+            if not audible and again is None:
+                waited_frames += 1              # the no-reply wait counts from the end of the persona's line
             frames.append(x)
             prob = self.speech_prob(x[:FRAME]) if len(x) >= FRAME else 0.0
+            if again is not None and self.gate is not None and again[2] < (
+                    ECHO_DOMINATED_DB if self.gate.converged else HANDOVER_UNCONVERGED_DB):
+                prob = 0.0                      # mostly the persona's echo: it cannot start the rep's turn
             if audible and self.gate is not None and det.started_at is None:
                 # Talking over the persona must be clearly the rep: speech in frames the gate did not take more than
                 # ECHO_DOMINATED_DB out of (what is left of an echo still sounds like speech to Silero), for
@@ -258,7 +309,7 @@ class MicReplies:
                 if barge_run <= BARGE_IN_EXTRA_FRAMES:
                     prob = 0.0
             probs.append(prob)
-            if self.on_level:
+            if self.on_level and again is None:
                 rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
                 self.on_level(20 * np.log10(rms), det.started_at is not None)
             ev = det.feed(prob)

@@ -24,6 +24,27 @@ from voicetrainer.cli.common import (
 from voicetrainer.errors import VoiceTrainerError
 
 DEFAULT_PERSONA = "delayed-refund"
+AUDIO_LOG = Path("logs") / "audio.log"   # in the data folder: what ALSA / PortAudio / JACK print from C
+
+
+class NoReplyAfter(click.ParamType):
+    """--no-reply-after: seconds (> 0), or `off`. None stands for off."""
+
+    name = "SECONDS|off"
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, float):
+            return value
+        text = str(value).strip().lower()
+        if text in ("off", "never", "none"):
+            return None
+        try:
+            seconds = float(text.removesuffix("s"))
+        except ValueError:
+            seconds = -1.0
+        if not 0 < seconds <= 3600:
+            self.fail(f"expected seconds between 0 and 3600 (e.g. 8 or 15) or off, not {value!r}", param, ctx)
+        return seconds
 
 
 @click.command()
@@ -42,12 +63,17 @@ DEFAULT_PERSONA = "delayed-refund"
 @click.option("--input-device", default=None, help="Microphone name or number (see --list-devices).")
 @click.option("--output-device", default=None, help="Speaker name or number (see --list-devices).")
 @click.option("--list-devices", is_flag=True, help="List audio devices and exit.")
+@click.option("--no-reply-after", type=NoReplyAfter(), default="8", metavar="SECONDS|off",
+              help="Spoken replies: after this many seconds of silence from the end of the customer's line, the "
+                   "customer asks if you are still there (default 8; `off` waits for ever).")
 @click.option("--no-barge-in", is_flag=True,
               help="Don't stop the customer when you talk over it (the microphone is ignored while it speaks).")
 @click.option("--retry/--no-retry", default=None,
               help="Offer to retry a weak turn (default: when typing or speaking at a terminal).")
 @click.option("--no-keep-audio", is_flag=True, help="Don't keep the recordings of your replies.")
 @click.option("--quiet", "-q", is_flag=True, help="No live view; print only the result.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="At the end, say where messages from the audio libraries (ALSA, PortAudio) were logged.")
 @click.option("--rep", default=None, envvar="VOICETRAINER_REP", metavar="ID",
               help="Who is practising: an email address or account name (env VOICETRAINER_REP; default: "
                    "`voicetrainer config set rep ID`). Sessions with a rep are sent by `voicetrainer sync`.")
@@ -55,8 +81,30 @@ DEFAULT_PERSONA = "delayed-refund"
 @data_dir_option()
 @handle_errors
 def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
-             list_devices, no_barge_in, retry, no_keep_audio, quiet, rep, allow_download, data_dir):
-    """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file)."""
+             list_devices, no_reply_after, no_barge_in, retry, no_keep_audio, quiet, verbose, rep, allow_download,
+             data_dir):
+    """Practise a conversation with PERSONA (a name from `persona list` or a path to a persona file).
+
+    Messages the audio libraries print (ALSA underruns, PortAudio probes) go to logs/audio.log in the data folder,
+    not into the view; --verbose says where at the end.
+    """
+    from voicetrainer.audio.native_log import NativeStderrLog
+    from voicetrainer.cli.common import data_folder
+
+    # From before PortAudio starts (its probes print) until every stream is closed.
+    audio_log = NativeStderrLog(data_folder(data_dir) / AUDIO_LOG)
+    try:
+        with audio_log:
+            _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
+                      list_devices, no_reply_after, no_barge_in, retry, no_keep_audio, quiet, rep, allow_download,
+                      data_dir)
+    finally:
+        if verbose:  # also after Ctrl-C or an error: that is when the log is wanted
+            click.echo(audio_log.summary(), err=True)
+
+
+def _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, input_device, output_device,
+              list_devices, no_reply_after, no_barge_in, retry, no_keep_audio, quiet, rep, allow_download, data_dir):
     from voicetrainer import config
     from voicetrainer.audio import devices
     from voicetrainer.audio.files import write_wav
@@ -114,14 +162,20 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
     out_dir = writable_dir(audio_out, "--audio-out") if no_audio and audio_out is not None else None
     counter = iter(range(1, 10_000))
     session_ids: list[int] = []
+    said: list[tuple] = []   # the customer's last line (persona, line, intent): a spoken retry hears it again
 
     def on_event(e):
         if e.kind == "start":  # the customer's lines go in the session's own folder (sessions may run at once)
             session_ids.append(e.data["session_id"])
         view.event(e)
+        if e.kind == "retry" and input_mode == "mic" and player is not None and said:
+            # The customer says its line again after the tips: the rep reads them while it plays, and the wait
+            # for a reply (--no-reply-after) counts from the end of the line, as on every turn.
+            speak(*said[-1])
 
     def speak(persona_, line, intent):
         nonlocal out_dir
+        said[:] = [(persona_, line, intent)]
         checkpoint()
         if player is None:
             if out_dir is None:
@@ -154,7 +208,8 @@ def practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model, 
             mic = stack.enter_context(devices.SoundDeviceMicrophone(input_device))
             # Smart Turn's vote on the end of a turn when pipecat-ai is installed; else the text alone (one log line)
             source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
-                                barge_in=not no_barge_in, on_level=view.level, vote=load_smart_turn())
+                                barge_in=not no_barge_in, on_level=view.level, vote=load_smart_turn(),
+                                no_reply_s=no_reply_after)
             stack.callback(source.close)
         view.intro(p)
         # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, piped input, --json

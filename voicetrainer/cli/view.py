@@ -103,8 +103,11 @@ class LiveView:
 
     def __init__(self, quiet: bool = False, stream: TextIO | None = None, animate: bool | None = None):
         self.quiet = quiet
-        self.console = Console(file=stream or sys.stdout, highlight=False)
-        self.err = Console(file=sys.stderr, highlight=False, soft_wrap=True)
+        # stderr is looked up each time it is printed to, not held: while the audio devices are open, descriptor 2
+        # goes to the audio log (audio/native_log.py) and sys.stderr to the terminal.
+        self.console = (Console(stderr=True, highlight=False) if stream is sys.stderr
+                        else Console(file=stream or sys.stdout, highlight=False))
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
         self.animate = self.console.is_terminal if animate is None else animate
         self._live: Live | None = None
         self._heard_audio = False
@@ -208,7 +211,11 @@ class LiveView:
         self._show(level_meter(db, speaking))
 
     def event(self, e) -> None:
-        """Show a session `Event`: persona_line, transcribing, turn, retry, notice (even when quiet), end."""
+        """Show a session `Event`: persona_line, transcribing, turn, retry, notice (even when quiet), end.
+
+        A spoken turn (`spoken` in the turn event, or a "transcribing" event before it) shows what Whisper heard:
+        live replies come already transcribed, with no "transcribing" event.
+        """
         if e.kind == "notice":
             self._hide()
             self.note(e.data["text"])
@@ -228,6 +235,7 @@ class LiveView:
             else:
                 self.console.print(f"[dim]  {msg}[/]")
         elif e.kind == "turn":
+            self._heard_audio = self._heard_audio or bool(e.data.get("spoken"))
             self._turn(e.data["turn"])
         elif e.kind == "retry":
             t = e.data["turn"]

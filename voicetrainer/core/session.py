@@ -211,7 +211,9 @@ def run_session(
                 heard_last = (line, state, intent, number, tries)
                 if store is not None:
                     store.add_turn(sid, turn)
-                emit(Event("turn", {"turn": turn, "reasons": reaction.reasons, "reaction": reaction}))
+                # spoken: the view shows what Whisper heard (live replies come transcribed: no "transcribing" event)
+                emit(Event("turn", {"turn": turn, "reasons": reaction.reasons, "reaction": reaction,
+                                    "spoken": reply.clip is not None}))
                 # A retry replays the same customer line; only the last attempt moves the persona.
                 if attempt == MAX_ATTEMPTS or retry is None or not retry(turn):
                     break
