@@ -407,7 +407,8 @@ class MicReplies:
         self.stats.ended_by = ended
         last, self._last = self._last, None
         reply = Reply(clip=clip, source="mic", transcript=transcript)
-        if self.stats.rejoined and last is not None and last[0].clip is not None and last[0].transcript is not None:
+        if self.stats.rejoined and last is not None and last[0].clip is not None and last[0].transcript is not None \
+                and transcript is not None:
             # Barge-in recovery: the rep carried on after the persona started answering; one reply, both parts.
             before = last[0].clip.samples
             joined = np.concatenate([before, clip.samples])

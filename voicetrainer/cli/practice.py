@@ -22,6 +22,7 @@ from voicetrainer.cli.common import (
     writable_dir,
 )
 from voicetrainer.errors import VoiceTrainerError
+from voicetrainer.ports import ReplySource
 
 DEFAULT_PERSONA = "delayed-refund"
 AUDIO_LOG = Path("logs") / "audio.log"   # in the data folder: what ALSA / PortAudio / JACK print from C
@@ -130,10 +131,12 @@ def _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model,
 
     # Where replies come from.
     transcriber = None
+    source: ReplySource | None
     if replies is not None:
-        source = ScriptedReplies.from_file(replies)
+        scripted = ScriptedReplies.from_file(replies)
+        source = scripted
         input_mode = "replies"
-        needs_model = any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in source)
+        needs_model = any(ln.lower().endswith(ScriptedReplies.AUDIO_SUFFIXES) for ln in scripted)
     else:
         if mode is None:
             problem = devices.check_input(input_device)
@@ -207,10 +210,11 @@ def _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model,
 
             mic = stack.enter_context(devices.SoundDeviceMicrophone(input_device))
             # Smart Turn's vote on the end of a turn when pipecat-ai is installed; else the text alone (one log line)
-            source = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
-                                barge_in=not no_barge_in, on_level=view.level, vote=load_smart_turn(),
-                                no_reply_s=no_reply_after)
-            stack.callback(source.close)
+            listening = MicReplies(mic, SileroSpeechProb(), transcriber=transcriber, player=player,
+                                   barge_in=not no_barge_in, on_level=view.level, vote=load_smart_turn(),
+                                   no_reply_s=no_reply_after)
+            source = listening
+            stack.callback(listening.close)
         view.intro(p)
         # Retrying a turn is for a rep at the keyboard who can see the tip: not for scripts, piped input, --json
         # or --quiet (piped replies would be eaten by the retry prompt).

@@ -179,16 +179,16 @@ class LiveView:
         undecodable = 0
         while True:
             try:
-                text = read_line(self.console, "[bold cyan]You:[/] ")
+                line = read_line(self.console, "[bold cyan]You:[/] ")
             except UnicodeDecodeError:  # a strict stdin (not a terminal) and bytes that are not UTF-8
                 undecodable += 1
                 if undecodable >= 3:
                     return None
                 self.note("That reply was not UTF-8 text and was skipped; type it again.")
                 continue
-            if text is None:
+            if line is None:
                 return None
-            text = self._typed(text)
+            text = self._typed(line)
             if text.strip():
                 return text
             self.console.print("  [dim](type your reply, then Enter; Ctrl-C ends the session)[/]")

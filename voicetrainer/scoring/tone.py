@@ -83,13 +83,13 @@ def fit(texts: Sequence[str], lost: Sequence[bool], lam: float = 1.0, min_df: in
     from zero (deterministic). Words seen in fewer than `min_df` texts are left out. Returns (weights, bias)."""
     g = [grams(t) for t in texts]
     df: dict[str, int] = {}
-    for s in g:
-        for w in s:
-            df[w] = df.get(w, 0) + 1
-    vocab = sorted(w for w, n in df.items() if n >= min_df)
-    index = {w: i for i, w in enumerate(vocab)}
-    ri = np.array([r for r, s in enumerate(g) for w in s if w in index], dtype=np.int64)
-    ci = np.array([index[w] for s in g for w in s if w in index], dtype=np.int64)
+    for text_grams in g:
+        for gram in text_grams:
+            df[gram] = df.get(gram, 0) + 1
+    vocab = sorted(gram for gram, k in df.items() if k >= min_df)
+    index = {gram: i for i, gram in enumerate(vocab)}
+    ri = np.array([r for r, tg in enumerate(g) for gram in tg if gram in index], dtype=np.int64)
+    ci = np.array([index[gram] for tg in g for gram in tg if gram in index], dtype=np.int64)
     y = np.array(lost, dtype=np.float64)
     n, d = len(g), len(vocab)
     pos = float(y.mean())
