@@ -26,7 +26,9 @@ persona waited for. `--set fixtures`: the ten espeak fixtures (Smart Turn hears 
 Starts the virtual sound card (../shared/virtual-audio/) itself when none is running. `--json` prints
 {"p50_ms", "p95_ms" (voted), "adaptive_p50_ms", "adaptive_p95_ms", "baseline_p50_ms", "baseline_p95_ms", "cutins",
 "adaptive_cutins", "baseline_cutins", "peak_rss_mb", "model", "voice", "stages"} (peak RSS measured after the two
-live loops; "stages": per-pause medians of when the text and the vote were back, ms after the pause).
+live loops; "stages": medians of when the text and the vote were back (ms after the pause), and of where a turn's
+gap goes: "wait_ms" end of speech -> reply handed back, "work_ms" -> the next line queued (acoustics, scoring,
+reaction, synthesis), "output_ms" -> its first sample at the speaker).
 """
 
 from __future__ import annotations
@@ -163,17 +165,19 @@ class Rep:
 
 def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, n_replies, verbose, names,
              vote=None):
-    from voicetrainer.core.dialogue import FINAL_INTENTS
     from voicetrainer.audio.listening import MicReplies
-    from voicetrainer.core.session import NoMoreReplies, run_session
-    from voicetrainer.speech.tts import PersonaVoice
     from voicetrainer.audio.vad import TurnParams
-
+    from voicetrainer.core.dialogue import FINAL_INTENTS
+    from voicetrainer.core.session import NoMoreReplies, run_session
     from voicetrainer.scoring import load_rubric
+    from voicetrainer.speech.tts import PersonaVoice
 
     voice = PersonaVoice()
     rubric = load_rubric(overrides=persona.rubric)   # once: the scorer's files are not part of what is measured
-    stages: dict[str, list[float]] = {"text_back_ms": [], "vote_back_ms": [], "vote_run_ms": []}
+    stages: dict[str, list[float]] = {"text_back_ms": [], "vote_back_ms": [], "vote_run_ms": [], "wait_ms": [],
+                                      "work_ms": [], "output_ms": []}
+    after: dict[str, float] = {}          # when the last reply was handed back to the session
+    pending_out: dict[int, float] = {}    # line id -> when it was queued on the player
     if kind == "voted":
         replies = MicReplies(mic, vad, TurnParams.voted(), transcriber=transcriber, player=player, vote=vote)
     elif kind == "adaptive":
@@ -182,8 +186,7 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
         replies = MicReplies(mic, vad, TurnParams(end_silence_ms=1000), player=player, barge_in=False)
     rep = Rep(feeder, player, clips, ends)
     order = [names[i % len(names)] for i in range(n_replies)]
-    rep.queue = list(order)
-    budget = {"left": n_replies}
+    budget = {"left": 1}
 
     class Counted:
         def next_reply(self, line):
@@ -191,9 +194,12 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
                 raise NoMoreReplies
             budget["left"] -= 1
             reply = replies.next_reply(line)
-            for k in stages:
+            for k in ("text_back_ms", "vote_back_ms", "vote_run_ms"):
                 if getattr(replies.stats, k) is not None:
                     stages[k].append(getattr(replies.stats, k))
+            after["committed"] = replies.stats.committed_at
+            if replies.stats.end_of_speech_at:
+                stages["wait_ms"].append(1000 * (replies.stats.committed_at - replies.stats.end_of_speech_at))
             if verbose:
                 st = replies.stats
                 print(f"  [{kind}] {rep.log[-2:]} events {st.events} verdict {st.verdict!r} ended {st.ended_by}",
@@ -205,24 +211,37 @@ def run_loop(kind, persona, transcriber, player, feeder, mic, vad, clips, ends, 
         # The live loop streams the line (a Piper voice starts after its first sentence); the naive loop
         # synthesises the whole line first.
         speech = voice.stream(persona_, line) if kind != "naive" else voice.render(persona_, line)
-        rep.persona_started(player.start(speech), answer=answer)
+        queued = time.monotonic()
+        line_id = player.start(speech)
+        if after.get("committed"):
+            stages["work_ms"].append(1000 * (queued - after.pop("committed")))   # score, react, choose, synthesise
+            pending_out[line_id] = queued
+        rep.persona_started(line_id, answer=answer)
         if verbose:
             print(f"  [{kind}] persona ({intent}): {line.text}", file=sys.stderr)
 
     rep.start()
     cpu0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
     t0 = time.monotonic()
-    seed = 0
-    while budget["left"] > 0:
+    # One short session a reply: the persona's opening line, the reply, the persona's answer (its gap, or a cut-in
+    # when it starts before the reply's end); then the session ends and the next starts once the reply has played.
+    # (One long session lost turns: after a cut-in, the rest of a reply and its recovery used up the replies.)
+    for seed, name in enumerate(order):
+        budget["left"] = 1
+        rep.queue = [name]
         result = run_session(persona, Counted(), transcriber=transcriber, speak=speak, seed=seed,
                              rubric=rubric)
         if verbose:
             for t in result.turns:
                 print(f"  [{kind}] rep: {t.reply!r}", file=sys.stderr)
-        seed += 1
-        time.sleep(CUT_PERSONA_AFTER_S + 0.6)   # let the last line's gap be measured
+        time.sleep(CUT_PERSONA_AFTER_S + 0.6)   # let the answer's gap be measured
+        feeder.wait(30)                          # and the reply finish playing
+        time.sleep(0.3)
     rep.stop()
     replies.close()
+    for line_id, queued in pending_out.items():   # queued -> first sample at the speaker (the stream's latency)
+        if line_id in player.first_sample_at:
+            stages["output_ms"].append(1000 * (player.first_sample_at[line_id] - queued))
     cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu0
     wall = time.monotonic() - t0
     if rep.cut_ins:
@@ -252,10 +271,10 @@ def main(argv=None) -> int:
     ensure_virtual_audio()
     from voicetrainer.audio.devices import SoundDeviceMicrophone, SoundDevicePlayer
     from voicetrainer.audio.files import read_audio
-    from voicetrainer.errors import VoiceTrainerError
-    from voicetrainer.core.persona import find_persona
-    from voicetrainer.speech.stt import FasterWhisperTranscriber
     from voicetrainer.audio.vad import SileroSpeechProb
+    from voicetrainer.core.persona import find_persona
+    from voicetrainer.errors import VoiceTrainerError
+    from voicetrainer.speech.stt import FasterWhisperTranscriber
 
     try:
         transcriber = FasterWhisperTranscriber(args.model)
@@ -301,14 +320,16 @@ def main(argv=None) -> int:
            "adaptive_p50_ms": round(pct(adaptive, 50)), "adaptive_p95_ms": round(pct(adaptive, 95)),
            "baseline_p50_ms": round(pct(naive, 50)), "baseline_p95_ms": round(pct(naive, 95)),
            "cutins": runs["voted"][3], "adaptive_cutins": runs["adaptive"][3], "baseline_cutins": runs["naive"][3],
+           "turns": len(voted), "adaptive_turns": len(adaptive), "baseline_turns": len(naive),
+           "gaps_ms": [round(g) for g in voted], "adaptive_gaps_ms": [round(g) for g in adaptive],
            "peak_rss_mb": round(live_rss), "model": args.model, "voice": persona.voice.engine,
            "vote_model": vote.name if vote is not None else None, "set": args.reply_set, "stages": med}
     if args.json:
         print(json.dumps(out))
         return 0
     cores = len(os.sched_getaffinity(0))
-    print(f"model {args.model}, voice {persona.voice.engine}, {cores} cores; end of rep speech -> first sample of the persona's next line, "
-          f"virtual sound card, real time")
+    print(f"model {args.model}, voice {persona.voice.engine}, {cores} cores; end of rep speech -> first sample of "
+          f"the persona's next line, virtual sound card, real time")
     print(f"{'loop':8} {'turns':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'CPU s':>7} {'CPU s/turn':>10} "
           f"{'wall s':>7} {'peak RSS MB':>11} {'cut-ins':>7}")
     for name in ("voted", "adaptive", "naive"):
