@@ -49,10 +49,18 @@ def whisper():
     return FasterWhisperTranscriber()
 
 
+_CONTRACTIONS = (("won't", "will not"), ("can't", "can not"), ("n't", " not"), ("'ll", " will"), ("'re", " are"),
+                 ("'ve", " have"), ("'m", " am"))
+
+
 def normalise(text: str) -> str:
+    """Lower case, no punctuation, contractions spelled out ("I'll" and "I will" are the same words to a WER)."""
     import re
 
-    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split())
+    t = text.lower().replace("\u2019", "'").replace("-", " ")
+    for short, long in _CONTRACTIONS:
+        t = t.replace(short, long)
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", t).split())
 
 
 def wer(ref: str, hyp: str) -> float:

@@ -267,11 +267,12 @@ def drive_practice(args: list[str], plan: list[str], home: Path, prompt_answers:
 @pytest.mark.device
 def test_practice_shows_what_whisper_heard_for_a_live_turn_and_logs_alsa_messages(virtual_device,  # noqa: F811
                                                                                   tmp_path):
+    # a one-sentence reply: a pause between sentences is the end-of-turn policy's business (tests/test_turn.py)
     out, err, code = drive_practice(["delayed-refund", "--no-reply-after", "2", "--no-retry", "-v"],
-                                    [str(FIXTURES / "refund_good_3.wav")], tmp_path / "home")
+                                    [str(FIXTURES / "reply_loud.wav")], tmp_path / "home")
     heard = [ln for ln in out.splitlines() if ln.startswith("  heard: ")]
     assert heard, out
-    expected = MANIFEST["refund_good_3.wav"]["transcript"]
+    expected = MANIFEST["reply_loud.wav"]["transcript"]
     assert first_words(heard[0][len("  heard: "):]) == first_words(expected), heard
     assert wer(expected, heard[0][len("  heard: "):]) <= 0.2, heard
     assert "ALSA lib" not in out + err
@@ -286,13 +287,13 @@ def test_a_spoken_retry_hears_the_line_again_and_the_prompt_time_does_not_count(
     better reply spoken as it ends: the retried turn hears it."""
     out, err, code = drive_practice(
         ["delayed-refund", "--no-reply-after", "2", "--retry"],
-        [str(FIXTURES / "refund_bad_1.wav"), str(FIXTURES / "refund_good_3.wav")], tmp_path / "home",
+        [str(FIXTURES / "refund_bad_1.wav"), str(FIXTURES / "reply_loud.wav")], tmp_path / "home",
         prompt_answers=["r"])
     lines = out.splitlines()
     again = [i for i, ln in enumerate(lines) if ln.startswith("Customer (again)")]
     assert again, out
     heard = [ln for ln in lines[again[0]:] if ln.startswith("  heard: ")]
-    assert heard and wer(MANIFEST["refund_good_3.wav"]["transcript"], heard[0][9:]) <= 0.2, out
+    assert heard and wer(MANIFEST["reply_loud.wav"]["transcript"], heard[0][9:]) <= 0.2, out
 
 
 # --- audio-library messages ----------------------------------------------------------------------------------
