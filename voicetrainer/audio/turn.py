@@ -84,22 +84,11 @@ class SmartTurnVote:
     name = "smart-turn-v3.2"
 
     def __init__(self, path: Path | None = None, threads: int = 1):
-        import onnxruntime
-
-        from voicetrainer.errors import ModelUnavailableError
+        from voicetrainer.audio.vad import onnx_session
 
         path = path or smart_turn_model_path()
-        opts = onnxruntime.SessionOptions()
-        opts.inter_op_num_threads = 1
-        opts.intra_op_num_threads = threads
-        opts.log_severity_level = 4
-        try:
-            self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"],
-                                                         sess_options=opts)
-        except Exception as e:  # onnxruntime raises its own exception types (NoSuchFile, InvalidProtobuf, ...)
-            reason = " ".join(str(e).split())[:160]
-            raise ModelUnavailableError(f"cannot load the Smart Turn model {path} ({reason}); reinstall it: "
-                                        "pip install --no-deps --force-reinstall pipecat-ai") from None
+        self._session = onnx_session(path, threads, "the Smart Turn model",
+                                     "reinstall it: pip install --no-deps --force-reinstall pipecat-ai")
         self.last_features_ms = 0.0
         self.last_inference_ms = 0.0
         self(np.zeros(SAMPLE_RATE, np.float32))   # the first run allocates (~2x slower): not on a turn's path

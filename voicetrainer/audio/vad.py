@@ -55,6 +55,27 @@ def silero_model_path() -> Path:
     return found[-1]
 
 
+def onnx_session(path: Path, threads: int, what: str, fix: str):
+    """An onnxruntime CPU session on `threads` threads, quiet.
+
+    Raises:
+        ModelUnavailableError: the file is missing or onnxruntime cannot load it: one line naming `what` and `fix`.
+    """
+    import onnxruntime
+
+    from voicetrainer.errors import ModelUnavailableError
+
+    opts = onnxruntime.SessionOptions()
+    opts.inter_op_num_threads = 1
+    opts.intra_op_num_threads = threads
+    opts.log_severity_level = 4
+    try:
+        return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"], sess_options=opts)
+    except Exception as e:  # onnxruntime raises its own exception types (NoSuchFile, InvalidProtobuf, ...)
+        reason = " ".join(str(e).split())[:160]
+        raise ModelUnavailableError(f"cannot load {what} {path} ({reason}); {fix}") from None
+
+
 class SileroSpeechProb:
     """Streaming Silero VAD: call with one 512-sample float32 frame at 16 kHz, get P(speech).
 
@@ -63,22 +84,9 @@ class SileroSpeechProb:
     """
 
     def __init__(self, path: Path | None = None):
-        import onnxruntime
-
-        from voicetrainer.errors import ModelUnavailableError
-
         path = path or silero_model_path()
-        opts = onnxruntime.SessionOptions()
-        opts.inter_op_num_threads = 1
-        opts.intra_op_num_threads = 1
-        opts.log_severity_level = 4
-        try:
-            self._session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"],
-                                                         sess_options=opts)
-        except Exception as e:  # onnxruntime raises its own exception types (NoSuchFile, InvalidProtobuf, ...)
-            reason = " ".join(str(e).split())[:160]
-            raise ModelUnavailableError(f"cannot load the Silero VAD model {path} ({reason}); reinstall "
-                                        "faster-whisper (pip install --force-reinstall faster-whisper)") from None
+        self._session = onnx_session(path, 1, "the Silero VAD model",
+                                     "reinstall faster-whisper (pip install --force-reinstall faster-whisper)")
         self.reset()
 
     def reset(self) -> None:
