@@ -57,10 +57,11 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
     cust_items = [k for k in cc.items if not k.startswith("thing:")]
     named_anywhere = set(content(rt, c).items)
     out = []
+    planning = _planning_sentences(rt)
     for k, (s, e) in rc.items.items():
         if k.startswith("thing:") or k in cc.items or rt.sentence[s] not in restating or s in no_wrong:
             continue
-        if _item_slot(k) in ("weekday", "month") and rt.sentence[s] in _planning_sentences(rt):
+        if _item_slot(k) in ("weekday", "month") and rt.sentence[s] in planning:
             continue   # "I'll send the link by Thursday", "I've reissued it, arriving Thursday": a new day, planned
         same_slot = [g for g in cust_items if _item_slot(g) == _item_slot(k)]
         if not same_slot or any(g in named_anywhere for g in same_slot):
