@@ -345,6 +345,7 @@ def test_scoring_imports_no_audio_or_model():
     ("it's the twenty third now", "date", 23),
     ("Friday at noon", "time", 0),
     ("on two of the five days", "qty:of", 2),
+    ("a 12-year-old left behind", "age", 12),                                     # an age, not a duration
 ])
 def test_extract_facts(text, kind, value):
     facts = extract_facts(tokenize(text))
@@ -598,6 +599,14 @@ def test_empathy_is_taken_back_only_by_a_but_right_after_it(rubric, reply, expec
     assert hit(rubric, WATER, reply, "empathy") is expected
 
 
+COACH = ("Your coach left the activity centre without my son on Wednesday and he was stuck there for three hours "
+         "until a teacher drove back for him. He's 12, and nobody phoned me until 7pm.")
+GLASSES = ("I picked up my new glasses from your Kingsway branch on Saturday and the lenses are the wrong prescription. "
+           "I've had headaches for three days and I need them for work on Monday.")
+PARK = ("We paid £180 for four passes and the scanner rejected them all day. My kids waited 90 minutes in the normal "
+        "queue and we only got on five rides.")
+
+
 @pytest.mark.parametrize("customer,reply,expected", [
     (BILL, "So March came in at 210 against your usual 50?", True),                # two amounts, each in its place
     (BILL, "So it came in at fifty and normally you pay two hundred and ten?", False),   # swapped by role
@@ -609,10 +618,21 @@ def test_empathy_is_taken_back_only_by_a_but_right_after_it(rubric, reply, expec
     ("It said 12 months but it's only been 8!", "So you got eight months of the twelve.", True),   # unit carried
     (BILL, "I'm sorry about your bill.", False),                                   # topic word alone
     ("Hi, I need help.", "Sure, what's happened?", False),                          # nothing said yet
+    (COACH, "I'm so sorry. A 12-year-old left behind for three hours, and you not hearing until 7pm.", True),
+    (COACH, "So he was left there for two hours?", False),                          # the wait changed
+    (GLASSES, "So you've had headaches for ten days?", False),
+    (PARK, "Only five rides in a whole day, I'm sorry. I'll refund the £180.", True),   # "a whole day" is a feeling
+    (GLASSES, "Glasses that leave you with headaches aren't fit for purpose. If you come to Kingsway tomorrow at 10am, "
+              "the optometrist will recheck them.", True),                      # the customer's branch, in a plan
 ])
 def test_paraphrase_by_role_and_unit(rubric, customer, reply, expected):
     s = score_reply(customer, reply, rubric)
     assert s["paraphrase"].hit is expected, (s["paraphrase"].evidence, s.analysis.wrong_facts)
+
+
+def test_a_range_is_no_wrong_fact(rubric):
+    s = score_reply(GLASSES, "That's rotten, a remake takes seven to ten days so I'll rush yours.", rubric)
+    assert s.analysis.wrong_facts == ()
 
 
 @pytest.mark.parametrize("reply,expected,named", [

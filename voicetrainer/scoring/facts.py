@@ -22,7 +22,18 @@ from dataclasses import dataclass, field
 
 from voicetrainer.scoring.clauses import clause_ids
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
-from voicetrainer.text import MONTHS, STOP_WORDS, WEEKDAYS, Fact, Match, Tokens, carry_units, extract_facts, same_value
+from voicetrainer.text import (
+    MONTHS,
+    STOP_WORDS,
+    WEEKDAYS,
+    Fact,
+    Match,
+    Tokens,
+    carry_units,
+    extract_facts,
+    is_number_word,
+    same_value,
+)
 
 
 @dataclass
@@ -346,7 +357,9 @@ def _identifier(t: Tokens, f: Fact) -> bool:
 def _in_range(t: Tokens, g: Fact) -> bool:
     """A value that bounds a range: "between 8 and 9", "from 2 to 4"."""
     before = t.words[max(0, g.start - 3):g.start]
-    return bool(before) and (before[-1] == "between" or ("between" in before and before[-1] == "and"))
+    low = before[-2] if len(before) >= 2 else ""
+    return bool(before) and (before[-1] == "between" or ("between" in before and before[-1] == "and")
+                             or (before[-1] in ("to", "or") and (low[-1:].isdigit() or is_number_word(low))))
 
 
 def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], skip: set[int],

@@ -173,7 +173,9 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     rc = content(rt, c, skip, other=other)
     # The customer's own values said inside a plan or a jab are carried over too ("I'll reprint the 120 on ivory
     # with the 21st", "it's $250, not the end of the world"): the blind labels count them. Their other words do not.
-    rc.facts = content(rt, c, skip - values_count, other=other).facts
+    in_plans = content(rt, c, skip - values_count, other=other)
+    rc.facts = in_plans.facts
+    rc.names = {**in_plans.names, **rc.names}   # "come to Kingsway tomorrow" carries the branch over too
     rall = content(rt, c, other=other)
     evidence: list[str] = []
 

@@ -249,6 +249,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             elif w in ("couple", "few", "several"):
                 exact = False
             if j < n and words[j] in ("extra", "more", "whole", "full", "long", "entire", "additional"):
+                exact = exact and words[j] not in ("whole", "full", "entire")   # "a whole day": a feeling, not a count
                 j += 1
             if j < n and words[j] == "of":
                 j += 1
@@ -279,7 +280,11 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         if k < n and words[k] in ("more", "whole", "full", "long", "straight") and k + 1 < n \
                 and words[k + 1] in _DURATION_WORDS:
             k += 1
-        if k < n and words[k] in _DURATION_WORDS:
+        if k < n and words[k] in _DURATION_WORDS and k + 1 < n and words[k + 1] == "old" \
+                and _DURATION_WORDS[words[k]] == "year":
+            out.append(Fact("age", value, tokens.span_text(start, k + 2), start, k + 2))   # "a 12-year-old"
+            i = k + 2
+        elif k < n and words[k] in _DURATION_WORDS:
             unit = _DURATION_WORDS[words[k]]
             out.append(Fact("duration", value * _DAYS[unit], tokens.span_text(start, k + 1), start, k + 1,
                             unit=_DAYS[unit]))
