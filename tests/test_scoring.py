@@ -601,8 +601,8 @@ def test_empathy_is_taken_back_only_by_a_but_right_after_it(rubric, reply, expec
 
 COACH = ("Your coach left the activity centre without my son on Wednesday and he was stuck there for three hours "
          "until a teacher drove back for him. He's 12, and nobody phoned me until 7pm.")
-GLASSES = ("I picked up my new glasses from your Kingsway branch on Saturday and the lenses are the wrong prescription. "
-           "I've had headaches for three days and I need them for work on Monday.")
+GLASSES = ("I picked up my new glasses from your Kingsway branch on Saturday and the lenses are the wrong "
+           "prescription. I've had headaches for three days and I need them for work on Monday.")
 PARK = ("We paid £180 for four passes and the scanner rejected them all day. My kids waited 90 minutes in the normal "
         "queue and we only got on five rides.")
 
