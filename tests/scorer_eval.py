@@ -19,8 +19,9 @@ from voicetrainer.types import DIMENSIONS
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {"dev": DATA / "scorer_dev.jsonl", "dev2": DATA / "scorer_dev2.jsonl", "dev3": DATA / "scorer_dev3.jsonl",
         "holdout": DATA / "scorer_holdout.jsonl", "blind_dev": DATA / "scorer_blind_dev.jsonl",
-        "blind_test": DATA / "scorer_blind_test.jsonl", "blind_dev2": DATA / "scorer_blind_dev2.jsonl", "blind_cal": DATA / "scorer_blind_cal.jsonl"}
-FROZEN = frozenset(("holdout", "blind_test"))
+        "blind_test": DATA / "scorer_blind_test.jsonl", "blind_dev2": DATA / "scorer_blind_dev2.jsonl", "blind_cal": DATA / "scorer_blind_cal.jsonl",
+        "blind_dev3": DATA / "scorer_blind_dev3.jsonl", "blind_test2": DATA / "scorer_blind_test2.jsonl"}
+FROZEN = frozenset(("holdout", "blind_test", "blind_test2"))
 STYLES = ("spoken", "written")
 
 
