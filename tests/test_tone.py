@@ -16,14 +16,17 @@ CUSTOMER = "I paid £310 for 120 invitations on ivory card and you've printed th
 def test_the_packaged_model_loads_with_its_threshold():
     model = load_tone()
     assert model is not None and 0.5 <= model.threshold <= 1.0
+    assert 0.0 <= model.forgive_below < model.threshold
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    assert data["calibrated_on"] not in data["trained_on"]
-    assert "blind_test" not in data["trained_on"] and "holdout" not in data["trained_on"]
+    for frozen in ("blind_test", "blind_test2", "holdout"):
+        assert frozen not in data["trained_on"] and frozen not in data["calibrated_on"]
 
 
 def test_words_and_word_pairs():
-    # small words count only inside a pair with a word that is not small ("it's", "i can" carry no tone)
-    assert grams("Calm down, I'll check") == {"calm", "check", "calm down", "i'll check"}
+    # small words count only inside a pair ("did you" carries a tone, "it's" alone none); contractions are spelt
+    # out as the rules read them, so "you'd" in blame and in an offer are told apart
+    assert grams("Did you check it's on?") == {"check", "did you", "you check", "check it", "it is", "is on"}
+    assert "you had" in grams("If you'd read the email") and "you would" in grams("If you'd like a refund")
 
 
 def test_fit_learns_which_words_cost_calm_and_is_deterministic():
@@ -62,3 +65,37 @@ def test_a_kind_reply_keeps_calm():
 
 def test_no_model_file_means_the_rules_alone(tmp_path):
     assert load_tone(tmp_path / "missing.json") is None
+
+
+def test_a_kind_look_alike_of_a_rule_phrase_is_forgiven_and_says_so():
+    # "you were told" is blame in "you were told the terms"; here the rep owns the mistake
+    rubric = load_rubric()
+    reply = "You were told wrongly, and I'm sorry. I'll reprint all 120 on ivory by Friday, free of charge."
+    calm = score_reply(CUSTOMER, reply, rubric)["calm"]
+    assert calm.hit and calm.evidence and "read as kind" in calm.evidence[0] and "You were told" in calm.evidence[0]
+    never = load_rubric(overrides={"calm": {"tone": {"forgive_below": 0.0}}})
+    assert not score_reply(CUSTOMER, reply, never)["calm"].hit
+
+
+def test_profanity_is_never_forgiven():
+    rubric = load_rubric()
+    model = load_tone()
+    reply = "Bloody hell, I'm so sorry, that's awful. I'll reprint all 120 on ivory by Friday, free."
+    assert "profanity" in rubric.rules.calm.tone.never_forgive
+    forgiving = load_rubric(overrides={"calm": {"tone": {"forgive_below": 0.5}}})
+    assert model.read(reply)[0] < 0.5   # the model alone would forgive it
+    assert not score_reply(CUSTOMER, reply, forgiving)["calm"].hit
+
+
+def test_evidence_leaves_out_the_customers_own_words_and_numbers():
+    model = ToneModel({"forty five": 2.0, "the parcel": 1.5, "honestly": 1.0}, -1.0, 0.5)
+    _, words = model.read("Honestly, forty five minutes for the parcel", customer="I waited forty five minutes "
+                                                                                   "for the parcel")
+    assert words == ("honestly",)
+
+
+def test_a_reply_of_words_it_never_saw_reads_neither_way():
+    # no intercept: short kind replies are not pushed towards rude for being short
+    model = load_tone()
+    assert model is not None and model.bias == 0.0
+    assert model.read("Zorblat quixotic.")[0] == 0.5

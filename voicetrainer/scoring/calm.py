@@ -40,18 +40,34 @@ def calm_costs(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> list[
     return out
 
 
+def said_kindly(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> bool:
+    """Whether the rules read a rude-looking phrase in the reply and excused it in context: one of the rubric's
+    `calm.boundary` phrases (polite boundary-setting, "I want to help, but I need you to stop swearing", or a kind
+    look-alike of blame, "it's not your fault"), or a cost phrase quoting the customer's own words ("please don't feel
+    like an idiot") or restating what they were told ("you were told fourteen days"). The learned tone does not
+    overrule that reading: it adds no cost to such a reply."""
+    if c.boundary.find_all(rt):
+        return True
+    return ct is not None and any(quoted(m, rt, ct) or restated(m, rt, ct, clause_ids(rt))
+                                  for m, _ in c.costs.find_all(rt))
+
+
 def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
-               acoustics: Acoustics | None, reply: str = "") -> DimensionScore:
+               acoustics: Acoustics | None, reply: str = "", customer: str = "",
+               kind: bool = False) -> DimensionScore:
     """1 minus the weights of the cost groups (each counted once) and voice costs; the first cost gives the tip.
 
-    With no cost in the words, the learned tone model (scoring/tone.py) may add one: its evidence is the words
-    that weighed most towards "calm lost"."""
+    With no cost in the words and nothing said `kind`ly (`said_kindly`), the learned tone model (scoring/tone.py)
+    may add one: its evidence is the words that weighed most towards "calm lost". Where every cost is one it may
+    forgive and it reads the reply as plainly kind, it forgives them and says so."""
     groups = r.calm.costs
     lost: dict[str, float] = {}
     evidence: list[str] = []
     tip = ""
-    if not costs and reply and r.calm.tone.use:
-        tip = _tone_cost(reply, r, lost, evidence)
+    if not costs and not kind and reply and r.calm.tone.use:
+        tip = _tone_cost(reply, customer, r, lost, evidence)
+    elif costs and reply and r.calm.tone.use and _tone_forgives(reply, customer, costs, rt, r, evidence):
+        costs = []
     for m, label in costs:
         lost[label] = groups[label].weight
         words = rt.span_text(m.start, m.end)
@@ -81,12 +97,12 @@ def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
     return DimensionScore("calm", score, hit, tuple(evidence), tip)
 
 
-def _tone_cost(reply: str, r: RubricModel, lost: dict[str, float], evidence: list[str]) -> str:
+def _tone_cost(reply: str, customer: str, r: RubricModel, lost: dict[str, float], evidence: list[str]) -> str:
     """The learned tone's cost, when it reads the reply as rude: adds to `lost` and `evidence`, returns the tip."""
     model = load_tone()
     if model is None:
         return ""
-    p, words = model.read(reply)
+    p, words = model.read(reply, customer=customer)
     threshold = r.calm.tone.threshold if r.calm.tone.threshold is not None else model.threshold
     if p < threshold or not words:
         return ""
@@ -95,6 +111,23 @@ def _tone_cost(reply: str, r: RubricModel, lost: dict[str, float], evidence: lis
     evidence.append(f"tone: {said} weighed most (learned, {p:.0%} rude)")
     return (f"The tone read as curt or dismissive ({said} weighed most); "
             f"say '{r.calm.tone.alternative}' and keep to the facts.")
+
+
+def _tone_forgives(reply: str, customer: str, costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
+                   evidence: list[str]) -> bool:
+    """Whether the learned tone reads a reply whose costs are all forgivable as plainly kind; if so, says so in
+    `evidence` ("tone: 'no you're' read as kind: 'not being difficult' weighed most")."""
+    model = load_tone()
+    if model is None or any(label in r.calm.tone.never_forgive for _, label in costs):
+        return False
+    below = r.calm.tone.forgive_below if r.calm.tone.forgive_below is not None else model.forgive_below
+    p, words = model.read(reply, towards_calm=True, customer=customer)
+    if p >= below or not words:
+        return False
+    phrases = ", ".join(f"'{rt.span_text(m.start, m.end)}'" for m, _ in costs)
+    evidence.append(f"tone: {phrases} read as kind in context; {', '.join(repr(w) for w in words)} weighed most "
+                    f"(learned, {p:.0%} rude)")
+    return True
 
 
 def _voice_costs(a: Acoustics, v: VoiceRules) -> list[tuple[str, float, str]]:

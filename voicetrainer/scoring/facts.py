@@ -412,8 +412,8 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
         # most? No: eighty nine dollars" restates the 89.
         # (one value the reply restated elsewhere is not contradicted by another: "it came in on 2 March and was
         # filed on 18 April" adds a date)
-        if g.kind.startswith("qty:") and groles and all(croles[id(f)] and not placed(croles[id(f)], groles)
-                                                        for f in same_kind):
+        if g.kind.startswith("qty:") and groles and rt.sentence[g.start] not in cue_sentences \
+                and all(croles[id(f)] and not placed(croles[id(f)], groles) for f in same_kind):
             continue   # "two missed lessons this month" counts other lessons than "a block of ten lessons"
         contradicts = any(w in ("no", "not", "actually", "says") for i, w in enumerate(rt.words)
                           if rt.sentence[i] == rt.sentence[g.start])

@@ -45,12 +45,18 @@ class VoiceRules(_Strict):
 
 
 class ToneRules(_Strict):
-    """The learned second opinion on calm (scoring/tone.py): it adds a cost only to a reply the rules found calm."""
+    """The learned second opinion on calm (scoring/tone.py): it adds a cost to a reply the rules found calm, and may
+    forgive the rules' costs when it reads the reply as plainly kind."""
 
     use: bool = Field(True, description="false: the rules alone judge calm")
     weight: float = Field(0.6, ge=0.0, le=1.0, description="calm lost when the model reads the tone as rude")
     threshold: float | None = Field(None, ge=0.5, le=1.0,
                                     description="P(calm lost) at which it counts; none: the model's own")
+    forgive_below: float | None = Field(None, ge=0.0, le=0.5,
+                                        description="P(calm lost) below which the rules' costs are forgiven; "
+                                                    "none: the model's own, 0: never")
+    never_forgive: list[str] = Field(default_factory=lambda: ["profanity", "shouting", "insult", "trigger"],
+                                     description="cost groups the model never forgives")
     alternative: str = Field("I hear you, and I want to get this right for you.",
                              description="a neutral thing to say instead, used in the tip")
 

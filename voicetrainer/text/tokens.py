@@ -76,6 +76,18 @@ def expand_contraction(word: str) -> list[str]:
     return [word]
 
 
+_PARTICIPLES = frozenset("""had been got gotten gone done seen told said paid sent made taken given bought left lost
+put read rung chosen written forgotten shown spoken driven heard sold spent held meant understood eaten broken
+already never just ever always only known thought brought caught kept found""".split())
+_NOT_PARTICIPLES = frozenset("need feed proceed exceed succeed speed breed bleed heed seed weed indeed".split())
+
+
+def _participle(w: str) -> bool:
+    """A word after "'d" that makes it "had": a past participle or an adverb before one ("you'd paid", "we'd
+    already"), not a verb after "would" ("you'd need", "I'd like")."""
+    return w in _PARTICIPLES or (len(w) > 4 and w.endswith("ed") and w not in _NOT_PARTICIPLES)
+
+
 def tokenize(text: str) -> Tokens:
     """Split text into normalised tokens with stems, origins and sentence numbers.
 
@@ -101,7 +113,10 @@ def tokenize(text: str) -> Tokens:
         pos = m.end()
         raw = m.group(0)
         surface.append(raw)
-        for k, w in enumerate(expand_contraction(raw.lower())):
+        parts = expand_contraction(raw.lower())
+        if words and words[-1] == "would" and surface[origin[-1]].lower().endswith("'d") and _participle(parts[0]):
+            words[-1] = "had"   # "you'd had them replaced", "we'd already sent it": had, not would
+        for k, w in enumerate(parts):
             words.append(w)
             origin.append(len(surface) - 1)
             sentence.append(sent)
