@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the learned tone model (voicetrainer/scoring/tone.py) and choose its two thresholds; writes scoring/tone.json.
+"""Train the learned tone model (voicetrainer/scoring/learned.py) and choose its two thresholds; writes scoring/tone.json.
 
     .venv/bin/python scripts/train_tone.py [--dry-run] [--folds 8] [-v]
 
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from tests.scorer_eval import FROZEN, SETS, load_rows  # noqa: E402
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.scoring.calm import calm_costs, said_kindly  # noqa: E402
-from voicetrainer.scoring.tone import MODEL_FILE, ToneModel, fit  # noqa: E402
+from voicetrainer.scoring.learned import TONE_FILE, WordModel, fit  # noqa: E402
 from voicetrainer.text import fluent, tokenize  # noqa: E402
 
 TRAIN = tuple(name for name in SETS if name not in FROZEN)
@@ -114,19 +114,25 @@ def cost_groups(customer: str, reply: str, rubric) -> tuple[set[str], bool]:
     return {label for _, label in calm_costs(rt, c, ct)}, said_kindly(rt, c, ct)
 
 
+def folds_of(rows: Sequence[dict], folds: int) -> dict[int, int]:
+    """The fold of each row (by id): its situation's, the situations dealt round the folds in sorted order."""
+    situations = sorted({(r["set"], r["scenario"]) for r in rows})
+    fold = {s: k % folds for k, s in enumerate(situations)}
+    return {id(r): fold[(r["set"], r["scenario"])] for r in rows}
+
+
 def cross_fit(rows: list[dict], folds: int) -> list[dict]:
     """Each row's rules verdict and P(calm lost) from a model trained without the row's situation."""
     rules = load_rubric(overrides={"calm": {"tone": {"use": False}}})   # the rules alone
     never = set(rules.rules.calm.tone.never_forgive)
-    situations = sorted({(r["set"], r["scenario"]) for r in rows})
-    fold_of = {s: k % folds for k, s in enumerate(situations)}
+    fold_of = folds_of(rows, folds)
     out: list[dict] = []
     for k in range(folds):
-        keep = [r for r in rows if fold_of[(r["set"], r["scenario"])] != k]
+        keep = [r for r in rows if fold_of[id(r)] != k]
         w, b = fit([r["reply"] for r in keep], [not r["labels"]["calm"] for r in keep], lam=LAMBDA)
-        model = ToneModel(w, b, 1.0)
+        model = WordModel(w, b, 1.0)
         for r in rows:
-            if fold_of[(r["set"], r["scenario"])] != k:
+            if fold_of[id(r)] != k:
                 continue
             calm = score_reply(r["customer"], r["reply"], rules).to_dict()["calm"]
             groups, kind = cost_groups(r["customer"], r["reply"], rules)
@@ -170,13 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trained on {len(rows)} replies: {len(weights)} weights, bias {bias}")
     if a.dry_run:
         return 0
-    MODEL_FILE.write_text(json.dumps({
+    TONE_FILE.write_text(json.dumps({
         "about": "learned tone model for calm: scripts/train_tone.py; docs/rubric.md, 'The learned tone'",
         "trained_on": list(TRAIN), "calibrated_on": [s for sets in GENERATIONS.values() for s in sets],
         "lambda": LAMBDA, "threshold": threshold, "forgive_below": forgive, "bias": bias,
         "weights": dict(sorted(weights.items())),
     }, indent=0, sort_keys=False) + "\n", encoding="utf-8")
-    print(f"wrote {MODEL_FILE.relative_to(ROOT)}")
+    print(f"wrote {TONE_FILE.relative_to(ROOT)}")
     return 0
 
 

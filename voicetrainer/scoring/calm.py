@@ -11,7 +11,7 @@ from voicetrainer.scoring.clauses import clause_ids
 from voicetrainer.scoring.context import quoted, restated, shapes
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel, VoiceRules
-from voicetrainer.scoring.tone import load_tone
+from voicetrainer.scoring.learned import load_tone
 from voicetrainer.text import Match, Tokens
 from voicetrainer.types import Acoustics, DimensionScore
 
@@ -57,7 +57,7 @@ def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
                kind: bool = False) -> DimensionScore:
     """1 minus the weights of the cost groups (each counted once) and voice costs; the first cost gives the tip.
 
-    With no cost in the words and nothing said `kind`ly (`said_kindly`), the learned tone model (scoring/tone.py)
+    With no cost in the words and nothing said `kind`ly (`said_kindly`), the learned tone model (scoring/learned.py)
     may add one: its evidence is the words that weighed most towards "calm lost". Where every cost is one it may
     forgive and it reads the reply as plainly kind, it forgives them and says so."""
     groups = r.calm.costs
@@ -121,7 +121,7 @@ def _tone_forgives(reply: str, customer: str, costs: list[tuple[Match, str]], rt
     if model is None or any(label in r.calm.tone.never_forgive for _, label in costs):
         return False
     below = r.calm.tone.forgive_below if r.calm.tone.forgive_below is not None else model.forgive_below
-    p, words = model.read(reply, towards_calm=True, customer=customer)
+    p, words = model.read(reply, against=True, customer=customer)
     if p >= below or not words:
         return False
     phrases = ", ".join(f"'{rt.span_text(m.start, m.end)}'" for m, _ in costs)

@@ -45,7 +45,7 @@ class VoiceRules(_Strict):
 
 
 class ToneRules(_Strict):
-    """The learned second opinion on calm (scoring/tone.py): it adds a cost to a reply the rules found calm, and may
+    """The learned second opinion on calm (scoring/learned.py): it adds a cost to a reply the rules found calm, and may
     forgive the rules' costs when it reads the reply as plainly kind."""
 
     use: bool = Field(True, description="false: the rules alone judge calm")
@@ -114,6 +114,16 @@ class ParaphraseRules(_Strict):
     not_plans: list[str] = Field(default_factory=list, description="phrases with a future marker that start no plan")
 
 
+class OfferReading(_Strict):
+    """The learned second opinion on solution (scoring/learned.py): it takes back the rules' hit when it reads the
+    reply as no concrete remedy (a hand-off, a request, advice, a restated past action)."""
+
+    use: bool = Field(True, description="false: the rules alone judge solution")
+    threshold: float | None = Field(None, ge=0.0, le=0.5,
+                                    description="P(a concrete solution) below which the hit is taken back; "
+                                                "none: the model's own")
+
+
 class SolutionRules(_Strict):
     hit_at_or_above: float = Weight
     vague_score: float = Weight
@@ -133,6 +143,7 @@ class SolutionRules(_Strict):
     handoffs: list[str] = Field(default_factory=list, description="the problem handed on with nothing decided")
     overpromises: list[str] = Field(default_factory=list, description="promises nobody can keep")
     deadlines: list[str] = Field(default_factory=list, description="a deadline that makes a hand-off a next step")
+    learned: OfferReading = Field(default_factory=OfferReading)
 
 
 class SpokenRules(_Strict):

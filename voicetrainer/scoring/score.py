@@ -57,7 +57,7 @@ def score_reply(customer: str, reply: str, rubric: Rubric, *, offer_phrases: Seq
     empathy = score_empathy(rt, ct, c, r, costs)
     paraphrase, wrong = score_paraphrase(ct, rt, customer, c, r, costs)
     persona_offers = find_persona_offers(rt, c, offer_phrases)
-    solution = score_solution(rt, ct, c, r, offer_phrases, persona_offers)
+    solution = score_solution(rt, ct, c, r, offer_phrases, persona_offers, reply, customer)
     offers = tuple(p for p, _ in persona_offers)
     return TurnScore(dimensions=(calm, empathy, paraphrase, solution),
                      analysis=ReplyAnalysis(offers=offers, wrong_facts=tuple(wrong), silent=False),

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from voicetrainer.scoring.clauses import OTHER_SUBJECTS, clause_ids, negated, not_proposed
 from voicetrainer.scoring.commitments import amount_offers, handoffs, inside, not_the_reps, overpromises, steps
+from voicetrainer.scoring.learned import load_offer
 from voicetrainer.scoring.phrases import CompiledRubric, PhraseSet, overlaps
 from voicetrainer.scoring.schema import RubricModel
 from voicetrainer.text import STOP_WORDS, Match, Tokens, is_number_word, tokenize
@@ -170,9 +171,11 @@ def _handed_to(m: Match, rt: Tokens, hands: Sequence[Match]) -> bool:
 
 
 def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, offer_phrases: Sequence[str],
-                   persona_offers: Sequence[tuple[str, Match]] = ()) -> DimensionScore:
+                   persona_offers: Sequence[tuple[str, Match]] = (), reply: str = "",
+                   customer: str = "") -> DimensionScore:
     """A concrete offer (the rubric's, or one of the persona's offer phrases said as an offer) is a hit; a refusal
-    or a vague promise misses with a tip."""
+    or a vague promise misses with a tip. The learned offer reading (`reply` given) may take back a hit the rubric's
+    phrases and shapes found, never one of the persona's own offers: the trainer named those remedies."""
     s = r.solution
     hands = handoffs(rt, c)
     promises = overpromises(rt, c)
@@ -184,9 +187,16 @@ def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, of
         good, _ = _offer_matches(rt, c, shaped, structural=True)
         good = [m for m in good if not inside(m, hands) and not inside(m, promises)]
     costs = [m for m, _ in c.costs.find_all(rt)]
-    good += [m for _, m in persona_offers]
     # An "offer" inside a calm cost is not one: "you'll have to send it back", "I'd suggest reading the terms".
-    good = sorted((m for m in good if not any(overlaps(m, x) for x in costs)), key=lambda m: m.start)
+    good = [m for m in good if not any(overlaps(m, x) for x in costs)]
+    suggestion = solution_tip(ct, c, r, offer_phrases)
+    if good and not persona_offers and reply and s.learned.use:
+        doubt = _read_as_no_remedy(reply, customer, [rt.span_text(m.start, m.end) for m in good], r)
+        if doubt is not None:
+            return DimensionScore("solution", s.vague_score, s.vague_score >= s.hit_at_or_above, doubt[0],
+                                  f"{doubt[1]} {suggestion}")
+    good = sorted(good + [m for _, m in persona_offers if not any(overlaps(m, x) for x in costs)],
+                  key=lambda m: m.start)
     vague = [m for m, _ in c.vague.find_all(rt)]
     if good:
         ev = []
@@ -195,7 +205,6 @@ def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, of
             if w not in ev:
                 ev.append(w)
         return DimensionScore("solution", 1.0, 1.0 >= s.hit_at_or_above, tuple(ev), "")
-    suggestion = solution_tip(ct, c, r, offer_phrases)
     if promises:
         w = rt.span_text(promises[0].start, promises[0].end)
         return DimensionScore("solution", 0.0, False, (w,),
@@ -219,6 +228,24 @@ def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, of
         return DimensionScore("solution", score, score >= s.hit_at_or_above, (w,),
                               f"'{w}' is vague; give a concrete step and a time. {suggestion}")
     return DimensionScore("solution", 0.0, False, (), suggestion)
+
+
+def _read_as_no_remedy(reply: str, customer: str, offered: list[str],
+                       r: RubricModel) -> tuple[tuple[str, ...], str] | None:
+    """(evidence, tip) when the learned offer reading finds no concrete remedy where the rules found offer words:
+    "'manager' read as no concrete step; 'get the', 'review' weighed most (learned, 12% a solution)"; else None."""
+    model = load_offer()
+    if model is None:
+        return None
+    threshold = r.solution.learned.threshold if r.solution.learned.threshold is not None else model.threshold
+    p, words = model.read(reply, against=True, customer=customer)
+    if p >= threshold or not words:
+        return None
+    said = ", ".join(f"'{w}'" for w in dict.fromkeys(offered))
+    evidence = (f"{said} read as no concrete step for the customer; {', '.join(repr(w) for w in words)} weighed most "
+                f"(learned, {p:.0%} a solution)",)
+    return evidence, (f"'{offered[0]}' does not yet fix it for them: say what you will do, and when "
+                      f"(a refund, a replacement, a booking), not who will look at it.")
 
 
 def solution_tip(ct: Tokens, c: CompiledRubric, r: RubricModel, offer_phrases: Sequence[str]) -> str:

@@ -1,4 +1,4 @@
-"""The learned tone model (scoring/tone.py): trained weights on disk, a cost only where the rules found none, evidence
+"""The learned tone model (scoring/learned.py): trained weights on disk, a cost only where the rules found none, evidence
 that names the words that weighed most, and the rubric switch that turns it off."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from voicetrainer.scoring import load_rubric, score_reply
-from voicetrainer.scoring.tone import MODEL_FILE, ToneModel, fit, grams, load_tone
+from voicetrainer.scoring.learned import TONE_FILE, WordModel, fit, grams, load_tone
 
 CUSTOMER = "I paid £310 for 120 invitations on ivory card and you've printed them on white with the wrong date."
 
@@ -17,7 +17,7 @@ def test_the_packaged_model_loads_with_its_threshold():
     model = load_tone()
     assert model is not None and 0.5 <= model.threshold <= 1.0
     assert 0.0 <= model.forgive_below < model.threshold
-    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    data = json.loads(TONE_FILE.read_text(encoding="utf-8"))
     for frozen in ("blind_test", "blind_test2", "holdout"):
         assert frozen not in data["trained_on"] and frozen not in data["calibrated_on"]
 
@@ -36,7 +36,7 @@ def test_fit_learns_which_words_cost_calm_and_is_deterministic():
     w1, b1 = fit(texts, lost)
     assert (w1, b1) == fit(texts, lost)
     assert w1["honestly"] > 0 > w1["sorry"]
-    model = ToneModel(w1, b1, 0.8)
+    model = WordModel(w1, b1, 0.8)
     p_rude, words = model.read("Honestly, people usually manage that.")
     p_kind, _ = model.read("Sorry about that, let me fix it.")
     assert p_rude > 0.8 > p_kind and words[0] == "honestly"
@@ -88,7 +88,7 @@ def test_profanity_is_never_forgiven():
 
 
 def test_evidence_leaves_out_the_customers_own_words_and_numbers():
-    model = ToneModel({"forty five": 2.0, "the parcel": 1.5, "honestly": 1.0}, -1.0, 0.5)
+    model = WordModel({"forty five": 2.0, "the parcel": 1.5, "honestly": 1.0}, -1.0, 0.5)
     _, words = model.read("Honestly, forty five minutes for the parcel", customer="I waited forty five minutes "
                                                                                    "for the parcel")
     assert words == ("honestly",)

@@ -1,15 +1,20 @@
-"""A learned second opinion on calm: a logistic regression over the reply's words and word pairs.
+"""Learned second opinions: logistic regressions over a reply's words and word pairs, beside the rules.
 
-The rules name rudeness by its phrases and shapes; rudeness comes in more wordings than they reach ("Honestly,
-people usually manage to read the confirmation"). This model, trained on the labelled tuning sets
-(`scripts/train_tone.py`), reads the tone from the words themselves. It only ever *adds* a calm cost, on a reply the
-rules found calm, when its probability that calm was lost reaches the rubric's `calm.tone.threshold`; the evidence
-names the words that weighed most towards it, so the rep still sees what cost them. Where the rules' only costs are
-short phrases that often look rude out of context ("no, you're not being difficult", "you were told wrongly"), a
-reading far below that (`forgive_below`) forgives them; profanity, shouting, insults and trigger phrases never are.
+Two are shipped, each trained on the labelled tuning sets by a script in `scripts/`, its weights a JSON file beside
+the rubric (read like rubric.yaml; pure numpy, well under a millisecond a reply):
 
-The weights are a JSON file beside the rubric (`tone.json`: bias, the two thresholds chosen on sets the calm rules
-were never tuned on, and one weight per word or word pair). Pure numpy; scoring a reply takes well under a millisecond.
+- **the tone** (`tone.json`, `scripts/train_tone.py`): P(calm lost). Rudeness comes in more wordings than the calm
+  rules reach ("Honestly, people usually manage to read the confirmation"). At or above its `threshold` it adds a
+  calm cost to a reply the rules found calm; far below it (`forgive_below`) it forgives rule costs that are only
+  short phrases that look rude out of context ("no, you're not being difficult"); never profanity, shouting, insults
+  or trigger phrases (scoring/calm.py).
+- **the offer reading** (`offer.json`, `scripts/train_offer.py`): P(a concrete solution). The solution rules find
+  offer words in a committing sentence; the words around them tell a real remedy from a hand-off, a request, advice
+  that puts the work back on the customer, or a restated past action ("I'll get the manager to review it", "could
+  you send a photo", "have you tried reinstalling"). Below its `threshold` it takes back the rules' hit
+  (scoring/solution.py).
+
+Either way the evidence names the words that weighed most, so the rep still sees what earned or cost the verdict.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ import numpy as np
 
 from voicetrainer.text import STOP_WORDS, is_number_word, tokenize
 
-MODEL_FILE = Path(__file__).with_name("tone.json")
+TONE_FILE = Path(__file__).with_name("tone.json")
+OFFER_FILE = Path(__file__).with_name("offer.json")
 
 
 def _small(tok: str) -> bool:
@@ -53,24 +59,24 @@ def _situational(gram: str, said: set[str]) -> bool:
 
 
 @dataclass(frozen=True)
-class ToneModel:
-    """Weights of the words and word pairs towards "calm lost", the bias, the threshold at which the model adds a
-    cost, and the one below which it forgives a rule's cost (0: it forgives none)."""
+class WordModel:
+    """Weights of the words and word pairs towards the model's class ("calm lost", "a concrete solution"), the bias,
+    the `threshold` at which it acts, and for the tone the one below which it forgives a rule's cost (0: none)."""
 
     weights: dict[str, float]
     bias: float
     threshold: float
     forgive_below: float = 0.0
 
-    def read(self, reply: str, top: int = 3, towards_calm: bool = False,
+    def read(self, reply: str, top: int = 3, against: bool = False,
              customer: str = "") -> tuple[float, tuple[str, ...]]:
-        """P(calm lost) for a reply, and the words that weighed most towards it (`towards_calm`: towards calm kept),
-        leaving out the customer's own words and numbers (`customer`: their line)."""
+        """P(the class) for a reply, and the words that weighed most towards it (`against`: against it), leaving
+        out the customer's own words and numbers (`customer`: their line)."""
         found = [(self.weights[g], g) for g in grams(reply) if g in self.weights]
         z = self.bias + sum(w for w, _ in found)
         p = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
         said = set(_tokens(customer))
-        if towards_calm:
+        if against:
             heavy = [g for w, g in sorted(found) if w < 0 and not _situational(g, said)]
         else:
             heavy = [g for w, g in sorted(found, reverse=True) if w > 0 and not _situational(g, said)]
@@ -84,21 +90,31 @@ class ToneModel:
 
 
 @lru_cache(maxsize=4)
-def load_tone(path: Path = MODEL_FILE) -> ToneModel | None:
-    """The model in `path`, or None when there is none (the rules then judge calm alone)."""
+def load_model(path: Path) -> WordModel | None:
+    """The model in `path`, or None when there is none (the rules then judge alone)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return ToneModel(weights={k: float(v) for k, v in data["weights"].items()}, bias=float(data["bias"]),
+    return WordModel(weights={k: float(v) for k, v in data["weights"].items()}, bias=float(data["bias"]),
                      threshold=float(data["threshold"]), forgive_below=float(data.get("forgive_below", 0.0)))
 
 
-# --- training (scripts/train_tone.py) ------------------------------------------------------------------------------
+def load_tone(path: Path = TONE_FILE) -> WordModel | None:
+    """The tone model (P(calm lost)), or None without its file."""
+    return load_model(path)
+
+
+def load_offer(path: Path = OFFER_FILE) -> WordModel | None:
+    """The offer reading (P(a concrete solution)), or None without its file."""
+    return load_model(path)
+
+
+# --- training (scripts/train_tone.py, scripts/train_offer.py) ---------------------------------------------------------
 
 def fit(texts: Sequence[str], lost: Sequence[bool], lam: float = 1.0, min_df: int = 2,
         iters: int = 300) -> tuple[dict[str, float], float]:
-    """L2 logistic regression of "calm lost" on the texts' words and word pairs, classes balanced, with no intercept:
+    """L2 logistic regression of the class (`lost`: "calm lost", or "a concrete solution") on the texts' words and word pairs, classes balanced, with no intercept:
     a reply with no word the model knows reads 0.5, neither way (an intercept, fitted, came out at +0.39: kind replies
     are longer and collect more words towards calm, so short kind replies read rude). Full-batch Adam from zero
     (deterministic). Words seen in fewer than `min_df` texts are left out. Returns (weights, bias), the bias 0."""
