@@ -1,5 +1,5 @@
-"""The learned tone model (scoring/learned.py): trained weights on disk, a cost only where the rules found none, evidence
-that names the words that weighed most, and the rubric switch that turns it off."""
+"""The learned readings (scoring/learned.py): the tone (calm) and the offer reading (solution): trained weights on disk,
+what each may change, evidence that names the words that weighed most, and the rubric switches that turn them off."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import json
 import pytest
 
 from voicetrainer.scoring import load_rubric, score_reply
-from voicetrainer.scoring.learned import TONE_FILE, WordModel, fit, grams, load_tone
+from voicetrainer.scoring.learned import OFFER_FILE, TONE_FILE, WordModel, fit, grams, load_offer, load_tone
+
+from .scorer_eval import FROZEN
 
 CUSTOMER = "I paid £310 for 120 invitations on ivory card and you've printed them on white with the wrong date."
 
@@ -99,3 +101,36 @@ def test_a_reply_of_words_it_never_saw_reads_neither_way():
     model = load_tone()
     assert model is not None and model.bias == 0.0
     assert model.read("Zorblat quixotic.")[0] == 0.5
+
+
+# --- the offer reading (solution) ---------------------------------------------------------------------------------
+
+BRUSH_OFF = ("As I'm sure you can appreciate, most customers have no trouble with the app. "
+             "Please uninstall and reinstall it.")
+
+
+def test_the_packaged_offer_reading_loads_with_its_threshold():
+    model = load_offer()
+    assert model is not None and 0.0 < model.threshold <= 0.5 and model.bias == 0.0
+    data = json.loads(OFFER_FILE.read_text(encoding="utf-8"))
+    assert not set(data["trained_on"]) & FROZEN
+
+
+def test_advice_that_puts_the_work_back_loses_the_hit_with_the_words_that_weighed():
+    rules_only = load_rubric(overrides={"solution": {"learned": {"use": False}}})
+    assert score_reply(CUSTOMER, BRUSH_OFF, rules_only)["solution"].hit   # 'reinstall' after 'please' reads as one
+    s = score_reply(CUSTOMER, BRUSH_OFF, load_rubric())["solution"]
+    assert not s.hit and s.score == pytest.approx(0.2)
+    assert s.evidence[0].startswith("'reinstall' read as no concrete step") and "weighed most (learned" in s.evidence[0]
+    assert s.tip.startswith("'reinstall' does not yet fix it")
+
+
+def test_a_concrete_remedy_keeps_its_hit():
+    for reply in ("I'll reprint the 120 on ivory today and courier them for Friday.",
+                  "I've refunded the £310 to your card.", "Let me get you a replacement set today."):
+        assert score_reply(CUSTOMER, reply, load_rubric())["solution"].hit, reply
+
+
+def test_a_personas_own_offer_is_never_taken_back():
+    s = score_reply(CUSTOMER, BRUSH_OFF, load_rubric(), offer_phrases=["reinstall"])
+    assert s["solution"].hit and s.analysis.offers == ("reinstall",)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from voicetrainer.scoring.clauses import clause_ids
 from voicetrainer.scoring.context import quoted, restated, shapes
+from voicetrainer.scoring.learned import load_tone
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel, VoiceRules
-from voicetrainer.scoring.learned import load_tone
 from voicetrainer.text import Match, Tokens
 from voicetrainer.types import Acoustics, DimensionScore
 

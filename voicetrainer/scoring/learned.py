@@ -114,10 +114,11 @@ def load_offer(path: Path = OFFER_FILE) -> WordModel | None:
 
 def fit(texts: Sequence[str], lost: Sequence[bool], lam: float = 1.0, min_df: int = 2,
         iters: int = 300) -> tuple[dict[str, float], float]:
-    """L2 logistic regression of the class (`lost`: "calm lost", or "a concrete solution") on the texts' words and word pairs, classes balanced, with no intercept:
-    a reply with no word the model knows reads 0.5, neither way (an intercept, fitted, came out at +0.39: kind replies
-    are longer and collect more words towards calm, so short kind replies read rude). Full-batch Adam from zero
-    (deterministic). Words seen in fewer than `min_df` texts are left out. Returns (weights, bias), the bias 0."""
+    """L2 logistic regression of the class (`lost`: "calm lost", or "a concrete solution") on the texts' words and
+    word pairs, classes balanced, with no intercept: a reply with no word the model knows reads 0.5, neither way (an
+    intercept, fitted for the tone, came out at +0.39: kind replies are longer and collect more words towards calm, so
+    short kind replies read rude). Full-batch Adam from zero (deterministic). Words seen in fewer than `min_df` texts
+    are left out. Returns (weights, bias), the bias 0."""
     g = [grams(t) for t in texts]
     df: dict[str, int] = {}
     for text_grams in g:
