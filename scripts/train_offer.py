@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # E402: after the sys.path insert, so this checkout's code is imported
-from scripts.train_tone import GENERATIONS, REPORTED, TRAIN, folds_of  # noqa: E402
+from scripts.train_tone import GENERATIONS, TRAIN, folds_of, group_f1, report  # noqa: E402
 from tests.scorer_eval import FROZEN, SETS, load_rows  # noqa: E402
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.scoring.learned import OFFER_FILE, WordModel, fit  # noqa: E402
@@ -39,22 +39,19 @@ MIN_RIGHT = 0.75   # a hit taken back must have been a wrong hit at least three 
                    # rep who made a real offer that they made none
 
 
-def hit_f1(want: Sequence[bool], got: Sequence[bool]) -> float:
-    tp = sum(w and g for w, g in zip(want, got, strict=True))
-    fp = sum(g and not w for w, g in zip(want, got, strict=True))
-    fn = sum(w and not g for w, g in zip(want, got, strict=True))
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+def decide(r: dict, t: float) -> bool:
+    """A solution hit, for one reply, with the offer reading taking back the rules' hit at P < t."""
+    return r["rules"] and r["p"] >= t
 
 
-def group_f1(rows: Sequence[dict], sets: Sequence[str], t: float) -> float:
-    part = [r for r in rows if r["set"] in sets]
-    return hit_f1([r["want"] for r in part], [r["rules"] and r["p"] >= t for r in part])
+def describe(t: float) -> str:
+    return f"threshold {t:.2f}"
 
 
 def choose(rows: Sequence[dict], verbose: bool = False) -> tuple[float, float]:
     """(threshold, objective) for cross-fitted rows: "set", "want", "rules" (the rules' hit) and "p"."""
     def objective(t: float) -> float:
-        return statistics.fmean(group_f1(rows, sets, t) for sets in GENERATIONS.values())
+        return statistics.fmean(group_f1(rows, sets, lambda r: decide(r, t), True) for sets in GENERATIONS.values())
 
     new = [r for r in rows if r["set"] in GENERATIONS["new"]]
     best = (0.0, objective(0.0))
@@ -99,20 +96,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({a.folds} folds)")
     threshold, score = choose(cal, verbose=a.verbose)
     print(f"chosen: threshold {threshold:.2f} (mean solution F1 {score:.3f})")
-    groups = {**GENERATIONS, **REPORTED}
-    for name, sets in groups.items():
-        print(f"  {name:<8} ({', '.join(sets)}): solution F1 {group_f1(cal, sets, 0.0):.3f} (rules) "
-              f"-> {group_f1(cal, sets, threshold):.3f} (rules + offer reading)")
-    nested: list[dict] = []
-    for k in range(a.folds):
-        t, _ = choose([r for r in cal if r["fold"] != k])
-        print(f"  without fold {k}: threshold {t:.2f}")
-        nested += [dict(r, nested=r["rules"] and r["p"] >= t) for r in cal if r["fold"] == k]
-    for name, sets in groups.items():
-        part = [r for r in nested if r["set"] in sets]
-        want = [r["want"] for r in part]
-        print(f"  nested, {name:<8}: solution F1 {hit_f1(want, [r['rules'] for r in part]):.3f} (rules) "
-              f"-> {hit_f1(want, [r['nested'] for r in part]):.3f} (rules + offer reading)")
+    report(cal, a.folds, (threshold,), choose, decide, describe, "solution F1", True, "offer reading")
 
     weights, bias = fit([r["reply"] for r in rows], [bool(r["labels"]["solution"]) for r in rows], lam=LAMBDA)
     print(f"trained on {len(rows)} replies: {len(weights)} weights, bias {bias}")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Train the learned tone model (voicetrainer/scoring/learned.py) and choose its two thresholds; writes scoring/tone.json.
+"""Train the learned tone model (voicetrainer/scoring/learned.py) and choose its two thresholds; writes
+scoring/tone.json.
 
     .venv/bin/python scripts/train_tone.py [--dry-run] [--folds 8] [-v]
 
@@ -31,7 +32,7 @@ import argparse
 import json
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,42 +59,69 @@ MIN_RIGHT_FORGIVE = 0.75   # forgiving a rule's cost must be right at least thre
                            # difficult", "you were told wrongly"), and each wrong one lets a rude reply pass
 
 
-def violation_f1(want_kept: Sequence[bool], got_kept: Sequence[bool]) -> float:
-    """Calm F1 with the violation (calm lost) as the positive class."""
-    tp = sum(not w and not g for w, g in zip(want_kept, got_kept, strict=True))
-    fp = sum(w and not g for w, g in zip(want_kept, got_kept, strict=True))
-    fn = sum(not w and g for w, g in zip(want_kept, got_kept, strict=True))
+def f1(want: Sequence[bool], got: Sequence[bool], positive: bool = True) -> float:
+    """F1 with `positive` as the class to find (False for calm: the replies that lost calm, as issue 11 reports)."""
+    pairs = list(zip(want, got, strict=True))
+    tp = sum(w == positive and g == positive for w, g in pairs)
+    fp = sum(w != positive and g == positive for w, g in pairs)
+    fn = sum(w == positive and g != positive for w, g in pairs)
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def group_f1(rows: Sequence[dict], sets: Sequence[str], got: Callable[[dict], bool], positive: bool) -> float:
+    """F1 over the rows of `sets`, each row's verdict `got(row)`, against its "want"."""
+    part = [r for r in rows if r["set"] in sets]
+    return f1([r["want"] for r in part], [got(r) for r in part], positive)
+
+
+def report(cal: Sequence[dict], folds: int, chosen: tuple[float, ...], choose: Callable[..., tuple[float, ...]],
+           decide: Callable[..., bool], describe: Callable[..., str], measure: str, positive: bool,
+           reading: str) -> None:
+    """Print each group's F1, rules alone (each row's "rules") -> with the reading at the `chosen` parameters; then
+    the nested estimate: the choice made without each fold (`choose(rows)`, its last value the objective) and
+    applied to that fold (`decide(row, *parameters)`)."""
+    groups = {**GENERATIONS, **REPORTED}
+    for name, sets in groups.items():
+        print(f"  {name:<8} ({', '.join(sets)}): {measure} {group_f1(cal, sets, lambda r: r['rules'], positive):.3f} "
+              f"(rules) -> {group_f1(cal, sets, lambda r: decide(r, *chosen), positive):.3f} (rules + {reading})")
+    nested: dict[int, bool] = {}
+    for k in range(folds):
+        params = choose([r for r in cal if r["fold"] != k])[:-1]
+        print(f"  without fold {k}: {describe(*params)}")
+        nested.update({id(r): decide(r, *params) for r in cal if r["fold"] == k})
+    for name, sets in groups.items():
+        print(f"  nested, {name:<8}: {measure} {group_f1(cal, sets, lambda r: r['rules'], positive):.3f} (rules) "
+              f"-> {group_f1(cal, sets, lambda r: nested[id(r)], positive):.3f} (rules + {reading})")
 
 
 def decide(r: dict, t: float, f: float) -> bool:
     """Calm kept, for one reply, with the tone adding a cost at P >= t and forgiving the rules' costs at P < f."""
-    if r["rules_kept"]:
+    if r["rules"]:
         return not (r["open"] and r["p"] >= t)
     return r["forgivable"] and r["p"] < f
 
 
-def group_f1(rows: Sequence[dict], sets: Sequence[str], t: float, f: float) -> float:
-    part = [r for r in rows if r["set"] in sets]
-    return violation_f1([r["want"] for r in part], [decide(r, t, f) for r in part])
+def describe(t: float, f: float) -> str:
+    return f"threshold {t:.2f}, forgive below {f:.2f}"
 
 
 def choose(rows: Sequence[dict], verbose: bool = False) -> tuple[float, float, float]:
-    """(threshold, forgive_below, objective) for cross-fitted rows: "set", "want", "rules_kept", "open" (no word
-    cost), "forgivable" (every cost one the tone may forgive) and "p"."""
+    """(threshold, forgive_below, objective) for cross-fitted rows: "set", "want", "rules" (calm kept by the rules),
+    "open" (no word cost), "forgivable" (every cost one the tone may forgive) and "p"."""
     def objective(t: float, f: float) -> float:
-        return statistics.fmean(group_f1(rows, sets, t, f) for sets in GENERATIONS.values())
+        return statistics.fmean(group_f1(rows, sets, lambda r: decide(r, t, f), False)
+                                for sets in GENERATIONS.values())
 
     new = [r for r in rows if r["set"] in GENERATIONS["new"]]
     best = (1.0, 0.0, objective(1.0, 0.0))
     if verbose:
         print(f"  the rules alone: mean calm F1 on violations {best[2]:.3f}")
     for f in FORGIVE:
-        forgiven = [r for r in new if not r["rules_kept"] and r["forgivable"] and r["p"] < f]
+        forgiven = [r for r in new if not r["rules"] and r["forgivable"] and r["p"] < f]
         forgiven_right = sum(r["want"] for r in forgiven)
         for t in THRESHOLDS:
             score = objective(t, f)
-            added = [r for r in new if r["rules_kept"] and r["open"] and r["p"] >= t]
+            added = [r for r in new if r["rules"] and r["open"] and r["p"] >= t]
             right = sum(not r["want"] for r in added)
             trusted = bool(added) and right / len(added) >= MIN_RIGHT and (
                 not forgiven or forgiven_right / len(forgiven) >= MIN_RIGHT_FORGIVE)
@@ -137,7 +165,7 @@ def cross_fit(rows: list[dict], folds: int) -> list[dict]:
             calm = score_reply(r["customer"], r["reply"], rules).to_dict()["calm"]
             groups, kind = cost_groups(r["customer"], r["reply"], rules)
             # the model's cost applies only where no word cost calm (a voice cost cannot occur in text)
-            out.append({"set": r["set"], "want": bool(r["labels"]["calm"]), "rules_kept": calm["hit"],
+            out.append({"set": r["set"], "want": bool(r["labels"]["calm"]), "rules": calm["hit"],
                         "open": not calm["evidence"] and not kind, "p": model.read(r["reply"])[0], "fold": k,
                         "forgivable": bool(groups) and not groups & never})
     return out
@@ -156,28 +184,14 @@ def main(argv: list[str] | None = None) -> int:
           f"({a.folds} folds)")
     threshold, forgive, score = choose(cal, verbose=a.verbose)
     print(f"chosen: threshold {threshold:.2f}, forgive below {forgive:.2f} (mean calm F1 on violations {score:.3f})")
-    groups = {**GENERATIONS, **REPORTED}
-    for name, sets in groups.items():
-        print(f"  {name:<8} ({', '.join(sets)}): calm F1 on violations {group_f1(cal, sets, 1.0, 0.0):.3f} (rules) "
-              f"-> {group_f1(cal, sets, threshold, forgive):.3f} (rules + tone)")
-
-    nested: list[dict] = []
-    for k in range(a.folds):
-        t, fb, _ = choose([r for r in cal if r["fold"] != k])
-        print(f"  without fold {k}: threshold {t:.2f}, forgive below {fb:.2f}")
-        nested += [dict(r, nested=decide(r, t, fb)) for r in cal if r["fold"] == k]
-    for name, sets in groups.items():
-        part = [r for r in nested if r["set"] in sets]
-        want = [r["want"] for r in part]
-        print(f"  nested, {name:<8}: calm F1 on violations {violation_f1(want, [r['rules_kept'] for r in part]):.3f}"
-              f" (rules) -> {violation_f1(want, [r['nested'] for r in part]):.3f} (rules + tone)")
+    report(cal, a.folds, (threshold, forgive), choose, decide, describe, "calm F1 on violations", False, "tone")
 
     weights, bias = fit([r["reply"] for r in rows], [not r["labels"]["calm"] for r in rows], lam=LAMBDA)
     print(f"trained on {len(rows)} replies: {len(weights)} weights, bias {bias}")
     if a.dry_run:
         return 0
     TONE_FILE.write_text(json.dumps({
-        "about": "learned tone model for calm: scripts/train_tone.py; docs/rubric.md, 'The learned tone'",
+        "about": "learned tone model for calm: scripts/train_tone.py; docs/rubric.md, 'The learned readings'",
         "trained_on": list(TRAIN), "calibrated_on": [s for sets in GENERATIONS.values() for s in sets],
         "lambda": LAMBDA, "threshold": threshold, "forgive_below": forgive, "bias": bias,
         "weights": dict(sorted(weights.items())),
