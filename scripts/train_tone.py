@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 # E402: after the sys.path insert, so this checkout's code is imported
 from tests.scorer_eval import FROZEN, SETS, load_rows  # noqa: E402
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
-from voicetrainer.scoring.calm import calm_costs, said_kindly  # noqa: E402
+from voicetrainer.scoring.calm import read_calm  # noqa: E402
 from voicetrainer.scoring.learned import TONE_FILE, WordModel, fit  # noqa: E402
 from voicetrainer.text import fluent, tokenize  # noqa: E402
 
@@ -139,7 +139,8 @@ def cost_groups(customer: str, reply: str, rubric) -> tuple[set[str], bool]:
     boundary or says a kind look-alike the rules forgive ("I need you to stop swearing", "it's not your fault")."""
     c = rubric.phrases
     rt, ct = fluent(tokenize(reply), c.hesitations, c.discourse), tokenize(customer)
-    return {label for _, label in calm_costs(rt, c, ct)}, said_kindly(rt, c, ct)
+    costs, kind = read_calm(rt, c, ct)
+    return {label for _, label in costs}, kind
 
 
 def folds_of(rows: Sequence[dict], folds: int) -> dict[int, int]:

@@ -20,12 +20,23 @@ def calm_costs(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> list[
     """Cost matches (with their group): the rubric's phrases and the shapes its detectors find, less those inside
     polite boundary-setting, those quoting the customer's own words ("a shock", "I feel like an idiot") and
     reported speech that restates the customer ("you were told fourteen days"); overlaps merged."""
+    return read_calm(rt, c, ct)[0]
+
+
+def read_calm(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> tuple[list[tuple[Match, str]], bool]:
+    """(`calm_costs`, said kindly): whether the rules read a rude-looking phrase in the reply and excused it in
+    context: one of the rubric's `calm.boundary` phrases (polite boundary-setting, "I want to help, but I need you to
+    stop swearing", or a kind look-alike of blame, "it's not your fault"), or a cost phrase quoting the customer's
+    own words ("please don't feel like an idiot") or restating what they were told ("you were told fourteen days").
+    The learned tone does not overrule that reading: it adds no cost to such a reply."""
     bounds = [m for m, _ in c.boundary.find_all(rt)]
     clauses = clause_ids(rt)
     found = c.costs.find_all(rt)
+    kind = bool(bounds)
     if ct is not None:
-        found = [(m, g) for m, g in found if not quoted(m, rt, ct) and not restated(m, rt, ct, clauses)]
-        found += shapes(rt, ct, c.detectors, c.acronyms)
+        context = [(m, g) for m, g in found if not quoted(m, rt, ct) and not restated(m, rt, ct, clauses)]
+        kind = kind or len(context) < len(found)
+        found = context + shapes(rt, ct, c.detectors, c.acronyms)
         found.sort(key=lambda x: (x[0].start, -(x[0].end - x[0].start)))
     out: list[tuple[Match, str]] = []
     for m, label in found:
@@ -37,19 +48,7 @@ def calm_costs(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> list[
                 break
         else:
             out.append((m, label))
-    return out
-
-
-def said_kindly(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> bool:
-    """Whether the rules read a rude-looking phrase in the reply and excused it in context: one of the rubric's
-    `calm.boundary` phrases (polite boundary-setting, "I want to help, but I need you to stop swearing", or a kind
-    look-alike of blame, "it's not your fault"), or a cost phrase quoting the customer's own words ("please don't feel
-    like an idiot") or restating what they were told ("you were told fourteen days"). The learned tone does not
-    overrule that reading: it adds no cost to such a reply."""
-    if c.boundary.find_all(rt):
-        return True
-    return ct is not None and any(quoted(m, rt, ct) or restated(m, rt, ct, clause_ids(rt))
-                                  for m, _ in c.costs.find_all(rt))
+    return out, kind
 
 
 def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
@@ -57,7 +56,7 @@ def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
                kind: bool = False) -> DimensionScore:
     """1 minus the weights of the cost groups (each counted once) and voice costs; the first cost gives the tip.
 
-    With no cost in the words and nothing said `kind`ly (`said_kindly`), the learned tone model (scoring/learned.py)
+    With no cost in the words and nothing said `kind`ly (`read_calm`), the learned tone model (scoring/learned.py)
     may add one: its evidence is the words that weighed most towards "calm lost". Where every cost is one it may
     forgive and it reads the reply as plainly kind, it forgives them and says so."""
     groups = r.calm.costs

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from voicetrainer.scoring.calm import calm_costs, said_kindly, score_calm
+from voicetrainer.scoring.calm import read_calm, score_calm
 from voicetrainer.scoring.empathy import empathy_tip, score_empathy
 from voicetrainer.scoring.paraphrase import paraphrase_tip, score_paraphrase
 from voicetrainer.scoring.rubric import Rubric
@@ -52,8 +52,8 @@ def score_reply(customer: str, reply: str, rubric: Rubric, *, offer_phrases: Seq
         return _silent(customer, ct, rubric, offer_phrases, acoustics)
     rt = fluent(raw, c.hesitations, c.discourse)
 
-    costs = calm_costs(rt, c, ct)
-    calm = score_calm(costs, rt, r, acoustics, reply, customer, kind=said_kindly(rt, c, ct))
+    costs, kind = read_calm(rt, c, ct)
+    calm = score_calm(costs, rt, r, acoustics, reply, customer, kind=kind)
     empathy = score_empathy(rt, ct, c, r, costs)
     paraphrase, wrong = score_paraphrase(ct, rt, customer, c, r, costs)
     persona_offers = find_persona_offers(rt, c, offer_phrases)
