@@ -34,9 +34,13 @@ TONE_FILE = Path(__file__).with_name("tone.json")
 OFFER_FILE = Path(__file__).with_name("offer.json")
 
 
+_LETTERS = frozenset(("s", "t", "ll", "re", "ve", "d", "m"))   # letters alone ("T-shirt", "5 m"): no tone
+
+
 def _small(tok: str) -> bool:
-    """A word that carries no tone alone: "it's", "but", "not", "have" (still counted inside word pairs)."""
-    return all(part in STOP_WORDS or part in ("s", "t", "ll", "re", "ve", "d", "m") for part in tok.split("'"))
+    """A word that carries no tone alone: "it", "but", "not", "have" (still counted inside word pairs). The words come
+    from `tokenize`, contractions already spelt out, so none holds an apostrophe."""
+    return tok in STOP_WORDS or tok in _LETTERS
 
 
 def _tokens(text: str) -> list[str]:
