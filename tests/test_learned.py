@@ -79,14 +79,18 @@ def test_a_kind_look_alike_of_a_rule_phrase_is_forgiven_and_says_so():
     assert not score_reply(CUSTOMER, reply, never)["calm"].hit
 
 
-def test_profanity_is_never_forgiven():
+def test_profanity_is_never_forgiven(monkeypatch):
+    # The shipped tone reads sympathetic swearing as rude itself (the fourth round's writers label it so); this test
+    # is about the guard, so the model here reads the reply as plainly kind.
     rubric = load_rubric()
-    model = load_tone()
-    reply = "Bloody hell, I'm so sorry, that's awful. I'll reprint all 120 on ivory by Friday, free."
+    reply = "Bloody hell, I'm so sorry about the invitations. I'll reprint all 120 on ivory by Friday, free of charge."
     assert "profanity" in rubric.rules.calm.tone.never_forgive
-    forgiving = load_rubric(overrides={"calm": {"tone": {"forgive_below": 0.5}}})
-    assert model.read(reply)[0] < 0.5   # the model alone would forgive it
-    assert not score_reply(CUSTOMER, reply, forgiving)["calm"].hit
+    kind = WordModel({"so sorry": -6.0, "free of": -3.0}, 0.0, 0.6, forgive_below=0.5)
+    assert kind.read(reply)[0] < 0.01   # the model alone would forgive it
+    monkeypatch.setattr("voicetrainer.scoring.calm.load_tone", lambda: kind)
+    assert not score_reply(CUSTOMER, reply, rubric)["calm"].hit
+    without = load_rubric(overrides={"calm": {"tone": {"never_forgive": []}}})
+    assert score_reply(CUSTOMER, reply, without)["calm"].hit   # the guard, not the model, keeps the cost
 
 
 def test_evidence_leaves_out_the_customers_own_words_and_numbers():

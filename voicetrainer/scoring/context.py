@@ -29,7 +29,8 @@ _CONCEDING = frozenset("""right fair okay ok acceptable good fine great nice cle
 enough""".split())
 # Function words are all stop words; these are stop words too but can be shouted in capitals ("I did NOT").
 _SHOUTABLE = frozenset(("NOT", "YOU", "NEVER", "EVER", "ALREADY", "AGAIN", "ALL", "EVERY", "NOW", "WHAT", "WHY", "HOW",
-                        "STOP", "DO", "DID", "ARE", "WAS", "IS", "CAN", "WILL", "NO", "YES", "TOLD", "READ"))
+                        "STOP", "DO", "DID", "ARE", "WAS", "IS", "CAN", "WILL", "NO", "YES", "TOLD", "READ",
+                        "FINE", "SAID", "DONE", "SENT", "PAID", "LATE", "SAME", "REAL", "MUST", "ONCE", "TWICE"))
 
 
 _SWAP = {"you": "i", "your": "my", "yours": "mine", "yourself": "myself", "never": "not"}
@@ -117,7 +118,8 @@ def _capitals(rt: Tokens, ct: Tokens, acronyms: frozenset[str]) -> list[Match]:
         while j + 1 < len(flags) and flags[j + 1]:
             j += 1
         run = rt.surface[k:j + 1]
-        if len(run) >= 2 or run[0] in _SHOUTABLE or len(run[0]) >= 5:
+        # one short word: a stressed common word ("the seal was FINE", "that is THE form"), not an acronym ("DVLA")
+        if len(run) >= 2 or run[0] in _SHOUTABLE or run[0].lower() in STOP_WORDS or len(run[0]) >= 5:
             toks = [i for i, o in enumerate(rt.origin) if k <= o <= j]
             if toks:
                 out.append(Match("CAPITALS", toks[0], toks[-1] + 1))

@@ -217,7 +217,7 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     cues = c.cues.find_all(rt)
     if points > 0 and cues:
         points += p.cue_points
-    needed = min(p.needed, max(1.0, p.needed_fraction * possible))
+    needed = max(min(p.needed, max(1.0, p.needed_fraction * possible)), p.share_needed * possible)
     score = min(1.0, points / needed) if possible else 0.0
     if not specific:
         score = min(score, p.topic_only_score)
@@ -243,7 +243,10 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
         score = min(score, 0.2)
         tip = f"Don't repeat the customer word for word; restate it in your own words. {paraphrase_tip(customer, ct)}"
     hit = score >= p.hit_at_or_above and not wrong and not parrot
-    if not hit and not tip:
+    if not hit and not tip and specific and evidence:
+        # Some of it came back, not enough of what they said ("the £180 is only a quote"): name what did.
+        tip = f"You gave back '{evidence[0]}'; restate what happened to them: {paraphrase_tip(customer, ct, prefix=False)}"
+    elif not hit and not tip:
         tip = paraphrase_tip(customer, ct)
     # evidence in reply order, no duplicates
     seen: list[str] = []

@@ -96,6 +96,8 @@ class ParaphraseRules(_Strict):
     points: Points = Field(default_factory=Points)
     needed: float = Field(3.0, gt=0)
     needed_fraction: float = Field(0.5, gt=0, le=1)
+    share_needed: float = Field(0.0, ge=0, le=1, description="the share of everything the customer said that must "
+                                                             "come back, when that is more than `needed`")
     parrot_run_words: int = Field(8, ge=2)
     parrot_fraction: float = Field(0.7, gt=0, le=1)
     cue_points: float = Field(0.5, ge=0)

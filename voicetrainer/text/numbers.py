@@ -65,11 +65,27 @@ class Fact:
     end: int
     exact: bool = True
     unit: float = 0.0   # days per unit said, for durations ("12 months": 30), so a bare "8" after it is 8 months
+    month: str = ""     # for dates, the month said with the day ("30 November", "May 2nd", "the 2nd of May")
 
 
 MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
                     "oct", "nov", "dec"})
+_MONTH_NAMES = {m[:3]: m for m in MONTHS if len(m) > 4 or m == "may"} | {"sept": "september"}
+
+
+def _month_of(tokens: Tokens, i: int, j: int) -> tuple[str, int, int]:
+    """The month said with the date at tokens i..j ("14 June", "June 14", "the 14th of June"), by its full name, and
+    the span of the date with it; ("", i, j) when none is said."""
+    words, n = tokens.words, len(tokens.words)
+    k = j + 1 if j < n and words[j] == "of" else j
+    if k < n and not tokens.breaks[k] and words[k] in MONTHS:
+        return _MONTH_NAMES.get(words[k][:3], words[k]), i, k + 1
+    if i > 0 and words[i - 1] in MONTHS:
+        return _MONTH_NAMES.get(words[i - 1][:3], words[i - 1]), i - 1, j
+    return "", i, j
+
+
 WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 
 
@@ -184,7 +200,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         date = _date_at(tokens, i)
         if date is not None:
             value, j = date
-            out.append(Fact("date", value, tokens.span_text(i, j), i, j))
+            month, a, b = _month_of(tokens, i, j)
+            out.append(Fact("date", value, tokens.span_text(a, b), i, j, month=month))
             i = j
             continue
         if w in ORDINALS and i + 1 < n and words[i + 1].isalpha() and words[i + 1] not in _NOT_COUNTED \
@@ -395,6 +412,8 @@ def same_value(a: Fact, b: Fact) -> bool:
         return abs(a.value - b.value) <= 0.1 * max(a.value, b.value) + 1e-9
     if a.kind == "money":
         return abs(a.value - b.value) < 1.0 or int(a.value) == int(b.value)
+    if a.kind == "date" and a.month and b.month and a.month != b.month:
+        return False   # "30 September" is not "30 November"; "the 30th" is either
     return a.value == b.value
 
 
