@@ -245,7 +245,8 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     hit = score >= p.hit_at_or_above and not wrong and not parrot
     if not hit and not tip and specific and evidence:
         # Some of it came back, not enough of what they said ("the £180 is only a quote"): name what did.
-        tip = f"You gave back '{evidence[0]}'; restate what happened to them: {paraphrase_tip(customer, ct, prefix=False)}"
+        tip = (f"You gave back '{evidence[0]}'; restate what happened to them: "
+               f"{paraphrase_tip(customer, ct, prefix=False)}")
     elif not hit and not tip:
         tip = paraphrase_tip(customer, ct)
     # evidence in reply order, no duplicates
