@@ -21,8 +21,9 @@ SETS = {"dev": DATA / "scorer_dev.jsonl", "dev2": DATA / "scorer_dev2.jsonl", "d
         "holdout": DATA / "scorer_holdout.jsonl", "blind_dev": DATA / "scorer_blind_dev.jsonl",
         "blind_test": DATA / "scorer_blind_test.jsonl", "blind_dev2": DATA / "scorer_blind_dev2.jsonl", "blind_cal": DATA / "scorer_blind_cal.jsonl",
         "blind_dev3": DATA / "scorer_blind_dev3.jsonl", "blind_test2": DATA / "scorer_blind_test2.jsonl",
-        "blind_dev4": DATA / "scorer_blind_dev4.jsonl", "blind_test3": DATA / "scorer_blind_test3.jsonl"}
-FROZEN = frozenset(("holdout", "blind_test", "blind_test2", "blind_test3"))
+        "blind_dev4": DATA / "scorer_blind_dev4.jsonl", "blind_test3": DATA / "scorer_blind_test3.jsonl",
+        "blind_test4": DATA / "scorer_blind_test4.jsonl"}
+FROZEN = frozenset(("holdout", "blind_test", "blind_test2", "blind_test3", "blind_test4"))
 STYLES = ("spoken", "written")
 
 
