@@ -354,16 +354,16 @@ def _identifier(t: Tokens, f: Fact) -> bool:
     return any(t.words[i] in _ID_WORDS and t.sentence[i] == t.sentence[f.start] for i in lead)
 
 
-def _whole(t: Tokens, f: Fact) -> Fact | None:
+def _whole(facts: list[Fact], f: Fact) -> Fact | None:
     """The whole that a part is "of": "five days" in "two of the five days"."""
     if f.kind != "qty:of":
         return None
-    return next((g for g in extract_facts(t) if g.start in (f.end, f.end + 1) and g is not f), None)
+    return next((g for g in facts if g.start in (f.end, f.end + 1) and g is not f), None)
 
 
-def _same_whole(ct: Tokens, f: Fact, rt: Tokens, g: Fact) -> bool:
+def _same_whole(cfacts: list[Fact], f: Fact, rfacts: list[Fact], g: Fact) -> bool:
     """Two parts of the same whole count the same thing: "three of the five days" for "two of the five days"."""
-    a, b = _whole(ct, f), _whole(rt, g)
+    a, b = _whole(cfacts, f), _whole(rfacts, g)
     return a is not None and b is not None and same_value(a, b)
 
 
@@ -426,7 +426,7 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
         # (one value the reply restated elsewhere is not contradicted by another: "it came in on 2 March and was
         # filed on 18 April" adds a date)
         if g.kind.startswith("qty:") and groles and rt.sentence[g.start] not in cue_sentences \
-                and all(croles[id(f)] and not placed(croles[id(f)], groles) and not _same_whole(ct, f, rt, g)
+                and all(croles[id(f)] and not placed(croles[id(f)], groles) and not _same_whole(cfacts, f, rfacts, g)
                         for f in same_kind):
             continue   # "two missed lessons this month" counts other lessons than "a block of ten lessons"
         contradicts = any(w in ("no", "not", "actually", "says") for i, w in enumerate(rt.words)

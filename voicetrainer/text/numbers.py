@@ -71,7 +71,7 @@ class Fact:
 MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "july", "august", "september",
                     "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
                     "oct", "nov", "dec"})
-_MONTH_NAMES = {m[:3]: m for m in MONTHS if len(m) > 4 or m == "may"} | {"sept": "september"}
+_MONTH_NAMES = {m[:3]: m for m in MONTHS if len(m) > 4 or m == "may"}   # "sept"[:3] finds september too
 
 
 def _month_of(tokens: Tokens, i: int, j: int) -> tuple[str, int, int]:
