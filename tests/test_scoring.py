@@ -10,7 +10,7 @@ import pytest
 from voicetrainer import config
 from voicetrainer.errors import RubricError
 from voicetrainer.scoring import DEFAULT_RUBRIC, PhraseSet, load_rubric, merge, score_reply
-from voicetrainer.text import Match, Phrase, extract_facts, second_person, stem, tokenize
+from voicetrainer.text import Match, Phrase, extract_facts, second_person, split_number_runs, stem, tokenize
 from voicetrainer.types import DIMENSIONS, Acoustics
 
 DANA = "I sent those headphones back three weeks ago and I still haven't got my eighty nine dollars. What is going on?"
@@ -346,6 +346,10 @@ def test_scoring_imports_no_audio_or_model():
     ("Friday at noon", "time", 0),
     ("on two of the five days", "qty:of", 2),
     ("a 12-year-old left behind", "age", 12),                                     # an age, not a duration
+    ("our 10-month-old", "age", 10 * 30 / 365),                                    # in years, whatever the unit
+    ("it turned up at ten to nine", "time", 8 + 50 / 60),                          # said clock times
+    ("ended at ten past two", "time", 2 + 10 / 60),
+    ("booked for half two", "time", 2.5),                                          # British "half two" is 2:30
 ])
 def test_extract_facts(text, kind, value):
     facts = extract_facts(tokenize(text))
@@ -399,6 +403,55 @@ def test_number_after_an_amount_is_not_cents():                                 
 def test_numbers_do_not_run_across_punctuation():                                       # bug 3
     assert facts_of("It's six. Three hundred and forty dollars") == [("money", 340)]
     assert facts_of("order three oh nine one seven, seventy five dollars") == [("number", 30917), ("money", 75)]
+
+
+def test_a_range_said_with_to_is_not_a_clock_time():
+    assert facts_of("open from ten to twelve") == [("time", 10), ("bare", 12)]
+    assert facts_of("ten to twelve people") == [("bare", 10), ("qty:person", 12)]
+
+
+def test_loosely_said_durations_are_inexact():
+    for text in ("take a minute, there's no rush", "half a day off", "it's ten minutes away", "about three weeks"):
+        assert not extract_facts(tokenize(text))[0].exact, text
+    assert extract_facts(tokenize("it took a minute"))[0].exact
+
+
+@pytest.mark.parametrize("customer,reply,values", [
+    ("I paid £280 two weeks ago.", "you paid two eighty two weeks ago", [280, 14]),
+    ("I booked pitch 14 eight months ago.", "you booked pitch fourteen eight months ago", [14, 240]),
+    ("It came at 8:50, 55 minutes late.", "so it came at eight fifty fifty five minutes late", [8 + 50 / 60, 55 / 1440]),
+    ("Order 4471 is late.", "order forty four seventy one is late", [4471]),             # a value said: left whole
+    ("I paid £45 on Monday.", "you paid twelve forty nine", [1249]),                     # no known parts: left whole
+])
+def test_a_spoken_run_is_split_where_it_says_two_of_the_customers_values(customer, reply, values):
+    known = extract_facts(tokenize(customer))
+    split = split_number_runs(tokenize(reply), known)
+    assert [f.value for f in extract_facts(split)] == [pytest.approx(v) for v in values]
+
+
+@pytest.mark.parametrize("customer,reply", [
+    # two values in one spoken run
+    ("I bought 20 sessions for £600 in January and 8 of them expired on 30 June.",
+     "so you bought twenty sessions in january paid six hundred eight of those have expired as of the thirtieth of "
+     "june"),
+    # the days between two of the customer's dates
+    ("The seal was due by the 14th. It's now the 21st and it's the wrong model, after three weeks of hand-washing.",
+     "three weeks of washing by hand and then the seal turns up on the twenty first a week after we said the "
+     "fourteenth and it's the wrong model"),
+    # an amount said like a clock time, to a customer who gave a time and that amount
+    ("You cancelled my lesson at 9pm the night before, after I'd paid £150.",
+     "so cancelled at nine the night before by text and you paid one fifty"),
+    # "before eight" is the time, not eight minutes
+    ("Chloe cancelled 20 minutes before she was due at 8am.", "so chloe cancelled twenty minutes before eight"),
+    # "half a day" is no contradiction of "40 minutes"
+    ("I took a half day off to view the flat at 2pm and waited outside for 40 minutes.",
+     "You took half a day off to view the flat at 2pm and waited 40 minutes outside."),
+    # an age said without its unit
+    ("I drove my 84-year-old dad forty minutes to Harrogate.", "you drove your dad he's eighty four forty minutes to "
+     "harrogate"),
+])
+def test_values_read_the_customers_way_are_no_wrong_facts(rubric, customer, reply):
+    assert score_reply(customer, reply, rubric).analysis.wrong_facts == ()
 
 
 def test_oh_is_zero_only_between_digit_words(rubric):                                    # bug 4

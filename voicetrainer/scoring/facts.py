@@ -103,12 +103,14 @@ def _pairs(t: Tokens, c: CompiledRubric, skip: set[int], gap: int) -> dict[tuple
     return out
 
 
-def _reconcile_times(t: Tokens, facts: list[Fact], other: str) -> list[Fact]:
+def _reconcile_times(t: Tokens, facts: list[Fact], other: str, known: Sequence[Fact] = ()) -> list[Fact]:
     """Spoken numbers read the way the other side used them: "up from six fifty" (read as a time after "from") is
     650 to a customer who gave amounts and no times; "the two fifteen on june third" is 2:15 to one who gave times.
 
     Args:
         other: "amounts" (the customer gave amounts, no times), "times" (they gave times), or "" (leave as read).
+        known: the customer's facts: a number that says one of their amounts stays an amount ("he charged you two
+            forty" to one who gave a time and £240), as does one said with "hundred" or "and".
     """
     if not other:
         return facts
@@ -119,17 +121,21 @@ def _reconcile_times(t: Tokens, facts: list[Fact], other: str) -> list[Fact]:
             raw = round(int(f.value) * 100 + (f.value - int(f.value)) * 60)
             f = Fact("number", float(raw), f.text, f.start, f.end)
         elif other == "times" and f.kind == "number" and spoken and 100 <= f.value < 1300 \
-                and f.value % 100 < 60 and f.value == int(f.value):
+                and f.value % 100 < 60 and f.value == int(f.value) \
+                and not any(w in f.text.lower().split() for w in ("hundred", "thousand", "and")) \
+                and not any(same_value(k, f) for k in known):
             f = Fact("time", (f.value // 100) % 12 + (f.value % 100) / 60, f.text, f.start, f.end)
         out.append(f)
     return out
 
 
-def content(t: Tokens, c: CompiledRubric, skip: set[int] | None = None, gap: int = 1, other: str = "") -> Content:
+def content(t: Tokens, c: CompiledRubric, skip: set[int] | None = None, gap: int = 1, other: str = "",
+            known: Sequence[Fact] = ()) -> Content:
     """Facts, items, names, pairs and content words of a text; tokens in `skip` (what does not restate) left out.
-    `other`: how the customer used numbers ("amounts" or "times"), to read the reply's spoken numbers alike."""
+    `other`: how the customer used numbers ("amounts" or "times"), to read the reply's spoken numbers alike;
+    `known`: the customer's facts."""
     skip = skip or set()
-    facts = _reconcile_times(t, carry_units(t, extract_facts(t)), other)
+    facts = _reconcile_times(t, carry_units(t, extract_facts(t)), other, known)
     facts = [f for f in facts if f.start not in skip]
     used = set(skip)
     for f in facts:
@@ -330,13 +336,19 @@ def same_role(ct: Tokens, f: Fact, cfacts: list[Fact], rt: Tokens, g: Fact, rfac
 
 
 def _derived(g: Fact, cfacts: list[Fact]) -> bool:
-    """A value the rep worked out from the customer's: the sum or the difference of two of them, or one times a
-    count or a number of units ("four months of forty five dollars, that's a hundred eighty")."""
+    """A value the rep worked out from the customer's: the sum or the difference of two of them, one times a
+    count or a number of units ("four months of forty five dollars, that's a hundred eighty"), or the days between
+    two of their dates ("a week late": the 14th and the 21st)."""
     vals = [f.value for f in cfacts if comparable(f, g)]
     counts = [f.value / f.unit if f.unit else f.value for f in cfacts
               if f.kind in ("count", "duration") or f.kind.startswith("qty:")]
     if any(abs(g.value - a * k) < 0.01 for a in vals for k in counts if 1 < k <= 24):
         return True
+    if g.kind == "duration":   # "the twenty first, a week after we said the fourteenth"
+        dates = [f for f in cfacts if f.kind == "date"]
+        if any(abs(g.value - abs(a.value - b.value)) < 0.5 for a in dates for b in dates
+               if a is not b and (a.month == b.month or not (a.month and b.month))):
+            return True
     return any(a != b and (abs(g.value - (a + b)) < 0.01 or abs(g.value - abs(a - b)) < 0.01)
                for a in vals for b in vals)
 

@@ -21,6 +21,7 @@ from voicetrainer.text import (
     extract_facts,
     same_value,
     second_person,
+    split_number_runs,
     split_sentences,
     tokenize,
 )
@@ -167,16 +168,17 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     """
     p = r.paraphrase
     cc = content(ct, c)
+    rt = split_number_runs(rt, cc.facts)   # "you paid two eighty two weeks ago": £280 and two weeks
     skip, no_wrong, values_count = not_restating(rt, c, costs, ct)
     times = any(f.kind == "time" for f in cc.facts)
     other = "times" if times else "amounts" if any(f.kind in ("money", "number") for f in cc.facts) else ""
-    rc = content(rt, c, skip, other=other)
+    rc = content(rt, c, skip, other=other, known=cc.facts)
     # The customer's own values said inside a plan or a jab are carried over too ("I'll reprint the 120 on ivory
     # with the 21st", "it's $250, not the end of the world"): the blind labels count them. Their other words do not.
-    in_plans = content(rt, c, skip - values_count, other=other)
+    in_plans = content(rt, c, skip - values_count, other=other, known=cc.facts)
     rc.facts = in_plans.facts
     rc.names = {**in_plans.names, **rc.names}   # "come to Kingsway tomorrow" carries the branch over too
-    rall = content(rt, c, other=other)
+    rall = content(rt, c, other=other, known=cc.facts)
     evidence: list[str] = []
 
     matched_facts = 0

@@ -23,7 +23,8 @@ from voicetrainer.text.numerals import (
 from voicetrainer.text.stemming import stem
 from voicetrainer.text.tokens import Tokens
 
-__all__ = ["MONTHS", "WEEKDAYS", "Fact", "extract_facts", "is_number_word", "parse_number", "same_value"]
+__all__ = ["MONTHS", "WEEKDAYS", "Fact", "extract_facts", "is_number_word", "parse_number", "same_value",
+           "split_number_runs"]
 
 _DAYS = {"minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 _DURATION_WORDS = {
@@ -148,15 +149,36 @@ _PAST_TO = {"half": 30, "quarter": 15}
 _TWO_WORD_CLOCK = (("o", "clock"), ("a", "m"), ("p", "m"))   # "five p m", "6 a.m." as Whisper writes them
 
 
+_MINUTES_TO = frozenset(("five", "ten", "twenty", "5", "10", "20", "25"))
+_CLOCK_BEFORE = frozenset(("at", "for", "by", "from", "till", "until", "about", "around", "before", "after", "gone"))
+
+
 def _said_clock(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
-    """"half past six" (6:30), "quarter to nine" (8:45), "quarter past two" (2:15) as (hour in 0-12, end)."""
-    if words[i] not in _PAST_TO or i + 2 >= len(words) or words[i + 1] not in ("past", "to"):
+    """"half past six" (6:30), "quarter to nine" (8:45), "ten past two" (2:10), "ten to nine" (8:50) and the
+    British "at half two" (2:30), as (hour in 0-12, end). "from ten to twelve" is a range, not 11:50."""
+    n = len(words)
+    prev = words[i - 1] if i > 0 else ""
+    if words[i] == "half" and prev in _CLOCK_BEFORE and i + 1 < n and words[i + 1] in UNITS \
+            and 1 <= UNITS[words[i + 1]] <= 12 and (i + 2 >= n or not is_number_word(words[i + 2])):
+        return (UNITS[words[i + 1]] + 0.5) % 12, i + 2
+    if words[i] in _PAST_TO:
+        minutes: float | None = _PAST_TO[words[i]]
+        k = i + 1
+    else:
+        minutes, k = parse_number(words, i)
+        if minutes is None or k >= n or not 1 <= minutes <= 30 or minutes != int(minutes):
+            return None
+        if k < n and words[k] in ("minutes", "mins"):
+            k += 1
+        if k < n and words[k] == "to" and (words[i] not in _MINUTES_TO or prev in ("from", "between")):
+            return None
+    if k + 1 >= n or words[k] not in ("past", "to") or minutes is None:
         return None
-    hour, j = parse_number(words, i + 2)
-    if hour is None or not 1 <= hour <= 12 or hour != int(hour):
+    hour, j = parse_number(words, k + 1)
+    if hour is None or not 1 <= hour <= 12 or hour != int(hour) or (
+            j < n and words[j].isalpha() and words[j] not in _NOT_COUNTED):   # "ten to twelve people"
         return None
-    minutes = _PAST_TO[words[i]]
-    value = hour + minutes / 60 if words[i + 1] == "past" else hour - 1 + (60 - minutes) / 60
+    value = hour + minutes / 60 if words[k] == "past" else hour - 1 + (60 - minutes) / 60
     return value % 12, j
 
 
@@ -167,13 +189,29 @@ def _clock_like(value: float) -> bool:
     return value >= 100 and value // 100 <= 12 and value % 100 < 60 and value == int(value)
 
 
-def extract_facts(tokens: Tokens) -> list[Fact]:
-    """Facts in text order; amounts after "nearly", "about", "over", "more than" ... are marked inexact."""
-    out = _extract_facts(tokens)
+_AWAY = frozenset(("away", "walk", "drive", "ride"))
+_PAUSE_VERBS = frozenset(("take", "wait", "give", "just", "hang", "hold", "in"))
+
+
+def _loose(tokens: Tokens, f: Fact) -> bool:
+    """An amount said loosely: after "nearly", "about", "over", "more than" ...; half of a unit ("half a day"); a
+    distance ("ten minutes away"); a pause ("take a minute", "in a second")."""
     words = tokens.words
-    return [Fact(f.kind, f.value, f.text, f.start, f.end, False)
-            if f.exact and f.start > 0 and words[f.start - 1] in _APPROXIMATE
-            and words[f.start - 2:f.start] != ("rather", "than") else f for f in out]   # "rather than 14 June" is exact
+    prev = words[f.start - 1] if f.start > 0 else ""
+    if prev in _APPROXIMATE:
+        return words[f.start - 2:f.start] != ("rather", "than")   # "rather than 14 June" is exact
+    if f.kind != "duration":
+        return False
+    nxt = words[f.end] if f.end < len(words) else ""
+    return prev == "half" or nxt in _AWAY or (prev in _PAUSE_VERBS and words[f.start] in ("a", "one")
+                                              and f.value <= 1 / 1440 + 1e-9)
+
+
+def extract_facts(tokens: Tokens) -> list[Fact]:
+    """Facts in text order; amounts said loosely ("nearly", "about", "over", "half a day", "ten minutes away") are
+    marked inexact."""
+    return [Fact(f.kind, f.value, f.text, f.start, f.end, False, f.unit, f.month) if f.exact and _loose(tokens, f)
+            else f for f in _extract_facts(tokens)]
 
 
 def _extract_facts(tokens: Tokens) -> list[Fact]:
@@ -297,9 +335,11 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         if k < n and words[k] in ("more", "whole", "full", "long", "straight") and k + 1 < n \
                 and words[k + 1] in _DURATION_WORDS:
             k += 1
-        if k < n and words[k] in _DURATION_WORDS and k + 1 < n and words[k + 1] == "old" \
-                and _DURATION_WORDS[words[k]] == "year":
-            out.append(Fact("age", value, tokens.span_text(start, k + 2), start, k + 2))   # "a 12-year-old"
+        if k < n and words[k] in _DURATION_WORDS and k + 1 < n and words[k + 1] == "old":
+            # "a 12-year-old" is 12; "our 10-month-old" an age too, not how long anything took
+            age = value * _DAYS[_DURATION_WORDS[words[k]]] / 365
+            out.append(Fact("age", value if _DURATION_WORDS[words[k]] == "year" else age,
+                            tokens.span_text(start, k + 2), start, k + 2))
             i = k + 2
         elif k < n and words[k] in _DURATION_WORDS:
             unit = _DURATION_WORDS[words[k]]
@@ -348,8 +388,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                                 start, k + 1))
                 i = k + 1
             elif value >= 2 and k + 1 < n and words[k] == "of" and not tokens.breaks[k] and (
-                    words[k + 1] in ("the", "my", "your", "those", "these", "our") or is_number_word(words[k + 1])
-                    or words[k + 1].isdigit()):
+                    words[k + 1] in ("the", "my", "your", "those", "these", "our", "them")
+                    or is_number_word(words[k + 1]) or words[k + 1].isdigit()):
                 # "two of the five days": a part of something, compared with other parts ("three of the five")
                 out.append(Fact("qty:of", value, tokens.span_text(start, k + 1), start, k + 1))
                 i = k + 1
@@ -373,6 +413,52 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
     return out
 
 
+def _number_word(w: str) -> bool:
+    return is_number_word(w) or w in ZERO_WORDS
+
+
+def split_number_runs(tokens: Tokens, known: list[Fact]) -> Tokens:
+    """The tokens with a break where a spoken run of number words says two of the `known` values one after another.
+
+    A speech recogniser writes no comma between two numbers: "you paid two eighty two weeks ago" (£280, two weeks),
+    "iphone thirteen one eighty nine" (13, 189), "fourteen eight months ago" (pitch 14, eight months). A run that
+    says none of the known values is split where its parts say some of them and nothing else, so each part is read
+    on its own; a run that says a known value ("forty four seventy one") is left whole.
+    """
+    if not known:
+        return tokens
+    breaks = list(tokens.breaks) or [False] * len(tokens.words)
+
+    def says_known(g: Fact) -> bool:
+        return any(same_value(k, g) for k in known)
+
+    for _ in range(3):   # a run can hold three values: "eight fifty fifty five minutes thirty eight sixty"
+        current = Tokens(tokens.words, tokens.stems, tokens.origin, tokens.surface, tokens.sentence, tuple(breaks))
+        split = None
+        for f in extract_facts(current):
+            if any(ch.isdigit() for ch in f.text) or says_known(f):
+                continue
+            inner = [i for i in range(f.start + 1, f.end)
+                     if not breaks[i] and _number_word(tokens.words[i]) and _number_word(tokens.words[i - 1])]
+            best: tuple[int, int] | None = None
+            for i in inner:
+                trial = breaks[:i] + [True] + breaks[i + 1:]
+                t2 = Tokens(tokens.words, tokens.stems, tokens.origin, tokens.surface, tokens.sentence, tuple(trial))
+                parts = [g for g in extract_facts(t2) if f.start <= g.start < f.end]
+                hits = sum(says_known(g) for g in parts)
+                if hits and hits == len(parts) and (best is None or hits > best[0]):
+                    best = (hits, i)
+            if best is not None:
+                split = best[1]
+                break
+        if split is None:
+            break
+        breaks[split] = True
+    if breaks == list(tokens.breaks):
+        return tokens
+    return Tokens(tokens.words, tokens.stems, tokens.origin, tokens.surface, tokens.sentence, tuple(breaks))
+
+
 def _nouns(kind: str) -> set[str]:
     return set(kind.split(":", 1)[1].split("|"))
 
@@ -388,6 +474,11 @@ def same_value(a: Fact, b: Fact) -> bool:
     if a.kind.startswith("qty:") and b.kind.startswith("qty:"):
         return a.value == b.value and bool(_nouns(a.kind) & _nouns(b.kind))
     kinds = {a.kind.split(":")[0], b.kind.split(":")[0]}
+    if kinds == {"age", "bare"}:
+        return a.value == b.value   # "my 84-year-old dad", "he's eighty four"
+    if kinds == {"age", "duration"}:   # "three weeks old" is "I've had it three weeks"
+        age, took = (a, b) if a.kind == "age" else (b, a)
+        return abs(age.value * 365 - took.value) <= 0.1 * took.value + 1e-9
     if "count" in kinds and kinds & {"qty", "ord"} and a.kind != b.kind:
         # "missed school twice" is "two missed school days"; the "third time" is the "third cancellation"
         ordinal = "ord" in kinds

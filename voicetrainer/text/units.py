@@ -15,9 +15,10 @@ from voicetrainer.text.tokens import Tokens
 # After a bare number, these words still leave it bare ("been 8!", "waiting three now", "38 and", "400, maybe 450").
 _AFTER_BARE = frozenset("""and but so or now then again maybe even too already yet though either each
 instead""".split())
-# After these a number is a time, a party size or a label, not an amount: "booked for 7", "at 8", "gate 12".
+# After these a number is a time, a party size or a label, not an amount: "booked for 7", "at 8", "gate 12",
+# "twenty minutes before eight".
 _NOT_AMOUNT = frozenset("""at for by until till from to of number gate room table flight seat platform bus page
-step option level size""".split())
+step option level size before after past""".split())
 
 
 def _orphans(t: Tokens, facts: list[Fact]) -> list[tuple[int, int, float]]:
