@@ -419,7 +419,8 @@ def test_loosely_said_durations_are_inexact():
 @pytest.mark.parametrize("customer,reply,values", [
     ("I paid £280 two weeks ago.", "you paid two eighty two weeks ago", [280, 14]),
     ("I booked pitch 14 eight months ago.", "you booked pitch fourteen eight months ago", [14, 240]),
-    ("It came at 8:50, 55 minutes late.", "so it came at eight fifty fifty five minutes late", [8 + 50 / 60, 55 / 1440]),
+    ("It came at 8:50, 55 minutes late.", "so it came at eight fifty fifty five minutes late",
+     [8 + 50 / 60, 55 / 1440]),
     ("Order 4471 is late.", "order forty four seventy one is late", [4471]),             # a value said: left whole
     ("I paid £45 on Monday.", "you paid twelve forty nine", [1249]),                     # no known parts: left whole
 ])
