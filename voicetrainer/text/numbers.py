@@ -8,7 +8,7 @@ knowledge.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from voicetrainer.text.numerals import (
     ORDINALS,
@@ -337,8 +337,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             k += 1
         if k < n and words[k] in _DURATION_WORDS and k + 1 < n and words[k + 1] == "old":
             # "a 12-year-old" is 12; "our 10-month-old" an age too, not how long anything took
-            age = value * _DAYS[_DURATION_WORDS[words[k]]] / 365
-            out.append(Fact("age", value if _DURATION_WORDS[words[k]] == "year" else age,
+            out.append(Fact("age", value * _DAYS[_DURATION_WORDS[words[k]]] / 365,   # in years
                             tokens.span_text(start, k + 2), start, k + 2))
             i = k + 2
         elif k < n and words[k] in _DURATION_WORDS:
@@ -433,7 +432,7 @@ def split_number_runs(tokens: Tokens, known: list[Fact]) -> Tokens:
         return any(same_value(k, g) for k in known)
 
     for _ in range(3):   # a run can hold three values: "eight fifty fifty five minutes thirty eight sixty"
-        current = Tokens(tokens.words, tokens.stems, tokens.origin, tokens.surface, tokens.sentence, tuple(breaks))
+        current = replace(tokens, breaks=tuple(breaks))
         split = None
         for f in extract_facts(current):
             if any(ch.isdigit() for ch in f.text) or says_known(f):
@@ -443,7 +442,7 @@ def split_number_runs(tokens: Tokens, known: list[Fact]) -> Tokens:
             best: tuple[int, int] | None = None
             for i in inner:
                 trial = breaks[:i] + [True] + breaks[i + 1:]
-                t2 = Tokens(tokens.words, tokens.stems, tokens.origin, tokens.surface, tokens.sentence, tuple(trial))
+                t2 = replace(tokens, breaks=tuple(trial))
                 parts = [g for g in extract_facts(t2) if f.start <= g.start < f.end]
                 hits = sum(says_known(g) for g in parts)
                 if hits and hits == len(parts) and (best is None or hits > best[0]):
@@ -456,7 +455,7 @@ def split_number_runs(tokens: Tokens, known: list[Fact]) -> Tokens:
         breaks[split] = True
     if breaks == list(tokens.breaks):
         return tokens
-    return Tokens(tokens.words, tokens.stems, tokens.origin, tokens.surface, tokens.sentence, tuple(breaks))
+    return replace(tokens, breaks=tuple(breaks))
 
 
 def _nouns(kind: str) -> set[str]:
