@@ -350,6 +350,11 @@ def test_scoring_imports_no_audio_or_model():
     ("it turned up at ten to nine", "time", 8 + 50 / 60),                          # said clock times
     ("ended at ten past two", "time", 2 + 10 / 60),
     ("booked for half two", "time", 2.5),                                          # British "half two" is 2:30
+    ("it turned up at ten to nine nearly an hour late", "time", 8 + 50 / 60),
+    ("another two and a half weeks", "duration", 17.5),
+    ("with the thirty first coming up", "date", 31),                               # a date before a verb
+    ("I bought four 2.5 litre tins", "qty:tin", 4),                                # four tins, of 2.5 litres
+    ("you paid ninety five each", "bare", 95),                                     # "each" counts nothing
 ])
 def test_extract_facts(text, kind, value):
     facts = extract_facts(tokenize(text))
@@ -450,6 +455,20 @@ def test_a_spoken_run_is_split_where_it_says_two_of_the_customers_values(custome
     # an age said without its unit
     ("I drove my 84-year-old dad forty minutes to Harrogate.", "you drove your dad he's eighty four forty minutes to "
      "harrogate"),
+    ("Four letters in six weeks. My mum lives with me, she's 84 and she was terrified.",
+     "we've sent four letters in six weeks and it's frightened your mum, who's 84."),           # no unit carried
+    # a part of a whole, counted
+    ("Three of my ebook loans vanished overnight and now it says I've hit my limit of 5 loans.",
+     "So three loans vanished overnight and it now says you've hit your 5-loan limit."),
+    # a pair said side by side, in the same order
+    ("My booking for the 12th to the 14th says breakfast included, and you added £39 for two breakfasts.",
+     "Being charged £39 for two breakfasts your 12th–14th booking already included isn't acceptable."),
+    # an amount said like a clock time, after "at"
+    ("I booked both boys for all five days at £120 each and you cancelled by email at 9pm.",
+     "so an email at nine pm and both boys booked for all five days at one twenty each"),
+    # a new date in a plan said in the passive
+    ("The letter says I've got until the 30th of April to pay or I lose the plot.",
+     "Losing your plot by 30 April must be upsetting. The plumber is booked to repair the tap on 12 April."),
 ])
 def test_values_read_the_customers_way_are_no_wrong_facts(rubric, customer, reply):
     assert score_reply(customer, reply, rubric).analysis.wrong_facts == ()

@@ -117,9 +117,12 @@ def _reconcile_times(t: Tokens, facts: list[Fact], other: str, known: Sequence[F
     out = []
     for f in facts:
         spoken = not any(x in f.text.lower() for x in (":", "am", "pm", "clock", "$", "£", "€"))
-        if other == "amounts" and f.kind == "time" and spoken and f.value >= 1 and f.value != int(f.value):
-            raw = round(int(f.value) * 100 + (f.value - int(f.value)) * 60)
-            f = Fact("number", float(raw), f.text, f.start, f.end)
+        raw = round(int(f.value) * 100 + (f.value - int(f.value)) * 60) if f.kind == "time" else 0
+        amount = Fact("number", float(raw), f.text, f.start, f.end)
+        if f.kind == "time" and spoken and f.value >= 1 and f.value != int(f.value) and (
+                other == "amounts" or (any(same_value(k, amount) for k in known)
+                                       and not any(same_value(k, f) for k in known))):
+            f = amount   # "at one twenty each" to a customer who paid £120 each
         elif other == "times" and f.kind == "number" and spoken and 100 <= f.value < 1300 \
                 and f.value % 100 < 60 and f.value == int(f.value) \
                 and not any(w in f.text.lower().split() for w in ("hundred", "thousand", "and")) \
@@ -379,6 +382,14 @@ def _same_whole(cfacts: list[Fact], f: Fact, rfacts: list[Fact], g: Fact) -> boo
     return a is not None and b is not None and same_value(a, b)
 
 
+def _same_pair(e: Fact, f: Fact, g: Fact, h: Fact) -> bool:
+    """The customer's e and f said side by side ("the 12th to the 14th") and the reply's g and h (g says e, h says f)
+    side by side in the same order ("12th–14th"): one pair restated, not two values swapped."""
+    def close(a: Fact, b: Fact) -> bool:
+        return 0 <= b.start - a.end <= 2 or 0 <= a.start - b.end <= 2
+    return close(e, f) and close(g, h) and (e.start < f.start) == (g.start < h.start)
+
+
 def _in_range(t: Tokens, g: Fact) -> bool:
     """A value that bounds a range: "between 8 and 9", "from 2 to 4"."""
     before = t.words[max(0, g.start - 3):g.start]
@@ -421,9 +432,13 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
             others = [f for f in same_kind if not same_value(f, g) and placed(croles[id(f)], groles)]
             # changed (nothing equal to it), or swapped (the other value is in the reply, in this one's place)
             # (in this one's place, or out of its own when both of the customer's values have places)
+            # (a pair said side by side in the same order on both sides is the same pair: "the 12th to the 14th"
+            # and "your 12th–14th booking", "8am to 12pm" and "your 8am–12pm slot")
             swapped = bool(equal) and any(
                 same_value(f, h) and (placed(croles[id(e)], rroles[id(h)])
-                                      or (croles[id(f)] and croles[id(e)] and not placed(croles[id(f)], rroles[id(h)])))
+                                      or (croles[id(f)] and croles[id(e)] and rroles[id(h)]
+                                          and not placed(croles[id(f)], rroles[id(h)])))
+                and not _same_pair(e, f, g, h)
                 for f in others for h in rfacts for e in equal)
             if others and (not equal or swapped):
                 out.append((g, others[0]))

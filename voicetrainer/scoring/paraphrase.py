@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from voicetrainer.scoring.clauses import clause_ids
 from voicetrainer.scoring.facts import Content, content, not_restating, same_role, wrong_facts
 from voicetrainer.scoring.phrases import CompiledRubric
 from voicetrainer.scoring.schema import RubricModel
@@ -58,11 +59,12 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
     cust_items = [k for k in cc.items if not k.startswith("thing:")]
     named_anywhere = set(content(rt, c).items)
     out = []
-    planning = _planning_sentences(rt)
+    planning = _planning_clauses(rt)
+    clauses = clause_ids(rt)
     for k, (s, e) in rc.items.items():
         if k.startswith("thing:") or k in cc.items or rt.sentence[s] not in restating or s in no_wrong:
             continue
-        if _item_slot(k) in ("weekday", "month") and rt.sentence[s] in planning:
+        if _item_slot(k) in ("weekday", "month") and clauses[s] in planning:
             continue   # "I'll send the link by Thursday", "I've reissued it, arriving Thursday": a new day, planned
         same_slot = [g for g in cust_items if _item_slot(g) == _item_slot(k)]
         if not same_slot or any(g in named_anywhere for g in same_slot):
@@ -71,13 +73,16 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
     return out + _wrong_names(ct, rt, cc, rc, restating, no_wrong)
 
 
-def _planning_sentences(rt: Tokens) -> set[int]:
-    """Sentences in which the rep plans or reports an action of their own."""
-    out = set()
+def _planning_clauses(rt: Tokens) -> set[int]:
+    """Clauses in which the rep plans or reports an action of their own, with the clauses after them in their
+    sentence ("I've reissued it, arriving Thursday"); a spoken run-on sentence is one sentence, so the clause before
+    a plan ("you cancelled in may and i'll refund both") still restates."""
+    clauses = clause_ids(rt)
+    out: set[int] = set()
     for i, w in enumerate(rt.words):
         if w in ("will", "going", "gonna", "arriving") or (
                 w in ("have", "am", "are") and i > 0 and rt.words[i - 1] in ("i", "we")):
-            out.add(rt.sentence[i])
+            out.update(clauses[j] for j in range(i, len(rt.words)) if rt.sentence[j] == rt.sentence[i])
     return out
 
 

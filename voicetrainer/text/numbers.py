@@ -94,7 +94,7 @@ _NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from 
 this that these those i you he she we they me him her us them my your our their not no so if then than as up out off
 more less times time o am pm yeah yes okay ok right um uh while when because since until after before though
 now today tonight yesterday tomorrow already again there here please
-although""".split())
+although each apiece per nearly almost just only exactly still""".split())   # "ninety five each": £95 a seat
 
 _APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
                 "under", "least", "some", "couple", "few", "several"}
@@ -122,8 +122,9 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
             return day, j
         if words[i][0].isdigit():  # Whisper's "12th" is a date unless it counts ("the 3rd time")
             return day, j
-        if after and after.isalpha() and after not in _NOT_COUNTED and after not in WEEKDAYS:
-            return None  # "the fifth call", "the second one"
+        if after and after.isalpha() and after not in _NOT_COUNTED and after not in WEEKDAYS \
+                and not after.endswith("ing"):
+            return None  # "the fifth call", "the second one"; "the thirty first coming up" is a date
         if prev in ("the", "on") and (day > 3 or prev2 in ("on", "since", "until", "by", "before", "after", "from")
                                       or prev == "on"):
             return day, j
@@ -172,11 +173,12 @@ def _said_clock(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
             k += 1
         if k < n and words[k] == "to" and (words[i] not in _MINUTES_TO or prev in ("from", "between")):
             return None
+    clocked = prev in _CLOCK_BEFORE or (k < n and words[k] == "past")
     if k + 1 >= n or words[k] not in ("past", "to") or minutes is None:
         return None
     hour, j = parse_number(words, k + 1)
     if hour is None or not 1 <= hour <= 12 or hour != int(hour) or (
-            j < n and words[j].isalpha() and words[j] not in _NOT_COUNTED):   # "ten to twelve people"
+            not clocked and j < n and words[j].isalpha() and words[j] not in _NOT_COUNTED):   # "ten to twelve people"
         return None
     value = hour + minutes / 60 if words[k] == "past" else hour - 1 + (60 - minutes) / 60
     return value % 12, j
@@ -331,6 +333,8 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             i += 1
             continue
         # What follows the number says what it is.
+        if j + 3 < n and words[j:j + 3] == ("and", "a", "half") and words[j + 3] in _DURATION_WORDS:
+            value, j = value + 0.5, j + 3   # "two and a half weeks"
         k = j
         if k < n and words[k] in ("more", "whole", "full", "long", "straight") and k + 1 < n \
                 and words[k + 1] in _DURATION_WORDS:
@@ -376,7 +380,13 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 "order", "number", "ticket", "case", "reference", "room", "flight", "seat", "size")):
             # A small number: a quantity of the next word ("12 kilos" = "twelve kilos", not "six kilos"), a bare
             # amount ("seventy at the pump" for "$70"), or nothing ("the one you got").
-            if value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED and not tokens.breaks[k]\
+            if value >= 2 and k + 2 < n and re.fullmatch(r"\d+(\.\d+)?", words[k]) and words[k + 2].isalpha() \
+                    and words[k + 2] not in _NOT_COUNTED and not tokens.breaks[k] and words[k + 1].isalpha() \
+                    and words[k + 1] not in _NOT_COUNTED and words[k + 1] not in _DURATION_WORDS:
+                # "four 2.5 litre tins": four tins (of 2.5 litres each, read next)
+                out.append(Fact("qty:" + stem(words[k + 2]), value, tokens.span_text(start, k), start, k))
+                i = k
+            elif value >= 2 and k < n and words[k].isalpha() and words[k] not in _NOT_COUNTED and not tokens.breaks[k]\
                     and not is_number_word(words[k]) and words[k] not in ORDINALS and words[k] not in ZERO_WORDS:
                 # the noun counted may follow an adjective: "two live classes" is "two classes"
                 nouns = [_QTY_ALIAS.get(words[k], words[k])]
@@ -470,6 +480,8 @@ def same_value(a: Fact, b: Fact) -> bool:
     "£71 a month".
     """
     numeric = {"money", "number", "bare"}
+    if "qty:of" in (a.kind, b.kind) and a.kind.startswith("qty:") and b.kind.startswith("qty:"):
+        return a.value == b.value   # "three of my loans vanished" is "three loans vanished"
     if a.kind.startswith("qty:") and b.kind.startswith("qty:"):
         return a.value == b.value and bool(_nouns(a.kind) & _nouns(b.kind))
     kinds = {a.kind.split(":")[0], b.kind.split(":")[0]}

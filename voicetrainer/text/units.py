@@ -21,6 +21,13 @@ _NOT_AMOUNT = frozenset("""at for by until till from to of number gate room tabl
 step option level size before after past""".split())
 
 
+def _age_said(t: Tokens, i: int) -> bool:
+    """A person's age: "she's 84", "who is eighty four", "aged 84"."""
+    w = t.words
+    return i > 0 and (w[i - 1] == "aged" or (i > 1 and w[i - 1] in ("is", "was", "turned", "turns")
+                                             and w[i - 2] in ("he", "she", "who", "they")))
+
+
 def _orphans(t: Tokens, facts: list[Fact]) -> list[tuple[int, int, float]]:
     """(start, end, value) of numbers with no unit: "bare" facts, and small numbers no fact took."""
     covered = {i for f in facts for i in range(f.start, f.end) if f.kind != "bare"}
@@ -36,7 +43,7 @@ def _orphans(t: Tokens, facts: list[Fact]) -> list[tuple[int, int, float]]:
             i += 1
             continue
         nxt = t.words[j] if j < n else ""
-        if (i > 0 and t.words[i - 1] in _NOT_AMOUNT) or t.words[i] == "one":  # "a little one", "that one"
+        if (i > 0 and t.words[i - 1] in _NOT_AMOUNT) or t.words[i] == "one" or _age_said(t, i):  # "that one"
             i = j
             continue
         if j == n or (t.breaks and t.breaks[j]) or nxt in _AFTER_BARE or not nxt.isalpha():
