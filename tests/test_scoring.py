@@ -712,6 +712,14 @@ def test_paraphrase_by_role_and_unit(rubric, customer, reply, expected):
     assert s["paraphrase"].hit is expected, (s["paraphrase"].evidence, s.analysis.wrong_facts)
 
 
+def test_the_same_name_with_another_kind_of_place_is_a_wrong_fact(rubric):
+    customer = "I docked the bike at the Elm Street station at 8:20 and it's charged me $38.50."
+    s = score_reply(customer, "so you docked at elm park at eight twenty and it charged thirty eight fifty", rubric)
+    assert not s["paraphrase"].hit and "elm park (customer said Elm Street)" in s.analysis.wrong_facts
+    s = score_reply(customer, "so you docked at elm street at eight twenty and it charged thirty eight fifty", rubric)
+    assert s["paraphrase"].hit and s.analysis.wrong_facts == ()
+
+
 def test_a_range_is_no_wrong_fact(rubric):
     s = score_reply(GLASSES, "That's rotten, a remake takes seven to ten days so I'll rush yours.", rubric)
     assert s.analysis.wrong_facts == ()

@@ -103,7 +103,20 @@ def _wrong_names(ct: Tokens, rt: Tokens, cc: Content, rc: Content, restating: se
                     and rt.words[k] not in STOP_WORDS and rt.sentence[k] in restating and k not in no_wrong:
                 out.append(f"{rt.span_text(k, k + 2)} (customer said {ct.span_text(i, i + 2)})")
                 break
+    # the same name with another kind of place: "Mill Road" for "Mill Lane", "Elm Park" for "Elm Street"
+    for stem_, (i, _) in cc.names.items():
+        if i + 1 >= len(ct.words) or ct.words[i + 1] not in _PLACES or ct.stems[i + 1] in said:
+            continue
+        for k in range(len(rt.words) - 1):
+            if rt.stems[k] == stem_ and rt.words[k + 1] in _PLACES and rt.words[k + 1] != ct.words[i + 1] \
+                    and rt.sentence[k] in restating and k not in no_wrong:
+                out.append(f"{rt.span_text(k, k + 2)} (customer said {ct.span_text(i, i + 2)})")
+                break
     return out
+
+
+_PLACES = frozenset("""street road lane avenue park station square close drive way hill place terrace gardens crescent
+grove court row green common market mews parade""".split())
 
 
 # Words that join two of the customer's values in an order that matters: "14 June instead of 21 June", "King's Cross
