@@ -466,6 +466,17 @@ def test_a_spoken_run_is_split_where_it_says_two_of_the_customers_values(custome
     # an amount said like a clock time, after "at"
     ("I booked both boys for all five days at £120 each and you cancelled by email at 9pm.",
      "so an email at nine pm and both boys booked for all five days at one twenty each"),
+    # "two of the three" counts books, not weeks
+    ("I ordered three maths textbooks on 2 September and was told two weeks.",
+     "so you ordered three maths books on the second of september and we said two weeks. they've got two of the "
+     "three"),
+    # a value with the same word before it on both sides stays in its place
+    ("I paid £35 to get contracts to Fleet Street by 3pm and they turned up at 5:40.",
+     "it came down to our rider getting the contracts to Fleet Street at 5:40 instead of by 3pm. I've refunded "
+     "your £35."),
+    ("My DAS course for the 12th to the 15th was cancelled. I've paid £850 and my test is booked for the 18th.",
+     "so your das was booked for the twelfth to the fifteenth you paid eight fifty with your test on the "
+     "eighteenth"),
     # a new date in a plan said in the passive
     ("The letter says I've got until the 30th of April to pay or I lose the plot.",
      "Losing your plot by 30 April must be upsetting. The plumber is booked to repair the tap on 12 April."),
@@ -718,6 +729,16 @@ def test_the_same_name_with_another_kind_of_place_is_a_wrong_fact(rubric):
     assert not s["paraphrase"].hit and "elm park (customer said Elm Street)" in s.analysis.wrong_facts
     s = score_reply(customer, "so you docked at elm street at eight twenty and it charged thirty eight fifty", rubric)
     assert s["paraphrase"].hit and s.analysis.wrong_facts == ()
+
+
+def test_a_day_put_where_another_day_was_is_a_wrong_fact(rubric):
+    customer = "Your engineer came on Saturday and said the seal was fine, and by Sunday it had lost half the water."
+    s = score_reply(customer, "okay so the engineer came on sunday and said the seal was fine and on monday it lost "
+                    "half the water right", rubric)
+    assert "sunday (customer said Saturday)" in s.analysis.wrong_facts
+    s = score_reply(customer, "okay so the engineer came on saturday and said the seal was fine and by sunday it lost "
+                    "half the water right", rubric)
+    assert s.analysis.wrong_facts == () and s["paraphrase"].hit
 
 
 def test_a_range_is_no_wrong_fact(rubric):

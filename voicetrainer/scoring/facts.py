@@ -435,9 +435,9 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
             # (a pair said side by side in the same order on both sides is the same pair: "the 12th to the 14th"
             # and "your 12th–14th booking", "8am to 12pm" and "your 8am–12pm slot")
             swapped = bool(equal) and any(
-                same_value(f, h) and (placed(croles[id(e)], rroles[id(h)])
-                                      or (croles[id(f)] and croles[id(e)] and rroles[id(h)]
-                                          and not placed(croles[id(f)], rroles[id(h)])))
+                same_value(f, h) and (placed(croles[id(e)], rroles[id(h)]) or (
+                    croles[id(f)] and croles[id(e)] and rroles[id(h)] and not placed(croles[id(f)], rroles[id(h)])
+                    and ct.words[f.start - 1:f.start] != rt.words[h.start - 1:h.start]))   # "by 3pm" stays put
                 and not _same_pair(e, f, g, h)
                 for f in others for h in rfacts for e in equal)
             if others and (not equal or swapped):

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from voicetrainer.scoring.clauses import clause_ids
-from voicetrainer.scoring.facts import Content, content, not_restating, same_role, wrong_facts
+from voicetrainer.scoring.facts import Content, content, not_restating, roles, same_role, wrong_facts
 from voicetrainer.scoring.phrases import CompiledRubric
 from voicetrainer.scoring.schema import RubricModel
 from voicetrainer.text import (
     MONTHS,
     STOP_WORDS,
     WEEKDAYS,
+    Fact,
     Match,
     Tokens,
     extract_facts,
@@ -70,7 +71,30 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
         if not same_slot or any(g in named_anywhere for g in same_slot):
             continue
         out.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[same_slot[0]])})")
-    return out + _wrong_names(ct, rt, cc, rc, restating, no_wrong)
+    return out + _shifted_days(ct, rt, cc, rc, c, restating, no_wrong) + _wrong_names(ct, rt, cc, rc, restating,
+                                                                                          no_wrong)
+
+
+def _shifted_days(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRubric, restating: set[int],
+                  no_wrong: set[int]) -> list[str]:
+    """A day the customer said, put where another of their days was: "the engineer came on sunday" for "came on
+    Saturday ... by Sunday it had lost half the water" (each day placed by the words around it)."""
+    def place(t: Tokens, span: tuple[int, int]) -> set[str]:
+        return roles(t, Fact("item", 0.0, "", span[0], span[1]), c)
+
+    days = [k for k in cc.items if _item_slot(k) == "weekday"]
+    out = []
+    for k, span in rc.items.items():
+        if k not in days or rt.sentence[span[0]] not in restating or span[0] in no_wrong:
+            continue
+        here = place(rt, span)
+        own = place(ct, cc.items[k])
+        for other in days:
+            theirs = place(ct, cc.items[other])
+            if other != k and here & theirs and not here & own and other not in rc.items:
+                out.append(f"{rt.span_text(*span)} (customer said {ct.span_text(*cc.items[other])})")
+                break
+    return out
 
 
 def _planning_clauses(rt: Tokens) -> set[int]:

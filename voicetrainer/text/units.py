@@ -43,7 +43,8 @@ def _orphans(t: Tokens, facts: list[Fact]) -> list[tuple[int, int, float]]:
             i += 1
             continue
         nxt = t.words[j] if j < n else ""
-        if (i > 0 and t.words[i - 1] in _NOT_AMOUNT) or t.words[i] == "one" or _age_said(t, i):  # "that one"
+        if (i > 0 and t.words[i - 1] in _NOT_AMOUNT) or t.words[i] == "one" or _age_said(t, i) \
+                or t.words[max(0, i - 2):i] == ("of", "the"):   # "that one"; "two of the three" counts books
             i = j
             continue
         if j == n or (t.breaks and t.breaks[j]) or nxt in _AFTER_BARE or not nxt.isalpha():
