@@ -480,6 +480,9 @@ def test_a_spoken_run_is_split_where_it_says_two_of_the_customers_values(custome
     # a new date in a plan said in the passive
     ("The letter says I've got until the 30th of April to pay or I lose the plot.",
      "Losing your plot by 30 April must be upsetting. The plumber is booked to repair the tap on 12 April."),
+    # a delivery to come, in the clause before the rep's own plan
+    ("I drove forty minutes on Sunday for the TV at $399 and it was sold out.",
+     "Yes, definitely. It arrives on Wednesday, and I'll email you a confirmation with the $399 price on it today."),
 ])
 def test_values_read_the_customers_way_are_no_wrong_facts(rubric, customer, reply):
     assert score_reply(customer, reply, rubric).analysis.wrong_facts == ()
