@@ -364,6 +364,10 @@ def test_extract_facts(text, kind, value):
 def test_second_person():
     assert second_person("I sent my headphones back and you lost them.") == \
         "you sent your headphones back and we lost them."
+    assert second_person("I booked you to take down the ash, and I gave you my number.") == \
+        "you booked us to take down the ash, and you gave us your number."          # "you" the object is "us"
+    assert second_person("Why did you cancel? I told you, you promised me.") == \
+        "Why did we cancel? You told us, we promised you."
 
 
 @pytest.mark.parametrize("pattern,text,spans", [

@@ -12,12 +12,19 @@ _SWAP = {
     "you": "we", "your": "our", "yours": "ours", "you're": "we're", "you've": "we've", "you'll": "we'll",
 }
 
+# Words after which "you" starts a clause ("and you lost them", "did you"); after any other word it is the object
+# ("I paid you", "I told you").
+_BEFORE_A_SUBJECT = frozenset("""and but so or then because when while since after before until if that which who what
+why how where once though although as did do does can could would will should have has had are were was is didn't
+don't doesn't can't couldn't wouldn't won't shouldn't haven't hasn't hadn't aren't weren't wasn't isn't""".split())
+
 
 def second_person(sentence: str) -> str:
     """Turn a customer's first-person sentence into the rep's second person.
 
     "I sent my headphones back" -> "you sent your headphones back". Words about the company ("you", "your")
-    become "we"/"our". "was" after "I" becomes "were".
+    become "we"/"our" ("us" when "you" is the object: "I paid you" -> "you paid us"). "was" after "I" becomes
+    "were".
     """
     out: list[str] = []
     words = sentence.replace("\u2019", "'").split()
@@ -30,9 +37,11 @@ def second_person(sentence: str) -> str:
         rep = _SWAP.get(low)
         if low == "was" and prev in ("i",):
             rep = "were"
+        elif low == "you" and prev and prev not in _BEFORE_A_SUBJECT and not out[-1].endswith((",", ";", ":")):
+            rep = "us"   # "I booked you to take it down" -> "you booked us to take it down"
         if rep is None:
             rep = core
-        elif core[:1].isupper() and low != "i":
+        elif core[:1].isupper() and (low != "i" or out and out[-1].endswith((".", "!", "?"))):
             rep = rep[:1].upper() + rep[1:]
         out.append(lead + rep + trail)
         prev = low
