@@ -748,6 +748,14 @@ def test_a_day_put_where_another_day_was_is_a_wrong_fact(rubric):
     assert s.analysis.wrong_facts == () and s["paraphrase"].hit
 
 
+def test_a_clock_time_is_no_difference_of_two_others(rubric):
+    customer = "The tower was supposed to arrive at 1pm and your driver didn't get there until 3:40."
+    s = score_reply(customer, "so the driver got there at twenty to three and the tower was missing", rubric)
+    assert [w.split(" (")[0] for w in s.analysis.wrong_facts] == ["twenty to three"]    # not 3:40 less 1 pm
+    s = score_reply(customer, "so the driver got there at twenty to four and the tower was missing", rubric)
+    assert s.analysis.wrong_facts == ()
+
+
 def test_a_range_is_no_wrong_fact(rubric):
     s = score_reply(GLASSES, "That's rotten, a remake takes seven to ten days so I'll rush yours.", rubric)
     assert s.analysis.wrong_facts == ()

@@ -341,7 +341,10 @@ def same_role(ct: Tokens, f: Fact, cfacts: list[Fact], rt: Tokens, g: Fact, rfac
 def _derived(g: Fact, cfacts: list[Fact]) -> bool:
     """A value the rep worked out from the customer's: the sum or the difference of two of them, one times a
     count or a number of units ("four months of forty five dollars, that's a hundred eighty"), or the days between
-    two of their dates ("a week late": the 14th and the 21st)."""
+    two of their dates ("a week late": the 14th and the 21st). A clock time or a date is never a sum or a difference
+    of two others: "twenty to three" is not 3:40 less 1 pm."""
+    if g.kind in ("time", "date"):
+        return False
     vals = [f.value for f in cfacts if comparable(f, g)]
     counts = [f.value / f.unit if f.unit else f.value for f in cfacts
               if f.kind in ("count", "duration") or f.kind.startswith("qty:")]
