@@ -756,6 +756,16 @@ def test_a_clock_time_is_no_difference_of_two_others(rubric):
     assert s.analysis.wrong_facts == ()
 
 
+def test_records_the_rep_read_are_restated_not_new(rubric):
+    # "I've looked at your agreement" reads the customer's record back: its year can be wrong ("I've moved you"
+    # acts, and a new value there is no wrong fact); "Model 3" is a name, not £3
+    customer = "I've been charged a £350 fee for my Tesla Model 3, and nobody mentioned it when I signed in 2022."
+    s = score_reply(customer, "I've looked at your Model 3 agreement from 2021 and I'll refund the £350 today.", rubric)
+    assert s.analysis.wrong_facts == ("2021 (customer said 2022)",)
+    s = score_reply(customer, "I've looked at your Model 3 agreement from 2022 and I'll refund the £350 today.", rubric)
+    assert s.analysis.wrong_facts == ()
+
+
 def test_a_range_is_no_wrong_fact(rubric):
     s = score_reply(GLASSES, "That's rotten, a remake takes seven to ten days so I'll rush yours.", rubric)
     assert s.analysis.wrong_facts == ()

@@ -170,7 +170,7 @@ _ASKS = frozenset(("do", "did", "does", "can", "could", "would", "will", "have",
 _WH = frozenset(("what", "where", "when", "why", "how", "which", "who"))
 _LEAD = frozenset(("okay", "ok", "right", "so", "and", "but", "now", "oh", "well", "yeah", "yes", "alright", "sure"))
 _PERCEIVE = frozenset("""know see understand hear imagine get think feel appreciate hope agree believe realise realize
-guess wish sorry afraid glad""".split())
+guess wish sorry afraid glad looked checked read reviewed listened pulled""".split())
 _ACT_AUX = frozenset(("have", "am", "are", "has"))
 
 

@@ -18,7 +18,7 @@ instead""".split())
 # After these a number is a time, a party size or a label, not an amount: "booked for 7", "at 8", "gate 12",
 # "twenty minutes before eight".
 _NOT_AMOUNT = frozenset("""at for by until till from to of number gate room table flight seat platform bus page
-step option level size before after past""".split())
+step option level size before after past model version terminal series mark""".split())
 
 
 def _age_said(t: Tokens, i: int) -> bool:
