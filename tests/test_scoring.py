@@ -574,6 +574,18 @@ def test_the_customers_own_action_is_not_an_offer(rubric, reply):               
     assert not s["solution"].hit and s.analysis.offers == ()
 
 
+def test_the_customers_own_words_restated_are_not_an_offer(rubric):
+    customer = "My daughter's Railcard was refunded at £21 instead of the full £30 and nobody told us why."
+    s = score_reply(customer, "Your daughter's Railcard was refunded at £21, not £30, and nobody explained why. "
+                    "Unfortunately I can't change refund amounts from this team.", rubric)
+    assert not s["solution"].hit
+    s = score_reply(customer, "Your daughter's Railcard was refunded at £21, not £30. I'll refund the other £9 "
+                    "today.", rubric)
+    assert s["solution"].hit
+    s = score_reply("I want my money back.", "I'm sorry. Would you like your money back today?", rubric)
+    assert s["solution"].hit        # an offer of what they asked for, in their words
+
+
 def test_troubleshooting_question_is_an_offer(rubric):
     assert hit(rubric, "My router keeps dropping.", "Have you tried turning it off and on again?", "solution")
 
