@@ -831,6 +831,8 @@ PRESCRIPTION = ("My prescription was meant to be ready on Friday. I've come in t
     ("I'm not going to repeat myself.", False),
     ("That sounds like a you problem.", False),
     ("Not to be rude, but that's a bit much.", False),
+    ("Getting angry with the pharmacist doesn't actually speed anything up.", False),
+    ("The driver will drop it off when he's next in the area.", False),
     ("I'm so sorry, three trips and you're out of your heart tablets. I'll get you an emergency supply today.", True),
     ("You shouldn't have had to come back three times. Let me check what's holding it up right now.", True),
     ("No, you shouldn't be chasing us for this. It'll be ready by 4.", True),
