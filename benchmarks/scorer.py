@@ -9,7 +9,7 @@ The positive class is "hit" (for calm: calm kept); calm is also given as F1 on v
 the positive class), the figure issue 11 reports. The blind sets are split into spoken-style and written replies.
 "all right" is the share of replies with every dimension agreeing with its label.
 
-`--errors` lists disagreements only for the sets the rules are tuned on; the holdout and blind_test to blind_test4
+`--errors` lists disagreements only for the sets the rules are tuned on; the holdout and blind_test to blind_test5
 (`FROZEN` in tests/scorer_eval.py) are frozen: only their aggregate figures are printed, never their rows.
 
 Timing is single-threaded `score_reply` on every reply of the sets measured, in a second, warm pass (the rubric

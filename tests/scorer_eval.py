@@ -17,13 +17,10 @@ from pathlib import Path
 from voicetrainer.types import DIMENSIONS
 
 DATA = Path(__file__).resolve().parent / "data"
-SETS = {"dev": DATA / "scorer_dev.jsonl", "dev2": DATA / "scorer_dev2.jsonl", "dev3": DATA / "scorer_dev3.jsonl",
-        "holdout": DATA / "scorer_holdout.jsonl", "blind_dev": DATA / "scorer_blind_dev.jsonl",
-        "blind_test": DATA / "scorer_blind_test.jsonl", "blind_dev2": DATA / "scorer_blind_dev2.jsonl", "blind_cal": DATA / "scorer_blind_cal.jsonl",
-        "blind_dev3": DATA / "scorer_blind_dev3.jsonl", "blind_test2": DATA / "scorer_blind_test2.jsonl",
-        "blind_dev4": DATA / "scorer_blind_dev4.jsonl", "blind_test3": DATA / "scorer_blind_test3.jsonl",
-        "blind_test4": DATA / "scorer_blind_test4.jsonl"}
-FROZEN = frozenset(("holdout", "blind_test", "blind_test2", "blind_test3", "blind_test4"))
+SETS = {name: DATA / f"scorer_{name}.jsonl" for name in (
+    "dev", "dev2", "dev3", "holdout", "blind_dev", "blind_test", "blind_dev2", "blind_cal", "blind_dev3", "blind_test2",
+    "blind_dev4", "blind_test3", "blind_test4", "blind_dev5", "blind_test5")}
+FROZEN = frozenset(("holdout", "blind_test", "blind_test2", "blind_test3", "blind_test4", "blind_test5"))
 STYLES = ("spoken", "written")
 
 
