@@ -7,7 +7,9 @@
 
 The positive class is "hit" (for calm: calm kept); calm is also given as F1 on violations (the reply lost calm is
 the positive class), the figure issue 11 reports. The blind sets are split into spoken-style and written replies.
-"all right" is the share of replies with every dimension agreeing with its label.
+"all right" is the share of replies with every dimension agreeing with its label. The frozen sets also print
+paraphrase against a second blind labeller (tests/data/relabel_paraphrase_frozen.jsonl) and how often the two
+labellers agree: where they disagree, the writer's label is a convention, not a fact.
 
 `--errors` lists disagreements only for the sets the rules are tuned on; the holdout and blind_test to blind_test5
 (`FROZEN` in tests/scorer_eval.py) are frozen: only their aggregate figures are printed, never their rows.
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # E402: these imports come after the sys.path insert, so they load this checkout's code, not an installed copy.
-from tests.scorer_eval import FROZEN, SETS, by_style, load_rows, summary  # noqa: E402  (shared with the CI floors)
+from tests.scorer_eval import FROZEN, SETS, by_style, load_rows, second_labeller, summary  # noqa: E402  (shared with the CI floors)
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.types import DIMENSIONS  # noqa: E402
 
@@ -62,6 +64,10 @@ def _table(name: str, res: dict) -> list[str]:
         for style, s in styles.items():
             f1s = "  ".join(f"{s['dimensions'][d]['f1']:>5.3f}" for d in DIMENSIONS)
             lines.append(f"  {style:<8} {s['rows']:>4}  {f1s}  {s['calm_violation_f1']:>15.3f}  {s['all_right']:>9.3f}")
+    second = res.get("paraphrase_second_labeller")
+    if second:
+        lines.append(f"  paraphrase against a second blind labeller ({second['rows']} rows): F1 {second['f1']:.3f}; "
+                     f"the two labellers agree on {second['labellers_agree']:.3f}")
     return lines
 
 
@@ -110,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         styles = by_style(rows, scores)
         if styles:
             res["by_style"] = styles
+        second = second_labeller(name, rows, scores)
+        if second:
+            res["paraphrase_second_labeller"] = second
         report["sets"][name] = res
         measured += rows
     # Timing: a second, warm pass over every reply (the first pass filled the stemmer's cache).

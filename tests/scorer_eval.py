@@ -22,6 +22,9 @@ SETS = {name: DATA / f"scorer_{name}.jsonl" for name in (
     "blind_dev4", "blind_test3", "blind_test4", "blind_dev5", "blind_test5")}
 FROZEN = frozenset(("holdout", "blind_test", "blind_test2", "blind_test3", "blind_test4", "blind_test5"))
 STYLES = ("spoken", "written")
+# A second blind labeller's paraphrase label on every row of the frozen sets (and 160 control rows of blind_dev3),
+# from docs/relabel-brief-paraphrase.md: a check on the writers' labels, never tuned on (docs/rubric.md).
+SECOND_LABELS = DATA / "relabel_paraphrase_frozen.jsonl"
 
 
 def load_rows(path: Path) -> list[dict]:
@@ -78,3 +81,19 @@ def by_style(rows: Sequence[dict], scores: Sequence[dict]) -> dict[str, dict]:
         if pairs:
             out[style] = summary([r for r, _ in pairs], [s for _, s in pairs])
     return out
+
+
+def second_labeller(name: str, rows: Sequence[dict], scores: Sequence[dict]) -> dict | None:
+    """Paraphrase F1 of `scores` against the second labeller's labels of set `name`, and how often the two
+    labellers agree; None for a set with no second labels."""
+    if not SECOND_LABELS.is_file():
+        return None
+    second = {r["id"]: r["paraphrase"] for r in load_rows(SECOND_LABELS) if r["set"] == name}
+    pairs = [(row, got) for row, got in zip(rows, scores, strict=True)
+             if row["id"] in second and "paraphrase" in row["labels"]]
+    if not pairs:
+        return None
+    relabelled = [dict(row, labels={"paraphrase": second[row["id"]]}) for row, _ in pairs]
+    counts = dimension_counts(relabelled, [got for _, got in pairs])["paraphrase"]
+    agree = sum(bool(row["labels"]["paraphrase"]) == second[row["id"]] for row, _ in pairs) / len(pairs)
+    return {"rows": len(pairs), "f1": counts["f1"], "labellers_agree": round(agree, 3)}

@@ -13,7 +13,7 @@ import pytest
 from voicetrainer.scoring import load_rubric, score_reply
 from voicetrainer.types import DIMENSIONS
 
-from .scorer_eval import FROZEN, SETS, dimension_counts, load_rows, violation_f1
+from .scorer_eval import FROZEN, SECOND_LABELS, SETS, dimension_counts, load_rows, second_labeller, violation_f1
 
 #            calm   empathy paraphrase solution
 FLOORS = {
@@ -76,6 +76,23 @@ def test_every_set_has_floors_and_labels():
         rows = load_rows(path)
         assert len(rows) >= 40, name
         assert all(set(row["labels"]) <= set(DIMENSIONS) and row["labels"] for row in rows), name
+
+
+def test_every_second_label_names_a_row_of_its_set():
+    second = load_rows(SECOND_LABELS)
+    ids = {name: {row["id"] for row in load_rows(SETS[name])} for name in {r["set"] for r in second}}
+    assert all(r["id"] in ids[r["set"]] and isinstance(r["paraphrase"], bool) for r in second)
+    assert FROZEN - {"holdout", "blind_test5"} <= set(ids)
+
+
+def test_the_second_labeller_is_compared_row_by_row():
+    rows = [{"id": "A-004", "labels": {"paraphrase": True}}, {"id": "A-005", "labels": {"paraphrase": False}}]
+    got = [{"paraphrase": {"hit": True}}, {"paraphrase": {"hit": True}}]
+    first = {r["id"]: r["paraphrase"] for r in load_rows(SECOND_LABELS) if r["set"] == "blind_test"}
+    res = second_labeller("blind_test", rows, got)
+    assert res["rows"] == 2
+    assert res["labellers_agree"] == ((first["A-004"] is True) + (first["A-005"] is False)) / 2
+    assert second_labeller("dev", rows, got) is None
 
 
 def test_counts_and_f1_of_a_known_confusion():
