@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # E402: these imports come after the sys.path insert, so they load this checkout's code, not an installed copy.
-from tests.scorer_eval import FROZEN, SETS, by_style, load_rows, second_labeller, summary  # noqa: E402  (shared with the CI floors)
+# tests/scorer_eval.py is shared with the CI floors.
+from tests.scorer_eval import FROZEN, SETS, by_style, load_rows, second_labeller, summary  # noqa: E402
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.types import DIMENSIONS  # noqa: E402
 
