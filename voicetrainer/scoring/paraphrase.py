@@ -99,8 +99,9 @@ def _shifted_days(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledR
 
 def _planning_clauses(rt: Tokens) -> set[int]:
     """Clauses in which the rep plans or reports an action of their own, or a delivery to come ("it arrives on
-    Wednesday"), with the clauses after them in their sentence ("I've reissued it, arriving Thursday"); a spoken run-on sentence is one sentence, so the clause before
-    a plan ("you cancelled in may and i'll refund both") still restates."""
+    Wednesday"), with the clauses after them in their sentence ("I've reissued it, arriving Thursday"); a spoken
+    run-on sentence is one sentence, so the clause before a plan ("you cancelled in may and i'll refund both") still
+    restates."""
     clauses = clause_ids(rt)
     out: set[int] = set()
     for i, w in enumerate(rt.words):
