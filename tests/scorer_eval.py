@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from voicetrainer.types import DIMENSIONS
@@ -86,9 +87,7 @@ def by_style(rows: Sequence[dict], scores: Sequence[dict]) -> dict[str, dict]:
 def second_labeller(name: str, rows: Sequence[dict], scores: Sequence[dict]) -> dict | None:
     """Paraphrase F1 of `scores` against the second labeller's labels of set `name`, and how often the two
     labellers agree; None for a set with no second labels."""
-    if not SECOND_LABELS.is_file():
-        return None
-    second = {r["id"]: r["paraphrase"] for r in load_rows(SECOND_LABELS) if r["set"] == name}
+    second = _second_labels().get(name, {})
     pairs = [(row, got) for row, got in zip(rows, scores, strict=True)
              if row["id"] in second and "paraphrase" in row["labels"]]
     if not pairs:
@@ -97,3 +96,13 @@ def second_labeller(name: str, rows: Sequence[dict], scores: Sequence[dict]) -> 
     counts = dimension_counts(relabelled, [got for _, got in pairs])["paraphrase"]
     agree = sum(bool(row["labels"]["paraphrase"]) == second[row["id"]] for row, _ in pairs) / len(pairs)
     return {"rows": len(pairs), "f1": counts["f1"], "labellers_agree": round(agree, 3)}
+
+
+@cache
+def _second_labels() -> dict[str, dict[str, bool]]:
+    """{set: {row id: paraphrase}} of the second labeller, read once ({} without the file)."""
+    out: dict[str, dict[str, bool]] = {}
+    if SECOND_LABELS.is_file():
+        for r in load_rows(SECOND_LABELS):
+            out.setdefault(r["set"], {})[r["id"]] = r["paraphrase"]
+    return out

@@ -117,12 +117,12 @@ def _reconcile_times(t: Tokens, facts: list[Fact], other: str, known: Sequence[F
     out = []
     for f in facts:
         spoken = not any(x in f.text.lower() for x in (":", "am", "pm", "clock", "$", "£", "€"))
-        raw = round(int(f.value) * 100 + (f.value - int(f.value)) * 60) if f.kind == "time" else 0
-        amount = Fact("number", float(raw), f.text, f.start, f.end)
-        if f.kind == "time" and spoken and f.value >= 1 and f.value != int(f.value) and (
-                other == "amounts" or (any(same_value(k, amount) for k in known)
-                                       and not any(same_value(k, f) for k in known))):
-            f = amount   # "at one twenty each" to a customer who paid £120 each
+        if f.kind == "time" and spoken and f.value >= 1 and f.value != int(f.value):
+            raw = round(int(f.value) * 100 + (f.value - int(f.value)) * 60)
+            amount = Fact("number", float(raw), f.text, f.start, f.end)
+            if other == "amounts" or (any(same_value(k, amount) for k in known)
+                                      and not any(same_value(k, f) for k in known)):
+                f = amount   # "at one twenty each" to a customer who paid £120 each
         elif other == "times" and f.kind == "number" and spoken and 100 <= f.value < 1300 \
                 and f.value % 100 < 60 and f.value == int(f.value) \
                 and not any(w in f.text.lower().split() for w in ("hundred", "thousand", "and")) \

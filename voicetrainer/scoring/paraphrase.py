@@ -60,8 +60,8 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
     cust_items = [k for k in cc.items if not k.startswith("thing:")]
     named_anywhere = set(content(rt, c).items)
     out = []
-    planning = _planning_clauses(rt)
     clauses = clause_ids(rt)
+    planning = _planning_clauses(rt, clauses)
     for k, (s, e) in rc.items.items():
         if k.startswith("thing:") or k in cc.items or rt.sentence[s] not in restating or s in no_wrong:
             continue
@@ -97,12 +97,11 @@ def _shifted_days(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledR
     return out
 
 
-def _planning_clauses(rt: Tokens) -> set[int]:
+def _planning_clauses(rt: Tokens, clauses: list[int]) -> set[int]:
     """Clauses in which the rep plans or reports an action of their own, or a delivery to come ("it arrives on
     Wednesday"), with the clauses after them in their sentence ("I've reissued it, arriving Thursday"); a spoken
     run-on sentence is one sentence, so the clause before a plan ("you cancelled in may and i'll refund both") still
     restates."""
-    clauses = clause_ids(rt)
     out: set[int] = set()
     for i, w in enumerate(rt.words):
         if w in ("will", "going", "gonna", "arriving", "arrives", "ships", "due") or (

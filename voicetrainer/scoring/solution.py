@@ -185,7 +185,10 @@ def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, of
     # An offer of two words or more the customer said word for word, with no "I" or "we" before it in its clause,
     # restates what happened to them: "your Railcard was refunded at £21" after "it was refunded at £21 instead of
     # £30" (unlike "I'll get your money back" after "I want my money back", or "would you like a new one?").
-    good = [m for m in good if not _restated(m, rt, ct, c)]
+    if good:
+        clauses = clause_ids(rt)
+        committed_at = [k.start for k, _ in c.commitments.find_all(rt)]
+        good = [m for m in good if not _restated(m, rt, ct, clauses, committed_at)]
     if not good:
         shaped = _structural_offers(rt, c) + steps(rt) + amount_offers(rt, c)
         good, _ = _offer_matches(rt, c, shaped, structural=True)
@@ -234,11 +237,10 @@ def score_solution(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel, of
     return DimensionScore("solution", 0.0, False, (), suggestion)
 
 
-def _restated(m: Match, rt: Tokens, ct: Tokens, c: CompiledRubric) -> bool:
+def _restated(m: Match, rt: Tokens, ct: Tokens, clauses: list[int], committed_at: list[int]) -> bool:
     n = m.end - m.start
-    clauses = clause_ids(rt)
     if n < 2 or any(rt.words[i] in ("i", "we") for i in range(m.start) if clauses[i] == clauses[m.start]) or any(
-            k.start < m.start and clauses[k.start] == clauses[m.start] for k, _ in c.commitments.find_all(rt)):
+            k < m.start and clauses[k] == clauses[m.start] for k in committed_at):
         return False   # "I'll get your money back", "would you like a new one"
     return any(ct.words[i:i + n] == rt.words[m.start:m.end] for i in range(len(ct.words) - n + 1))
 
