@@ -685,6 +685,13 @@ def test_exact_form_and_no_phrase_across_a_sentence_end():
     (WATER, "There's no need for the exclamation marks, I can read.", False),
     (WATER, "I need you to stop interrupting so I can look.", False),
     (WATER, "I want to help, but I need you to stop swearing at me.", True),     # boundary with abuse stays calm
+    # the rep owning the company's fault; "Actually," before agreeing, not contradicting
+    (WATER, "We should have told you before the price changed. I've put it back to £38.", True),
+    (WATER, "Frankly, that's careless of us. I've put it back to £38.", True),
+    (WATER, "I told you before, the price changed.", False),
+    (WATER, "Actually, you were completely right to query it. I've put it back to £38.", True),
+    (WATER, "Actually, there's no need to send a reading. I've put it back to £38.", True),
+    (WATER, "Actually the price changed in May and we did write to you.", False),
 ])
 def test_calm_reads_context(rubric, customer, reply, expected):
     s = score_reply(customer, reply, rubric)["calm"]

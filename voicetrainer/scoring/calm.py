@@ -8,7 +8,7 @@ The cost groups, their weights and the voice thresholds are the rubric's `calm:`
 from __future__ import annotations
 
 from voicetrainer.scoring.clauses import clause_ids
-from voicetrainer.scoring.context import quoted, restated, shapes
+from voicetrainer.scoring.context import owned, quoted, restated, shapes
 from voicetrainer.scoring.learned import load_tone
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.scoring.schema import RubricModel, VoiceRules
@@ -34,7 +34,8 @@ def read_calm(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> tuple[
     found = c.costs.find_all(rt)
     kind = bool(bounds)
     if ct is not None:
-        context = [(m, g) for m, g in found if not quoted(m, rt, ct) and not restated(m, rt, ct, clauses)]
+        context = [(m, g) for m, g in found
+                   if not quoted(m, rt, ct) and not restated(m, rt, ct, clauses) and not owned(m, rt)]
         kind = kind or len(context) < len(found)
         found = context + shapes(rt, ct, c.detectors, c.acronyms)
         found.sort(key=lambda x: (x[0].start, -(x[0].end - x[0].start)))

@@ -77,6 +77,25 @@ def restated(m: Match, rt: Tokens, ct: Tokens, clauses: list[int]) -> bool:
     return sum(s in cstems for s in after) >= max(2, len(after) // 2)
 
 
+_OWNING = frozenset(("should", "shouldn't", "ought"))
+
+
+def owned(m: Match, rt: Tokens) -> bool:
+    """Whether the rude-looking words are the rep owning the company's fault, not blaming the customer: "we should
+    have told you before you travelled", "Frankly, that's useless of us"."""
+    sent = rt.sentence[m.start]
+    before = [i for i in range(m.start) if rt.sentence[i] == sent]
+    for i in before:
+        if rt.words[i] in ("we", "i") and any(rt.words[j] in _OWNING for j in range(i + 1, min(i + 3, m.start))):
+            return True
+    after = [i for i in range(m.end, len(rt.words)) if rt.sentence[i] == sent]
+    words = [rt.words[i] for i in after]
+    for k in range(len(words) - 3):
+        if words[k] in ("that", "it") and rt.stems[after[k + 1]] == "be" and words[k + 3:k + 5] == ["of", "us"]:
+            return True
+    return False
+
+
 def shapes(rt: Tokens, ct: Tokens, detectors: tuple[tuple[str, str], ...],
            acronyms: frozenset[str]) -> list[tuple[Match, str]]:
     """Calm costs found by their shape, each labelled with the cost group the rubric gives its detector."""
