@@ -16,7 +16,7 @@ Pure: tokens in, matches out; what they cost is the rubric's (`calm.costs.<group
 from __future__ import annotations
 
 from voicetrainer.scoring.clauses import clause_ids
-from voicetrainer.text import STOP_WORDS, Match, Tokens, extract_facts, same_value
+from voicetrainer.text import STOP_WORDS, Match, Tokens, extract_facts, is_number_word, same_value
 
 _STAND_INS = frozenset(("it", "that", "this", "they", "he", "she"))  # "it was fine" quotes "the car was fine"
 _SAYING = ("tell", "say", "promis", "show", "writ", "quot", "advis", "inform")
@@ -119,7 +119,7 @@ def shapes(rt: Tokens, ct: Tokens, detectors: tuple[tuple[str, str], ...],
 
 def _capitals(rt: Tokens, ct: Tokens, acronyms: frozenset[str]) -> list[Match]:
     """Words written in capitals to shout: two or more in a row ("YOU WERE TOLD"), or one stressed word ("I did
-    NOT say that"); acronyms ("TV", "PDF") and the customer's own capitals are not shouting."""
+    NOT say that", "TWO days"); acronyms ("TV", "PDF") and the customer's own capitals are not shouting."""
     theirs = {w for w in ct.surface if w.isupper()}
 
     def caps(w: str) -> bool:
@@ -138,7 +138,8 @@ def _capitals(rt: Tokens, ct: Tokens, acronyms: frozenset[str]) -> list[Match]:
             j += 1
         run = rt.surface[k:j + 1]
         # one short word: a stressed common word ("the seal was FINE", "that is THE form"), not an acronym ("DVLA")
-        if len(run) >= 2 or run[0] in _SHOUTABLE or run[0].lower() in STOP_WORDS or len(run[0]) >= 5:
+        if (len(run) >= 2 or run[0] in _SHOUTABLE or run[0].lower() in STOP_WORDS or len(run[0]) >= 5
+                or is_number_word(run[0].lower())):   # "You've lost TWO days of pay"
             toks = [i for i, o in enumerate(rt.origin) if k <= o <= j]
             if toks:
                 out.append(Match("CAPITALS", toks[0], toks[-1] + 1))
