@@ -11,7 +11,7 @@ the positive class), the figure issue 11 reports. The blind sets are split into 
 paraphrase against a second blind labeller (tests/data/relabel_paraphrase_frozen.jsonl) and how often the two
 labellers agree: where they disagree, the writer's label is a convention, not a fact.
 
-`--errors` lists disagreements only for the sets the rules are tuned on; the holdout and blind_test to blind_test5
+`--errors` lists disagreements only for the sets the rules are tuned on; the holdout and blind_test to blind_test6
 (`FROZEN` in tests/scorer_eval.py) are frozen: only their aggregate figures are printed, never their rows.
 
 Timing is single-threaded `score_reply` on every reply of the sets measured, in a second, warm pass (the rubric

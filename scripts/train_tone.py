@@ -46,7 +46,7 @@ from voicetrainer.scoring.learned import TONE_FILE, WordModel, fit  # noqa: E402
 from voicetrainer.text import fluent, tokenize  # noqa: E402
 
 TRAIN = tuple(name for name in SETS if name not in FROZEN)
-GENERATIONS = {"new": ("blind_cal", "blind_dev3", "blind_dev4", "blind_dev5"), "earlier": ("blind_dev", "blind_dev2")}
+GENERATIONS = {"new": ("blind_cal", "blind_dev3", "blind_dev4", "blind_dev5", "blind_dev6"), "earlier": ("blind_dev", "blind_dev2")}
 REPORTED = {"project": ("dev", "dev2", "dev3")}
 THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))   # 0.30 .. 0.95
 FORGIVE = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)

@@ -20,8 +20,10 @@ from voicetrainer.types import DIMENSIONS
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {name: DATA / f"scorer_{name}.jsonl" for name in (
     "dev", "dev2", "dev3", "holdout", "blind_dev", "blind_test", "blind_dev2", "blind_cal", "blind_dev3", "blind_test2",
-    "blind_dev4", "blind_test3", "blind_test4", "blind_dev5", "blind_test5")}
-FROZEN = frozenset(("holdout", "blind_test", "blind_test2", "blind_test3", "blind_test4", "blind_test5"))
+    "blind_dev4", "blind_test3", "blind_test4", "blind_dev5", "blind_test5",
+    "blind_dev6", "blind_test6")}
+FROZEN = frozenset(("holdout", "blind_test", "blind_test2", "blind_test3", "blind_test4", "blind_test5",
+                    "blind_test6"))
 STYLES = ("spoken", "written")
 # A second blind labeller's paraphrase label on every row of the frozen sets (and 160 control rows of blind_dev3),
 # from docs/relabel-brief-paraphrase.md: a check on the writers' labels, never tuned on (docs/rubric.md).

@@ -30,16 +30,18 @@ FLOORS = {
     "blind_dev3":  (0.966, 0.927, 0.939, 0.981),   # measured 0.976 0.937 0.949 0.991 (tuned on)
     "blind_dev4":  (0.975, 0.950, 0.939, 0.973),   # measured 0.985 0.960 0.949 0.983 (tuned on)
     "blind_test":  (0.924, 0.937, 0.824, 0.911),   # measured 0.934 0.947 0.834 0.921 (frozen)
-    "blind_test2": (0.882, 0.933, 0.904, 0.936),   # measured 0.892 0.943 0.914 0.946 (frozen)
+    "blind_test2": (0.884, 0.933, 0.904, 0.936),   # measured 0.894 0.943 0.914 0.946 (frozen)
     "blind_test3": (0.920, 0.968, 0.940, 0.947),   # measured 0.930 0.978 0.950 0.957 (frozen)
     "blind_test4": (0.936, 0.938, 0.896, 0.946),   # measured 0.946 0.948 0.906 0.956 (frozen)
     "blind_dev5":  (0.944, 0.953, 0.944, 0.945),   # measured 0.954 0.963 0.954 0.955 (tuned on)
     "blind_test5": (0.939, 0.939, 0.940, 0.935),   # measured 0.949 0.949 0.950 0.945 (frozen)
+    "blind_dev6":  (0.915, 0.914, 0.898, 0.959),   # measured 0.925 0.924 0.908 0.969 (tuned on from here)
+    "blind_test6": (0.951, 0.939, 0.929, 0.921),   # measured 0.961 0.949 0.939 0.931 (frozen)
 }
-# Calm F1 on violations (the measure issue 11 reports) on the frozen sets: measured 0.917, 0.883, 0.924, 0.944 and
-# 0.950, minus 0.01.
-VIOLATION_FLOORS = {"blind_test": 0.907, "blind_test2": 0.873, "blind_test3": 0.914, "blind_test4": 0.934,
-                    "blind_test5": 0.940}
+# Calm F1 on violations (the measure issue 11 reports) on the frozen sets: measured 0.917, 0.885, 0.924, 0.944,
+# 0.950 and 0.959, minus 0.01.
+VIOLATION_FLOORS = {"blind_test": 0.907, "blind_test2": 0.875, "blind_test3": 0.914, "blind_test4": 0.934,
+                    "blind_test5": 0.940, "blind_test6": 0.949}
 # Lowered with a reason:
 # - issue 11, second round: the customer's own values said inside a plan or a jab count as carried over, as both
 #   new blind writers label them ("I'll refund the full fifty two"); the project's own sets label such replies "no
@@ -82,7 +84,7 @@ def test_every_second_label_names_a_row_of_its_set():
     second = load_rows(SECOND_LABELS)
     ids = {name: {row["id"] for row in load_rows(SETS[name])} for name in {r["set"] for r in second}}
     assert all(r["id"] in ids[r["set"]] and isinstance(r["paraphrase"], bool) for r in second)
-    assert FROZEN - {"holdout", "blind_test5"} <= set(ids)
+    assert FROZEN - {"holdout", "blind_test5", "blind_test6"} <= set(ids)
 
 
 def test_the_second_labeller_is_compared_row_by_row():
