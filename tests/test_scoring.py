@@ -715,6 +715,7 @@ COACH = ("Your coach left the activity centre without my son on Wednesday and he
          "until a teacher drove back for him. He's 12, and nobody phoned me until 7pm.")
 GLASSES = ("I picked up my new glasses from your Kingsway branch on Saturday and the lenses are the wrong "
            "prescription. I've had headaches for three days and I need them for work on Monday.")
+JAB = "I booked a flu jab for 10:30 this morning and waited 40 minutes, and then you told me there's no vaccine."
 PARK = ("We paid £180 for four passes and the scanner rejected them all day. My kids waited 90 minutes in the normal "
         "queue and we only got on five rides.")
 
@@ -743,6 +744,19 @@ PARK = ("We paid £180 for four passes and the scanner rejected them all day. My
      "Your voucher says 30 September, so it has expired.", False),   # the day right, the month wrong
     ("She only turned up on two of the five days.", "So she came on three of the five days?", False),   # the part
     ("She only turned up on two of the five days.", "So she came on two of the five days?", True),
+    # a day range's first day is a date with the end's month ("7–8 June"), not a wrong day
+    ("You've moved my course from 7–8 June to 21–22 June with four days' notice.",
+     "So the course on the seventh and eighth moved to the twenty first and second with four days notice.", True),
+    ("You've moved my course from 7-8 June to 21-22 June with four days' notice.",
+     "So the course moved from the 7th to the 21st with four days notice.", True),
+    # pence decide between two amounts that both have them
+    ("The parking machine took £5.40 for one hour.", "So the machine took £4.50 for the hour?", False),
+    ("The parking machine took £5.40 for one hour.", "So the machine took £5.40 for the hour?", True),
+    ("The parking machine took £5.40 for one hour.", "So the machine took about £5 for the hour?", True),
+    # a contradiction word counts only before the value: "9, it just didn't turn up" is our delivery, not a correction
+    (JAB, "I'm sorry you waited 40 minutes after booking for 10:30. We had a delivery due at 9, it just didn't turn "
+          "up.", True),
+    (JAB, "I'm sorry you waited 40 minutes after booking. No, your booking was at 9, not later.", False),
 ])
 def test_paraphrase_by_role_and_unit(rubric, customer, reply, expected):
     s = score_reply(customer, reply, rubric)

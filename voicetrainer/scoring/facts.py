@@ -459,8 +459,8 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
                 and all(croles[id(f)] and not placed(croles[id(f)], groles) and not _same_whole(cfacts, f, rfacts, g)
                         for f in same_kind):
             continue   # "two missed lessons this month" counts other lessons than "a block of ten lessons"
-        contradicts = any(w in ("no", "not", "actually", "says") for i, w in enumerate(rt.words)
-                          if rt.sentence[i] == rt.sentence[g.start])
+        contradicts = any(w in ("no", "not", "actually", "says") for i, w in enumerate(rt.words[:g.start])
+                          if rt.sentence[i] == rt.sentence[g.start])   # "no, it was 9", not "9, it didn't come"
         left = same_kind if len(same_kind) == 1 and not bare and (id(same_kind[0]) not in matched_c or contradicts) \
             else [f for f in same_kind if id(f) not in matched_c]
         left = [f for f in left if f.exact]

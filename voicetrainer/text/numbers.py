@@ -146,6 +146,27 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
     return None
 
 
+def _range_start(tokens: Tokens, i: int) -> tuple[float, int] | None:
+    """The first day of a range of dates, as (day, i + 1): the 7 of "7–8 June", the 12 of "12 to 16 August"."""
+    words, n = tokens.words, len(tokens.words)
+    if not re.fullmatch(r"\d{1,2}", words[i]):
+        return None
+    k = i + 2 if i + 1 < n and words[i + 1] in ("to", "and", "till", "until") else i + 1
+    joined = k < n and (not tokens.breaks[k] or k == i + 1 and tokens.sentence[k] == tokens.sentence[i])   # "7–8"
+    end = _date_at(tokens, k) if joined else None
+    if end is None or not 1 <= int(words[i]) < end[0] or not _month_of(tokens, k, end[1])[0]:
+        return None
+    return float(words[i]), i + 1
+
+
+def _range_month(tokens: Tokens, j: int) -> tuple[str, int, int]:
+    """The month of the range's end date, with the first day's own span: ("june", i, j) for the 7 of "7–8 June"."""
+    k = j + 1 if j < len(tokens.words) and tokens.words[j] in ("to", "and", "till", "until") else j
+    end = _date_at(tokens, k)
+    month = _month_of(tokens, k, end[1])[0] if end else ""
+    return month, j - 1, j
+
+
 _PAST_TO = {"half": 30, "quarter": 15}
 _TWO_WORD_CLOCK = (("o", "clock"), ("a", "m"), ("p", "m"))   # "five p m", "6 a.m." as Whisper writes them
 
@@ -238,9 +259,12 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         # "9.99" is a price even without its currency sign
         currency = (w[:1] in "$£€" and len(w) > 1) or bool(re.fullmatch(r"\d+\.\d\d", w))
         date = _date_at(tokens, i)
+        ranged = date is None
+        if ranged:
+            date = _range_start(tokens, i)   # the 7 of "7–8 June"
         if date is not None:
             value, j = date
-            month, a, b = _month_of(tokens, i, j)
+            month, a, b = _range_month(tokens, j) if ranged else _month_of(tokens, i, j)
             out.append(Fact("date", value, tokens.span_text(a, b), i, j, month=month))
             i = j
             continue
@@ -513,7 +537,9 @@ def same_value(a: Fact, b: Fact) -> bool:
     if a.kind == "duration":
         return abs(a.value - b.value) <= 0.1 * max(a.value, b.value) + 1e-9
     if a.kind == "money":
-        return abs(a.value - b.value) < 1.0 or int(a.value) == int(b.value)
+        # "$89" is "$89.99" and "$90", but "£5.40" is not "£4.50": pence decide when both amounts have them
+        whole = a.value == int(a.value) or b.value == int(b.value)
+        return abs(a.value - b.value) < (1.0 if whole else 0.015) or whole and int(a.value) == int(b.value)
     if a.kind == "date" and a.month and b.month and a.month != b.month:
         return False   # "30 September" is not "30 November"; "the 30th" is either
     return a.value == b.value
