@@ -706,6 +706,15 @@ def test_calm_reads_context(rubric, customer, reply, expected):
     ("I'm sorry. With all due respect, though, we can't accept that without proof.", False),
     ("It's not really our fault.", False),                 # "our fault" said the other way round
     ("It isn't difficult if you follow the steps.", False),
+    # the "but" a few words on, after the feeling has been named
+    ("i totally get it honestly you're upset and you've every right to be but um there's not much i can do from "
+     "here", False),
+    # "unfortunately" and a refusal at the far end of its sentence
+    ("I'm sorry to hear about your injury. Unfortunately, the fee is applied automatically by the booking system "
+     "and we're unable to override it.", False),
+    # "still" inside a clause is no contrast: "you still can't rely on it" names the impact
+    ("i'm really sorry, that's exhausting, three times now and you still can't rely on it. i'll send someone "
+     "tomorrow", True),
 ])
 def test_empathy_is_taken_back_only_by_a_but_right_after_it(rubric, reply, expected):
     assert hit(rubric, WATER, reply, "empathy") is expected

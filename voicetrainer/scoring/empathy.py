@@ -1,9 +1,10 @@
 """The empathy dimension: acknowledgement of the customer's feelings or the impact on them.
 
 A non-apology ("sorry you feel that way") cancels the acknowledgement it overlaps and the rest of its clause; a "but"
-right after an acknowledgement with a calm cost of the rubric's `empathy.undone_by` groups, or going on to what can't
-be done or isn't so, takes it back ("I totally get it, but rules are rules", "I understand your frustration, but the
-instructor was off sick, so he couldn't have come"); a jab elsewhere in the reply costs calm, not empathy.
+(or "however", "unfortunately") a few words after an acknowledgement, with a calm cost of the rubric's
+`empathy.undone_by` groups or going on in its sentence to what can't be done or isn't so, takes it back ("I totally get
+it, but rules are rules", "I understand your frustration, but the instructor was off sick, so he couldn't have come");
+a jab elsewhere in the reply costs calm, not empathy.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from voicetrainer.scoring.schema import RubricModel
 from voicetrainer.text import Match, Tokens, extract_facts, tokenize
 from voicetrainer.types import DimensionScore
 
-_CONTRASTS = frozenset(("but", "however", "though", "although", "yet", "still"))
+_CONTRASTS = frozenset(("but", "however", "though", "although", "yet", "still", "unfortunately", "sadly"))
+_OPENING_ONLY = frozenset(("yet", "still"))   # contrasts only opening a clause: "Still, ...", not "you still can't"
 _NEGATORS = frozenset(("not", "never", "no", "nothing", "nobody"))
-_REACH = 6   # words between an acknowledgement and the "but" that takes it back
+_REACH = 8   # words between an acknowledgement and the "but" that takes it back
 _REFUSING = frozenset(("not", "no", "nothing", "cannot", "unable", "never", "nobody"))
-_REFUSAL_REACH = 12  # words after the "but" in which a refusal takes the acknowledgement back
+_REFUSAL_REACH = 24  # words after the "but" in which a refusal takes the acknowledgement back
 
 
 def _negated(m: Match, rt: Tokens, clauses: list[int]) -> bool:
@@ -49,17 +51,22 @@ def _taken_back(m: Match, rt: Tokens, costs: list[tuple[Match, str]], undoers: s
         if g in undoers and m.end <= x.start <= m.end + _REACH and clauses[x.start] == clauses[m.end - 1]:
             return x
     n = len(rt.words)
+
+    def contrast(k: int) -> bool:
+        w = rt.words[k]
+        return w in _CONTRASTS and (w not in _OPENING_ONLY or k == 0 or clauses[k] != clauses[k - 1])
+
     j = m.end
     gap = 0
     while j < n and gap <= _REACH:
-        if rt.words[j] in _CONTRASTS:
+        if contrast(j):
             break
         if rt.sentence[j] != rt.sentence[m.end - 1] and j > m.end and rt.sentence[j] != rt.sentence[j - 1]:
             # the next sentence may open with the contrast: "I'm sorry. With all due respect, though, ..."
             k = j
-            while k < n and rt.sentence[k] == rt.sentence[j] and k - j < 5 and rt.words[k] not in _CONTRASTS:
+            while k < n and rt.sentence[k] == rt.sentence[j] and k - j < 5 and not contrast(k):
                 k += 1
-            if k < n and rt.sentence[k] == rt.sentence[j] and rt.words[k] in _CONTRASTS:
+            if k < n and rt.sentence[k] == rt.sentence[j] and contrast(k):
                 j = k
                 break
             return None
@@ -67,7 +74,7 @@ def _taken_back(m: Match, rt: Tokens, costs: list[tuple[Match, str]], undoers: s
         j += 1
     else:
         return None
-    if j >= n or rt.words[j] not in _CONTRASTS:
+    if j >= n or not contrast(j):
         return None
     sent = rt.sentence[j]
     end = j
