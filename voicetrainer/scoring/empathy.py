@@ -137,6 +137,9 @@ def score_empathy(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel,
         score = 0.0
         tip = f"'{words}' is a non-apology; own the problem instead: {_empathy_example(ct)}"
     hit = score >= r.empathy.hit_at_or_above
+    if not hit and not tip and evidence:
+        # owning the fault ("that's on us") without naming a feeling: keep it, and add the feeling
+        tip = f"'{evidence[0]}' owns the problem; now name how it left them: {_empathy_example(ct)}"
     if not hit and not tip:
         tip = empathy_tip(ct)
     return DimensionScore("empathy", score, hit, tuple(evidence), "" if hit else tip)
