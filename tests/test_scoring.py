@@ -692,6 +692,13 @@ def test_exact_form_and_no_phrase_across_a_sentence_end():
     (WATER, "Actually, you were completely right to query it. I've put it back to £38.", True),
     (WATER, "Actually, there's no need to send a reading. I've put it back to £38.", True),
     (WATER, "Actually the price changed in May and we did write to you.", False),
+    # pointing at the rules the customer should have read, or arguing it can't be our fault
+    (WATER, "Sorry, but did you read the welcome letter? It explains the new tariff.", False),
+    (WATER, "There's a sign in every branch explaining the new tariff.", False),
+    (WATER, "Our meters are accurate when used as directed.", False),
+    (WATER, "If you gave us an old reading, that will be why it went up.", False),
+    (WATER, "i'm sorry i really am but the meter was checked in may so it can't have been the meter", False),
+    (WATER, "It can't have been easy opening that bill. I've put it back to £38.", True),
 ])
 def test_calm_reads_context(rubric, customer, reply, expected):
     s = score_reply(customer, reply, rubric)["calm"]
