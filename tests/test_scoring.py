@@ -699,6 +699,16 @@ def test_exact_form_and_no_phrase_across_a_sentence_end():
     (WATER, "If you gave us an old reading, that will be why it went up.", False),
     (WATER, "i'm sorry i really am but the meter was checked in may so it can't have been the meter", False),
     (WATER, "It can't have been easy opening that bill. I've put it back to £38.", True),
+    # look-alikes that name a feeling or reassure: kept calm; the blame and contradiction they resemble are not
+    (WATER, "You must have been really fed up opening that bill. I've put it back to £38.", True),
+    (WATER, "You must have read the meter wrong.", False),
+    (WATER, "That's embarrassing in front of your work mates, I'm sorry. I've put it back to £38.", True),
+    (WATER, "Look mate, it went up.", False),
+    (WATER, "I'm sorry you had to take time off work for this. I've put it back to £38.", True),
+    (WATER, "These things take time.", False),
+    (WATER, "No, you're not imagining it, the bill is wrong. I've put it back to £38.", True),
+    (WATER, "okay so no it's not normal for a bill to jump like that so don't worry. I've put it back to £38.", True),
+    (WATER, "No you didn't send a reading.", False),
 ])
 def test_calm_reads_context(rubric, customer, reply, expected):
     s = score_reply(customer, reply, rubric)["calm"]
