@@ -709,6 +709,9 @@ def test_exact_form_and_no_phrase_across_a_sentence_end():
     (WATER, "No, you're not imagining it, the bill is wrong. I've put it back to £38.", True),
     (WATER, "okay so no it's not normal for a bill to jump like that so don't worry. I've put it back to £38.", True),
     (WATER, "No you didn't send a reading.", False),
+    # "it clearly shows" what the customer said: their account confirmed, not a rule pointed at
+    (WATER, "Thank you for sending the reading from the 2nd — it clearly shows the bill was estimated when you had sent "
+            "a reading, so it isn't fair to charge £186. I've put it back to £60.", True),
 ])
 def test_calm_reads_context(rubric, customer, reply, expected):
     s = score_reply(customer, reply, rubric)["calm"]
