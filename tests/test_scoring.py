@@ -752,6 +752,7 @@ COACH = ("Your coach left the activity centre without my son on Wednesday and he
          "until a teacher drove back for him. He's 12, and nobody phoned me until 7pm.")
 GLASSES = ("I picked up my new glasses from your Kingsway branch on Saturday and the lenses are the wrong "
            "prescription. I've had headaches for three days and I need them for work on Monday.")
+DRYER = "Your dryer 12 has swallowed my money again. Last night it took £3, ran for two minutes and stopped."
 JAB = "I booked a flu jab for 10:30 this morning and waited 40 minutes, and then you told me there's no vaccine."
 PARK = ("We paid £180 for four passes and the scanner rejected them all day. My kids waited 90 minutes in the normal "
         "queue and we only got on five rides.")
@@ -794,6 +795,11 @@ PARK = ("We paid £180 for four passes and the scanner rejected them all day. My
     (JAB, "I'm sorry you waited 40 minutes after booking for 10:30. We had a delivery due at 9, it just didn't turn "
           "up.", True),
     (JAB, "I'm sorry you waited 40 minutes after booking. No, your booking was at 9, not later.", False),
+    # a numbered thing is compared with its own kind: "dryer 2" is not dryer 12, "level three" is no amount
+    (DRYER, "So that's dryer 2 taking £3 last night; I'll refund it now.", False),
+    (DRYER, "So that's dryer 12 taking £3 last night; I'll refund it now.", True),
+    ("The allotment rent for my plot, number 14, has gone from £38 to £72 a year.",
+     "yeah thirty eight up to seventy two plot fourteen yep", True),
 ])
 def test_paraphrase_by_role_and_unit(rubric, customer, reply, expected):
     s = score_reply(customer, reply, rubric)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from voicetrainer.scoring.clauses import clause_ids
 from voicetrainer.scoring.phrases import CompiledRubric, overlaps
 from voicetrainer.text import (
+    ID_WORDS,
     MONTHS,
     STOP_WORDS,
     WEEKDAYS,
@@ -359,17 +360,13 @@ def _derived(g: Fact, cfacts: list[Fact]) -> bool:
                for a in vals for b in vals)
 
 
-_ID_WORDS = frozenset("""order number ticket reference ref case account confirmation booking policy membership invoice
-flight room seat tracking""".split())
-
-
 def _identifier(t: Tokens, f: Fact) -> bool:
     """An order or reference number ("order 45120", "the account number is two oh four five seven"): compared only
     with other identifiers. The naming word may stand up to three words before the number, in its sentence."""
     if f.kind != "number":
         return False
     lead = range(max(0, f.start - 3), f.start)
-    return any(t.words[i] in _ID_WORDS and t.sentence[i] == t.sentence[f.start] for i in lead)
+    return any(t.words[i] in ID_WORDS and t.sentence[i] == t.sentence[f.start] for i in lead)
 
 
 def _whole(facts: list[Fact], f: Fact) -> Fact | None:

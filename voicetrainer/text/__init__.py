@@ -13,7 +13,7 @@ Pure functions on strings; no audio, no models, no rubric knowledge (the scorer 
     spoken.py    `fluent`: a spoken reply without hesitations, fillers, stutters and restarts
 """
 
-from voicetrainer.text.numbers import MONTHS, WEEKDAYS, Fact, extract_facts, same_value, split_number_runs
+from voicetrainer.text.numbers import ID_WORDS, MONTHS, WEEKDAYS, Fact, extract_facts, same_value, split_number_runs
 from voicetrainer.text.numerals import is_number_word, parse_number
 from voicetrainer.text.patterns import Match, Phrase
 from voicetrainer.text.person import second_person
@@ -22,7 +22,7 @@ from voicetrainer.text.stemming import stem
 from voicetrainer.text.tokens import STOP_WORDS, Tokens, expand_contraction, normalise, split_sentences, tokenize
 from voicetrainer.text.units import carry_units
 
-__all__ = ["MONTHS", "STOP_WORDS", "WEEKDAYS", "Fact", "Match", "Phrase", "Tokens", "carry_units",
+__all__ = ["ID_WORDS", "MONTHS", "STOP_WORDS", "WEEKDAYS", "Fact", "Match", "Phrase", "Tokens", "carry_units",
            "expand_contraction", "extract_facts", "fluent", "is_number_word", "normalise", "parse_number", "same_value",
            "second_person", "split_number_runs", "split_sentences", "stem", "tokenize"]
 

@@ -37,8 +37,13 @@ _MONEY_WORDS = {"dollar", "dollars", "bucks", "buck", "pound", "pounds", "quid",
 _COUNT_WORDS = {"time", "times"}
 _ONCE_STARTS = frozenset("""i you we they he she it the a an this that your my our their its there again more
 upon""".split())
-_ID_WORDS = frozenset("""order number ticket reference ref case account confirmation booking policy membership
+ID_WORDS = frozenset("""order number ticket reference ref case account confirmation booking policy membership
 invoice flight room seat tracking""".split())
+# Things numbered rather than counted: "dryer 12", "lane 4", "pitch 52" name one machine, lane or pitch.
+_NUMBERED = ID_WORDS | frozenset("""size lane pitch platform gate machine dryer washer bay locker table court pump
+berth cabin carriage coach bus terminal level floor block zone till checkout studio ward suite apartment flat
+chalet caravan lodge stall door unit plot aisle""".split())
+_LABELLED = _NUMBERED - ID_WORDS
 _QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo",
               "kilogram": "kilo", "gb": "gigabyte", "gig": "gigabyte", "gigs": "gigabyte", "mb": "megabyte",
               "mi": "mile", "ft": "foot", "feet": "foot", "mins": "minute", "hrs": "hour"}
@@ -52,7 +57,8 @@ class Fact:
     """A quantity said in a text.
 
     Attributes:
-        kind: "duration" (value in days), "money" (value in currency units), "count" (times), or "number".
+        kind: "duration" (value in days), "money" (value in currency units), "count" (times), "number", or
+            "label:<noun>" (a numbered thing: "dryer 12").
         value: the normalised value.
         text: the words as written ("three weeks").
         start: first token index; end: one past the last.
@@ -400,8 +406,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                 value = value // 100 + (value % 100) / 60
             out.append(Fact("time", value % 12, tokens.span_text(start, end), start, end))
             i = end
-        elif value < 100 and not (start > 0 and words[start - 1] in (
-                "order", "number", "ticket", "case", "reference", "room", "flight", "seat", "size")):
+        elif value < 100 and not (start > 0 and words[start - 1] in _NUMBERED):
             # A small number: a quantity of the next word ("12 kilos" = "twelve kilos", not "six kilos"), a bare
             # amount ("seventy at the pump" for "$70"), or nothing ("the one you got").
             if value >= 2 and k + 2 < n and re.fullmatch(r"\d+(\.\d+)?", words[k]) and words[k + 2].isalpha() \
@@ -431,7 +436,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                     out.append(Fact("bare", value, tokens.span_text(start, j), start, j))
                 i = j
         elif j < n and words[j].isalpha() and words[j] not in _NOT_COUNTED and not tokens.breaks[j] \
-                and words[j] not in ORDINALS and not (start > 0 and words[start - 1] in _ID_WORDS):
+                and words[j] not in ORDINALS and not (start > 0 and words[start - 1] in _NUMBERED):
             # a big quantity of something: "2,300 megabytes", "1,800 kilowatt hours" (not an amount of money)
             nouns = [_QTY_ALIAS.get(words[j], words[j])]
             if j + 1 < n and words[j + 1].isalpha() and words[j + 1] not in _NOT_COUNTED \
@@ -441,7 +446,9 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
                             start, j + 1))
             i = j + 1
         else:
-            out.append(Fact("number", value, tokens.span_text(start, j), start, j))
+            # "dryer 12" is compared only with other dryers: "dryer 2" is wrong, "level three" is no amount
+            label = words[start - 1] if start > 0 and words[start - 1] in _LABELLED else ""
+            out.append(Fact("label:" + stem(label) if label else "number", value, tokens.span_text(start, j), start, j))
             i = j
     return out
 
@@ -509,6 +516,8 @@ def same_value(a: Fact, b: Fact) -> bool:
     if a.kind.startswith("qty:") and b.kind.startswith("qty:"):
         return a.value == b.value and bool(_nouns(a.kind) & _nouns(b.kind))
     kinds = {a.kind.split(":")[0], b.kind.split(":")[0]}
+    if kinds == {"label", "number"}:
+        return a.value == b.value   # "plot fourteen" is "my plot, number 14"
     if kinds == {"age", "bare"}:
         return a.value == b.value   # "my 84-year-old dad", "he's eighty four"
     if kinds == {"age", "duration"}:   # "three weeks old" is "I've had it three weeks"
