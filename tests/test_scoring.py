@@ -798,6 +798,11 @@ PARK = ("We paid £180 for four passes and the scanner rejected them all day. My
     # a numbered thing is compared with its own kind: "dryer 2" is not dryer 12, "level three" is no amount
     (DRYER, "So that's dryer 2 taking £3 last night; I'll refund it now.", False),
     (DRYER, "So that's dryer 12 taking £3 last night; I'll refund it now.", True),
+    # "the screen" is a part of the TV, not another item
+    ("Your installer mounted my 65-inch TV and it's hanging two inches lower on the left.",
+     "so the sixty five inch tv you had mounted, the screen's sitting two inches low on the left", True),
+    ("Your installer mounted my 65-inch TV and it's hanging two inches lower on the left.",
+     "so the sixty five inch fridge you had mounted is two inches low on the left", False),
     ("The allotment rent for my plot, number 14, has gone from £38 to £72 a year.",
      "yeah thirty eight up to seventy two plot fourteen yep", True),
 ])
