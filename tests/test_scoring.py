@@ -798,6 +798,11 @@ PARK = ("We paid £180 for four passes and the scanner rejected them all day. My
     # a numbered thing is compared with its own kind: "dryer 2" is not dryer 12, "level three" is no amount
     (DRYER, "So that's dryer 2 taking £3 last night; I'll refund it now.", False),
     (DRYER, "So that's dryer 12 taking £3 last night; I'll refund it now.", True),
+    # a spoken run split where its parts are the customer's lane and time; a weekday is not a thing counted
+    ("I had a booking for lane 4 at 7:30 on Friday and you've still charged me £48.",
+     "so lane four seven thirty friday and we charged you forty eight quid", True),
+    ("I had a booking for lane 4 at 7:30 on Friday and you've still charged me £48.",
+     "so lane five seven thirty friday and we charged you forty eight quid", False),
     # "the screen" is a part of the TV, not another item
     ("Your installer mounted my 65-inch TV and it's hanging two inches lower on the left.",
      "so the sixty five inch tv you had mounted, the screen's sitting two inches low on the left", True),

@@ -100,7 +100,7 @@ _NOT_COUNTED = frozenset("""a an the and or but of to in on at by for with from 
 this that these those i you he she we they me him her us them my your our their not no so if then than as up out off
 more less times time o am pm yeah yes okay ok right um uh while when because since until after before though
 now today tonight yesterday tomorrow already again there here please
-although each apiece per nearly almost just only exactly still""".split())   # "ninety five each": £95 a seat
+although each apiece per nearly almost just only exactly still""".split()) | WEEKDAYS   # "ninety five each": £95 a seat
 
 _APPROXIMATE = {"nearly", "almost", "about", "around", "over", "roughly", "approximately", "like", "than",
                 "under", "least", "some", "couple", "few", "several"}
@@ -469,7 +469,12 @@ def split_number_runs(tokens: Tokens, known: list[Fact]) -> Tokens:
         return tokens
     breaks = list(tokens.breaks) or [False] * len(tokens.words)
 
+    times = {k.value for k in known if k.kind == "time"}
+
     def says_known(g: Fact) -> bool:
+        if g.kind in ("bare", "number") and 100 <= g.value < 1300 and g.value % 100 < 60 \
+                and (g.value // 100 + g.value % 100 / 60) % 12 in times:
+            return True   # "seven thirty" said bare is the customer's 7:30
         return any(same_value(k, g) for k in known)
 
     for _ in range(3):   # a run can hold three values: "eight fifty fifty five minutes thirty eight sixty"
