@@ -921,3 +921,22 @@ PRESCRIPTION = ("My prescription was meant to be ready on Friday. I've come in t
 ])
 def test_calm_on_fresh_wordings(rubric, reply, expected):
     assert hit(rubric, PRESCRIPTION, reply, "calm") is expected
+
+
+@pytest.mark.parametrize("text,words", [
+    ("we'd already sent it", "we had already sent it"),
+    ("the most we'd ever deduct is £20", "the most we would ever deduct is £20"),
+    ("you'd never believe it", "you would never believe it"),
+    ("we'd never had a complaint", "we had never had a complaint"),
+    ("you'd paid in full", "you had paid in full"),
+    ("I'd like to help", "i would like to help"),
+])
+def test_d_is_had_before_a_participle_and_would_before_a_verb(text, words):
+    assert " ".join(tokenize(text).words) == words
+
+
+def test_a_plan_with_would_adds_no_wrong_fact(rubric):
+    customer = "We paid a £150 deposit for the hall and now you're keeping all of it over a sticky floor."
+    s = score_reply(customer, "A sticky floor isn't grounds for keeping the whole £150. The most we'd ever deduct is "
+                    "£20, so at least £130 comes back to you.", rubric)
+    assert s.analysis.wrong_facts == () and s["paraphrase"].hit

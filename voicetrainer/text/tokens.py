@@ -78,7 +78,9 @@ def expand_contraction(word: str) -> list[str]:
 
 _PARTICIPLES = frozenset("""had been got gotten gone done seen told said paid sent made taken given bought left lost
 put read rung chosen written forgotten shown spoken driven heard sold spent held meant understood eaten broken
-already never just ever always only known thought brought caught kept found""".split())
+known thought brought caught kept found""".split())
+# An adverb after "'d" leaves it to the next word: "we'd already sent it" (had), "the most we'd ever deduct" (would).
+_ADVERBS = frozenset("already never just ever always only".split())
 _NOT_PARTICIPLES = frozenset("need feed proceed exceed succeed speed breed bleed heed seed weed indeed".split())
 
 
@@ -105,6 +107,7 @@ def tokenize(text: str) -> Tokens:
     breaks: list[bool] = []
     sent = 0
     pos = 0
+    pending = -1   # a "would" from "'d" followed by an adverb: the word after the adverb decides
     for m in _WORD_RE.finditer(text):
         between = text[pos:m.start()]
         if re.search(r"[.!?;]", between):
@@ -114,8 +117,14 @@ def tokenize(text: str) -> Tokens:
         raw = m.group(0)
         surface.append(raw)
         parts = expand_contraction(raw.lower())
-        if words and words[-1] == "would" and surface[origin[-1]].lower().endswith("'d") and _participle(parts[0]):
-            words[-1] = "had"   # "you'd had them replaced", "we'd already sent it": had, not would
+        if pending >= 0 and _participle(parts[0]):
+            words[pending] = "had"   # "we'd already sent it"
+        pending = -1
+        if words and words[-1] == "would" and surface[origin[-1]].lower().endswith("'d"):
+            if parts[0] in _ADVERBS:
+                pending = len(words) - 1
+            elif _participle(parts[0]):
+                words[-1] = "had"   # "you'd had them replaced": had, not would
         for k, w in enumerate(parts):
             words.append(w)
             origin.append(len(surface) - 1)
