@@ -910,10 +910,7 @@ PRESCRIPTION = ("My prescription was meant to be ready on Friday. I've come in t
     ("I'm so sorry, three trips and you're out of your heart tablets. I'll get you an emergency supply today.", True),
     ("You shouldn't have had to come back three times. Let me check what's holding it up right now.", True),
     ("No, you shouldn't be chasing us for this. It'll be ready by 4.", True),
-    pytest.param("Let me be specific about what happens next: I call the surgery, then I text you.", True,
-                 marks=pytest.mark.xfail(strict=True, reason="known limit (docs/rubric.md, the learned tone): "
-                                         "'happens', 'about what', 'call' lean rude ('what happens is...', 'about "
-                                         "what you were told'); the tone reads 0.66, its threshold 0.60")),
+    ("Let me be specific about what happens next: I call the surgery, then I text you.", True),
     ("That's not how it should work, and I'm sorry. I'll fix it today.", True),
     ("It's not your fault at all. I'm sorting an emergency supply now.", True),
     ("Actually, I can do better: I'll have it delivered to you tomorrow morning.", True),
