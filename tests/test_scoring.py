@@ -735,6 +735,12 @@ def test_calm_reads_context(rubric, customer, reply, expected):
     # "still" inside a clause is no contrast: "you still can't rely on it" names the impact
     ("i'm really sorry, that's exhausting, three times now and you still can't rely on it. i'll send someone "
      "tomorrow", True),
+    # "the thing is" is a "but"; a "but" opening the next sentence reaches back past a long acknowledgement
+    ("i hear you it's annoying um the thing is we can't fit parts during the test", False),
+    ("I completely understand the stress, with a new job depending on it that's a lot of pressure. Unfortunately, if "
+     "the booking isn't showing, there's nothing I can do.", False),
+    ("I completely understand the stress, with a new job depending on it that's a lot of pressure. I've put the "
+     "booking back and it's showing now.", True),
     # owning the fault names no feeling: with an apology or a feeling it is empathy, alone it is not
     ("That's on us. I've refunded the £38.", False),
     ("I'm sorry, that's on us. I've refunded the £38.", True),

@@ -54,6 +54,8 @@ def _taken_back(m: Match, rt: Tokens, costs: list[tuple[Match, str]], undoers: s
 
     def contrast(k: int) -> bool:
         w = rt.words[k]
+        if w == "the" and rt.words[k + 1:k + 3] == ("thing", "is"):
+            return True   # "the thing is, I can't refund it"
         return w in _CONTRASTS and (w not in _OPENING_ONLY or k == 0 or clauses[k] != clauses[k - 1])
 
     j = m.end
@@ -73,7 +75,12 @@ def _taken_back(m: Match, rt: Tokens, costs: list[tuple[Match, str]], undoers: s
         gap += 1
         j += 1
     else:
-        return None
+        # past the reach: the contrast may still open the next sentence ("I completely understand the stress, a new
+        # job depending on it is a lot of pressure. Unfortunately, there's nothing I can do")
+        while j < n and rt.sentence[j] == rt.sentence[m.end - 1]:
+            j += 1
+        if j >= n or rt.sentence[j] != rt.sentence[m.end - 1] + 1 or not contrast(j):
+            return None
     if j >= n or not contrast(j):
         return None
     sent = rt.sentence[j]
