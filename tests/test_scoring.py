@@ -744,6 +744,9 @@ def test_calm_reads_context(rubric, customer, reply, expected):
     # owning the fault names no feeling: with an apology or a feeling it is empathy, alone it is not
     ("That's on us. I've refunded the £38.", False),
     ("I'm sorry, that's on us. I've refunded the £38.", True),
+    ("That's not right. I've refunded the £38.", False),          # agreeing names no feeling either
+    ("Thanks for your patience. I've refunded the £38.", False),
+    ("That's not right, I'm sorry. I've refunded the £38.", True),
 ])
 def test_empathy_is_taken_back_only_by_a_but_right_after_it(rubric, reply, expected):
     assert hit(rubric, WATER, reply, "empathy") is expected
@@ -751,7 +754,7 @@ def test_empathy_is_taken_back_only_by_a_but_right_after_it(rubric, reply, expec
 
 def test_owning_the_fault_alone_is_kept_and_the_tip_asks_for_the_feeling(rubric):
     s = score_reply(WATER, "That's on us. I've put it back to £38.", rubric)["empathy"]
-    assert not s.hit and s.evidence == ("That's on us",) and s.tip.startswith("'That's on us' owns the problem")
+    assert not s.hit and s.evidence == ("That's on us",) and s.tip.startswith("'That's on us' is a start")
 
 
 COACH = ("Your coach left the activity centre without my son on Wednesday and he was stuck there for three hours "

@@ -145,8 +145,8 @@ def score_empathy(rt: Tokens, ct: Tokens, c: CompiledRubric, r: RubricModel,
         tip = f"'{words}' is a non-apology; own the problem instead: {_empathy_example(ct)}"
     hit = score >= r.empathy.hit_at_or_above
     if not hit and not tip and evidence:
-        # owning the fault ("that's on us") without naming a feeling: keep it, and add the feeling
-        tip = f"'{evidence[0]}' owns the problem; now name how it left them: {_empathy_example(ct)}"
+        # owning the fault or agreeing ("that's on us", "that's not right") names no feeling: keep it, add one
+        tip = f"'{evidence[0]}' is a start; name how it left them too: {_empathy_example(ct)}"
     if not hit and not tip:
         tip = empathy_tip(ct)
     return DimensionScore("empathy", score, hit, tuple(evidence), "" if hit else tip)
