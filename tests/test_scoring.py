@@ -881,6 +881,9 @@ def test_a_range_is_no_wrong_fact(rubric):
     ("I'll get the manager to ring you.", False, "get the manager to ring"),
     ("Let me flag it with the damage team and get back to you by Friday.", True, ""),   # a deadline the rep owns
     ("So you'd already booked the train and it got cancelled?", False, ""),        # the customer's own doing
+    ("i'll get the centre manager to give you a call back about it", False, "get the centre manager"),
+    ("I'll add your name to the list of affected customers.", False, "add your name"),
+    ("I'm sorry you had to take time off for this.", False, ""),                  # what the customer had to do
 ])
 def test_solution_by_who_does_what_and_when(rubric, reply, expected, named):
     s = score_reply("My package never came and I paid 400 for it.", reply, rubric)["solution"]

@@ -77,6 +77,7 @@ def not_proposed(m: Match, t: Tokens, clauses: list[int]) -> bool:
     - someone else did it, in the past: "you cancelled in January", "you returned it", "they refunded the fee";
     - a gerund after "tried", "after", "kept", ... or opening its clause: "you've tried restarting it",
       "restarting it three times hasn't helped" (but "I'm restarting it now" is the rep's action);
+    - what someone else had to do: "sorry you had to take time off";
     - a clause that goes on to say it failed: "... hasn't helped", "... didn't work".
     """
     w = t.words[m.start]
@@ -90,6 +91,8 @@ def not_proposed(m: Match, t: Tokens, clauses: list[int]) -> bool:
     if w.endswith("ing") and len(w) > 4:
         if prev in _AFTER_GERUND and same_clause:
             return True
+    if prev == "to" and prev2 == "had" and any(x in OTHER_SUBJECTS for x in t.words[max(0, m.start - 5):m.start - 2]):
+        return True   # what the customer was made to do: "sorry you had to take time off", "you've had to send it"
     return _fails_later(m, t, clauses)
 
 
