@@ -709,6 +709,11 @@ def test_exact_form_and_no_phrase_across_a_sentence_end():
     (WATER, "No, you're not imagining it, the bill is wrong. I've put it back to £38.", True),
     (WATER, "okay so no it's not normal for a bill to jump like that so don't worry. I've put it back to £38.", True),
     (WATER, "No you didn't send a reading.", False),
+    # what can't be done, said with an acknowledgement and a reason, keeps calm; bare, or with a jab, it does not
+    (WATER, "I'm really sorry, that's a lot to put up with. Unfortunately there's nothing I can do about the estimate "
+            "until the meter is read.", True),
+    (WATER, "Nothing I can do.", False),
+    (WATER, "yeah well it's the system not us so there's not much i can do", False),
     # "it clearly shows" what the customer said: their account confirmed, not a rule pointed at
     (WATER, "Thank you for sending the reading from the 2nd — it clearly shows the bill was estimated when you had sent "
             "a reading, so it isn't fair to charge £186. I've put it back to £60.", True),

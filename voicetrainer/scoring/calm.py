@@ -40,12 +40,14 @@ def read_calm(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> tuple[
         found = context + shapes(rt, ct, c.detectors, c.acronyms)
         found.sort(key=lambda x: (x[0].start, -(x[0].end - x[0].start)))
     out: list[tuple[Match, str]] = []
+    weight = dict(c.cost_weights)
     for m, label in found:
         if any(overlaps(m, b) for b in bounds):
             continue
         for k, (o, olabel) in enumerate(out):
-            if overlaps(m, o):  # overlapping matches become one piece of evidence
-                out[k] = (Match(o.pattern, min(o.start, m.start), max(o.end, m.end)), olabel)
+            if overlaps(m, o):  # overlapping matches become one piece of evidence, of the heavier group
+                heavier = label if weight.get(label, 0.0) > weight.get(olabel, 0.0) else olabel
+                out[k] = (Match(o.pattern, min(o.start, m.start), max(o.end, m.end)), heavier)
                 break
         else:
             out.append((m, label))
@@ -64,7 +66,10 @@ def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
     lost: dict[str, float] = {}
     evidence: list[str] = []
     tip = ""
-    if not costs and not kind and reply and r.calm.tone.use:
+    # a soft cost (one that alone keeps calm: "there's nothing I can do") leaves the tone to decide
+    labels = {label for _, label in costs}
+    soft = sum(groups[label].weight for label in labels) < 1.0 - r.calm.hit_at_or_above
+    if (not costs or soft) and not kind and reply and r.calm.tone.use:
         tip = _tone_cost(reply, customer, r, lost, evidence)
     elif costs and reply and r.calm.tone.use and _tone_forgives(reply, customer, costs, rt, r, evidence):
         costs = []

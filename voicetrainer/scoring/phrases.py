@@ -101,12 +101,14 @@ class CompiledRubric:
     deadlines: PhraseSet | None = None
     done: PhraseSet | None = None
     acronyms: frozenset[str] = frozenset()
+    cost_weights: tuple[tuple[str, float], ...] = ()   # (cost group, weight): overlapping costs keep the heavier
 
 
 def compile_rubric(m: RubricModel) -> CompiledRubric:
     """Build the matchers of a validated rubric (slow-ish: `load_rubric` caches the result by content)."""
     return CompiledRubric(
         costs=PhraseSet([(p, name) for name, g in m.calm.costs.items() for p in g.phrases]),
+        cost_weights=tuple((name, g.weight) for name, g in m.calm.costs.items()),
         boundary=PhraseSet([(p, "boundary") for p in m.calm.boundary]),
         acks=PhraseSet([(p, name) for name, g in m.empathy.acknowledge.items() for p in g.phrases]),
         non_apology=PhraseSet([(p, "non_apology") for p in m.empathy.non_apology]),
