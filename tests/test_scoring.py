@@ -824,6 +824,12 @@ PARK = ("We paid £180 for four passes and the scanner rejected them all day. My
      "so lane four seven thirty friday and we charged you forty eight quid", True),
     ("I had a booking for lane 4 at 7:30 on Friday and you've still charged me £48.",
      "so lane five seven thirty friday and we charged you forty eight quid", False),
+    # a total worked out from charges in the months the customer named ("£8.99 in November and December")
+    ("I cancelled in October but you've still taken £8.99 in November and December.",
+     "so we've still charged eight ninety nine in november and december, i've refunded both so that's seventeen "
+     "ninety eight", True),
+    ("I cancelled in October but you've still taken £8.99 in November and December.",
+     "so we've still charged nine ninety nine in november and december", False),
     # "the screen" is a part of the TV, not another item
     ("Your installer mounted my 65-inch TV and it's hanging two inches lower on the left.",
      "so the sixty five inch tv you had mounted, the screen's sitting two inches low on the left", True),

@@ -339,7 +339,13 @@ def same_role(ct: Tokens, f: Fact, cfacts: list[Fact], rt: Tokens, g: Fact, rfac
     return not a or not b or bool(a & b) or bool(b & set(ct.stems))
 
 
-def _derived(g: Fact, cfacts: list[Fact]) -> bool:
+def _months_named(t: Tokens, facts: list[Fact]) -> int:
+    """How many months the customer names outside a date: "£8.99 in November and December" is two charges."""
+    in_dates = {i for f in facts if f.kind == "date" for i in range(f.start, f.end + 2)}
+    return len({w for i, w in enumerate(t.words) if w in MONTHS and i not in in_dates})
+
+
+def _derived(g: Fact, cfacts: list[Fact], months: int = 0) -> bool:
     """A value the rep worked out from the customer's: the sum or the difference of two of them, one times a
     count or a number of units ("four months of forty five dollars, that's a hundred eighty"), or the days between
     two of their dates ("a week late": the 14th and the 21st). A clock time or a date is never a sum or a difference
@@ -348,8 +354,10 @@ def _derived(g: Fact, cfacts: list[Fact]) -> bool:
         return False
     vals = [f.value for f in cfacts if comparable(f, g)]
     counts = [f.value / f.unit if f.unit else f.value for f in cfacts
-              if f.kind in ("count", "duration") or f.kind.startswith("qty:")]
-    if any(abs(g.value - a * k) < 0.01 for a in vals for k in counts if 1 < k <= 24):
+              if f.kind in ("count", "duration") or f.kind.startswith("qty:")] + ([months] if months > 1 else [])
+    # "seventeen ninety eight" is read as 1798: said as pounds and pence it may be £17.98
+    said = (g.value, g.value / 100) if g.kind in ("number", "bare") else (g.value,)
+    if any(abs(v - a * k) < 0.01 for v in said for a in vals for k in counts if 1 < k <= 24):
         return True
     if g.kind == "duration":   # "the twenty first, a week after we said the fourteenth"
         dates = [f for f in cfacts if f.kind == "date"]
@@ -418,11 +426,12 @@ def wrong_facts(ct: Tokens, rt: Tokens, cfacts: list[Fact], rfacts: list[Fact], 
         return bool(a & b) and not (qa and qb and not qa & qb)
 
     cid = {id(f): _identifier(ct, f) for f in cfacts}
+    months = _months_named(ct, cfacts)
     for g in rfacts:
         gid = _identifier(rt, g)
         # an amount is not an order number: "$240" and "order 45120" never contradict each other
         same_kind = [f for f in cfacts if comparable(f, g) and cid[id(f)] == gid]
-        if not same_kind or not g.exact or _derived(g, cfacts):
+        if not same_kind or not g.exact or _derived(g, cfacts, months):
             continue
         bare = g.kind == "bare" and rt.sentence[g.start] not in cue_sentences
         groles = rroles[id(g)]
