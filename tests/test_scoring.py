@@ -543,6 +543,16 @@ def test_pronoun_swapped_restatement_is_not_parroting(rubric):                  
     assert not s["paraphrase"].hit and "word for word" in s["paraphrase"].tip
 
 
+def test_a_quotation_in_quote_marks_is_not_parroting(rubric):
+    customer = ("I've spent £24 on cartridges from Tesco to get her coursework done. I want the £17.98 back and I "
+                "want the £24 covered.")
+    s = score_reply(customer, "'I want the £17.98 back and I want the £24 covered.' Agreed on both counts: the £17.98 "
+                    "is refunded and I've paid £24 for the Tesco cartridges.", rubric)
+    assert s["paraphrase"].hit
+    s = score_reply(customer, "I want the £17.98 back and I want the £24 covered.", rubric)
+    assert not s["paraphrase"].hit and "word for word" in s["paraphrase"].tip
+
+
 def test_persona_offer_phrases_count_towards_solution(rubric):                          # bug 9
     offers = ["honour the price", "honour the $399 price", "price match"]
     s = score_reply("It was $399 last week.", "I'll honor that three ninety nine price for you.", rubric,

@@ -7,6 +7,7 @@ points needed are the rubric's `paraphrase:` section.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from voicetrainer.scoring.clauses import clause_ids
@@ -30,6 +31,8 @@ from voicetrainer.text import (
 from voicetrainer.types import DimensionScore
 
 _FIRST_PERSON = frozenset(("i", "me", "my", "mine", "myself", "we", "us", "our", "ours"))
+# A quotation in the reply: an opening quote after a space, a closing one before a non-word, apostrophes inside words
+_QUOTED = re.compile(r"(?:^|(?<=[\s(]))['‘\"“]((?:[^'’\"”]|(?<=\w)['’](?=\w))+?)['’\"”](?=\W|$)")
 
 
 def _longest_common_run(a: Sequence[str], b: Sequence[str], marked: frozenset[str] = frozenset()) -> tuple[int, int]:
@@ -199,7 +202,7 @@ def _swapped_pairs(ct: Tokens, rt: Tokens, cc: Content, rc: Content) -> list[str
 
 
 def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r: RubricModel,
-                     costs: Sequence[tuple[Match, str]] = ()) -> tuple[DimensionScore, list[str]]:
+                     costs: Sequence[tuple[Match, str]] = (), reply: str = "") -> tuple[DimensionScore, list[str]]:
     """The paraphrase score and the facts the reply got wrong ("two weeks (customer said three weeks)").
 
     Only what the reply restates counts: the words of plans and offers, the rep's own actions ("I've moved you") and
@@ -274,7 +277,9 @@ def score_paraphrase(ct: Tokens, rt: Tokens, customer: str, c: CompiledRubric, r
     # Parroting is copying the customer's words verbatim, their "I" and "my" included; a restatement that swaps
     # I/you ("you sent your headphones back ...") is the rep's own words. A very long verbatim run (half again
     # `parrot_run_words`) is parroting even without a pronoun.
-    run, run_fp = _longest_common_run(ct.words, rt.words, _FIRST_PERSON)
+    # words the rep sets in quotation marks are quoted on purpose ("'I want the £17.98 back.' Agreed."), not parroted
+    unquoted = tokenize(_QUOTED.sub(" ", reply)).words if reply and _QUOTED.search(reply) else rt.words
+    run, run_fp = _longest_common_run(ct.words, unquoted, _FIRST_PERSON)
     parrot = len(ct.words) >= 4 and (run_fp >= p.parrot_run_words or run >= 1.5 * p.parrot_run_words
                                      or run_fp >= max(5, p.parrot_fraction * len(ct.words)))
 

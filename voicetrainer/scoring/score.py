@@ -55,7 +55,7 @@ def score_reply(customer: str, reply: str, rubric: Rubric, *, offer_phrases: Seq
     costs, kind = read_calm(rt, c, ct)
     calm = score_calm(costs, rt, r, acoustics, reply, customer, kind=kind)
     empathy = score_empathy(rt, ct, c, r, costs)
-    paraphrase, wrong = score_paraphrase(ct, rt, customer, c, r, costs)
+    paraphrase, wrong = score_paraphrase(ct, rt, customer, c, r, costs, reply)
     persona_offers = find_persona_offers(rt, c, offer_phrases)
     solution = score_solution(rt, ct, c, r, offer_phrases, persona_offers, reply, customer)
     offers = tuple(p for p, _ in persona_offers)
