@@ -719,13 +719,6 @@ def test_exact_form_and_no_phrase_across_a_sentence_end():
     (WATER, "No, you're not imagining it, the bill is wrong. I've put it back to £38.", True),
     (WATER, "okay so no it's not normal for a bill to jump like that so don't worry. I've put it back to £38.", True),
     (WATER, "No you didn't send a reading.", False),
-    # rude-looking words said about the rep, the company or the thing, not at the customer
-    (WATER, "No need to chase it again, I'll deal with it from here. I've put it back to £60.", True),
-    (WATER, "Because you sent a reading, you're entitled to a corrected bill, so I've put it back to £60.", True),
-    (WATER, "It's frustrating when the bill doesn't spell it out. I've put it back to £60.", True),
-    (WATER, "I can send an engineer Tuesday or Wednesday, which is better for you?", True),
-    (WATER, "You're so entitled.", False),
-    (WATER, "Deal with it.", False),
     # what can't be done, said with an acknowledgement and a reason, keeps calm; bare, or with a jab, it does not
     (WATER, "I'm really sorry, that's a lot to put up with. Unfortunately there's nothing I can do about the estimate "
             "until the meter is read.", True),
