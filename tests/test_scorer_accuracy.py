@@ -17,31 +17,31 @@ from .scorer_eval import FROZEN, SECOND_LABELS, SETS, dimension_counts, load_row
 
 #            calm   empathy paraphrase solution
 FLOORS = {
-    "dev":     (0.984, 0.985, 0.949, 0.987),   # measured 0.994 0.995 0.959 0.997
+    "dev":     (0.986, 0.987, 0.949, 0.987),   # measured 0.996 0.997 0.959 0.997
     "dev2":    (0.967, 0.990, 0.879, 0.990),   # measured 0.977 1.000 0.889 1.000
-    "dev3":    (0.985, 0.926, 0.902, 0.967),   # measured 0.995 0.936 0.912 0.977
-    "holdout": (0.909, 0.956, 0.927, 0.914),   # measured 0.919 0.966 0.937 0.924 (held out)
+    "dev3":    (0.985, 0.952, 0.910, 0.967),   # measured 0.995 0.962 0.920 0.977
+    "holdout": (0.918, 0.964, 0.927, 0.914),   # measured 0.928 0.974 0.937 0.924 (held out)
     # The blind sets (issue 11; docs/rubric.md, "The sets"). blind_test to blind_test5 are frozen: never
     # tuned on, only measured. The learned readings are trained on the tuning sets, so their figures are in-sample
     # there.
-    "blind_dev":   (0.990, 0.967, 0.900, 0.981),   # measured 1.000 0.977 0.910 0.991 (tuned on)
-    "blind_dev2":  (0.982, 0.941, 0.689, 0.971),   # measured 0.992 0.951 0.699 0.981 (tuned on; paraphrase relabelled)
-    "blind_cal":   (0.959, 0.912, 0.548, 0.944),   # measured 0.969 0.922 0.558 0.954 (learned readings; relabelled)
-    "blind_dev3":  (0.966, 0.927, 0.939, 0.981),   # measured 0.976 0.937 0.949 0.991 (tuned on)
-    "blind_dev4":  (0.975, 0.950, 0.939, 0.973),   # measured 0.985 0.960 0.949 0.983 (tuned on)
-    "blind_test":  (0.924, 0.937, 0.824, 0.911),   # measured 0.934 0.947 0.834 0.921 (frozen)
-    "blind_test2": (0.884, 0.933, 0.904, 0.936),   # measured 0.894 0.943 0.914 0.946 (frozen)
-    "blind_test3": (0.920, 0.968, 0.940, 0.947),   # measured 0.930 0.978 0.950 0.957 (frozen)
-    "blind_test4": (0.936, 0.938, 0.896, 0.946),   # measured 0.946 0.948 0.906 0.956 (frozen)
-    "blind_dev5":  (0.944, 0.953, 0.944, 0.945),   # measured 0.954 0.963 0.954 0.955 (tuned on)
-    "blind_test5": (0.939, 0.939, 0.940, 0.935),   # measured 0.949 0.949 0.950 0.945 (frozen)
-    "blind_dev6":  (0.915, 0.914, 0.898, 0.959),   # measured 0.925 0.924 0.908 0.969 (tuned on from here)
-    "blind_test6": (0.951, 0.939, 0.929, 0.921),   # measured 0.961 0.949 0.939 0.931 (frozen)
+    "blind_dev":   (0.990, 0.980, 0.900, 0.981),   # measured 1.000 0.990 0.907 0.991 (tuned on)
+    "blind_dev2":  (0.982, 0.941, 0.698, 0.971),   # measured 0.992 0.951 0.708 0.981 (tuned on; paraphrase relabelled)
+    "blind_cal":   (0.990, 0.919, 0.555, 0.944),   # measured 1.000 0.929 0.565 0.954 (learned readings; relabelled)
+    "blind_dev3":  (0.974, 0.948, 0.945, 0.981),   # measured 0.984 0.958 0.955 0.991 (tuned on)
+    "blind_dev4":  (0.983, 0.964, 0.939, 0.975),   # measured 0.993 0.974 0.949 0.985 (tuned on)
+    "blind_test":  (0.924, 0.949, 0.835, 0.911),   # measured 0.926 0.959 0.845 0.921 (frozen)
+    "blind_test2": (0.884, 0.945, 0.912, 0.936),   # measured 0.892 0.955 0.922 0.946 (frozen)
+    "blind_test3": (0.923, 0.978, 0.942, 0.947),   # measured 0.933 0.988 0.952 0.957 (frozen)
+    "blind_test4": (0.939, 0.965, 0.896, 0.948),   # measured 0.949 0.975 0.904 0.958 (frozen)
+    "blind_dev5":  (0.990, 0.958, 0.944, 0.945),   # measured 1.000 0.968 0.954 0.955 (tuned on)
+    "blind_test5": (0.945, 0.969, 0.940, 0.935),   # measured 0.955 0.979 0.945 0.945 (frozen)
+    "blind_dev6":  (0.980, 0.958, 0.939, 0.974),   # measured 0.990 0.968 0.949 0.984 (tuned on from here)
+    "blind_test6": (0.951, 0.954, 0.929, 0.921),   # measured 0.957 0.964 0.939 0.931 (frozen)
 }
-# Calm F1 on violations (the measure issue 11 reports) on the frozen sets: measured 0.917, 0.885, 0.924, 0.944,
-# 0.950 and 0.959, minus 0.01.
-VIOLATION_FLOORS = {"blind_test": 0.907, "blind_test2": 0.875, "blind_test3": 0.914, "blind_test4": 0.934,
-                    "blind_test5": 0.940, "blind_test6": 0.949}
+# Calm F1 on violations (the measure issue 11 reports) on the frozen sets, floors at the highest measure minus 0.01;
+# measured at the end of stop 23: 0.907, 0.878, 0.927, 0.946, 0.955, 0.953.
+VIOLATION_FLOORS = {"blind_test": 0.907, "blind_test2": 0.875, "blind_test3": 0.917, "blind_test4": 0.936,
+                    "blind_test5": 0.945, "blind_test6": 0.949}
 # Lowered with a reason:
 # - issue 11, second round: the customer's own values said inside a plan or a jab count as carried over, as both
 #   new blind writers label them ("I'll refund the full fifty two"); the project's own sets label such replies "no
