@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 # E402: after the sys.path insert, so this checkout's code is imported
 from tests.scorer_eval import FROZEN, SETS, load_rows  # noqa: E402
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
-from voicetrainer.scoring.calm import read_calm  # noqa: E402
+from voicetrainer.scoring.calm import read_calm, soft  # noqa: E402
 from voicetrainer.scoring.learned import TONE_FILE, WordModel, fit  # noqa: E402
 from voicetrainer.text import fluent, tokenize  # noqa: E402
 
@@ -168,9 +168,8 @@ def cross_fit(rows: list[dict], folds: int) -> list[dict]:
             groups, kind = cost_groups(r["customer"], r["reply"], rules)
             # the model's cost applies only where no word cost calm, or only soft ones that alone keep it ("there's
             # nothing I can do"), as in scoring/calm.py (a voice cost cannot occur in text)
-            soft = sum(rules.rules.calm.costs[g].weight for g in groups) < 1.0 - rules.rules.calm.hit_at_or_above
             out.append({"set": r["set"], "want": bool(r["labels"]["calm"]), "rules": calm["hit"],
-                        "open": (not calm["evidence"] or soft) and not kind, "p": model.read(r["reply"])[0],
+                        "open": soft(groups, rules.rules) and not kind, "p": model.read(r["reply"])[0],
                         "fold": k,
                         "forgivable": bool(groups) and not groups & never})
     return out

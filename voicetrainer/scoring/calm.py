@@ -54,6 +54,12 @@ def read_calm(rt: Tokens, c: CompiledRubric, ct: Tokens | None = None) -> tuple[
     return out, kind
 
 
+def soft(labels: set[str], r: RubricModel) -> bool:
+    """Whether these cost groups together keep calm (none, or only a soft one: "there's nothing I can do"), so the
+    learned tone may still decide."""
+    return sum(r.calm.costs[label].weight for label in labels) < 1.0 - r.calm.hit_at_or_above
+
+
 def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
                acoustics: Acoustics | None, reply: str = "", customer: str = "",
                kind: bool = False) -> DimensionScore:
@@ -66,10 +72,7 @@ def score_calm(costs: list[tuple[Match, str]], rt: Tokens, r: RubricModel,
     lost: dict[str, float] = {}
     evidence: list[str] = []
     tip = ""
-    # a soft cost (one that alone keeps calm: "there's nothing I can do") leaves the tone to decide
-    labels = {label for _, label in costs}
-    soft = sum(groups[label].weight for label in labels) < 1.0 - r.calm.hit_at_or_above
-    if (not costs or soft) and not kind and reply and r.calm.tone.use:
+    if soft({label for _, label in costs}, r) and not kind and reply and r.calm.tone.use:
         tip = _tone_cost(reply, customer, r, lost, evidence)
     elif costs and reply and r.calm.tone.use and _tone_forgives(reply, customer, costs, rt, r, evidence):
         costs = []

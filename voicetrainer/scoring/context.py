@@ -63,7 +63,8 @@ def restated(m: Match, rt: Tokens, ct: Tokens, clauses: list[int]) -> bool:
     """Whether a reported-speech phrase ("you were told", "it says") carries the customer's own fact or words in its
     clause: "you were told fourteen days" restates "You said 14 days"."""
     words = rt.words[m.start:m.end]
-    saying = rt.stems[m.start:m.end + (tuple(words[:1]) == ("it",))]   # its verb may follow: "it clearly | shows"
+    verb_next = 1 if words[:1] == ("it",) else 0   # its verb may follow: "it clearly | shows"
+    saying = rt.stems[m.start:m.end + verb_next]
     if not words or words[0] not in ("you", "it") or not any(s.startswith(_SAYING) for s in saying):
         return False
     clause = clauses[m.start]

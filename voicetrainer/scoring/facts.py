@@ -31,6 +31,7 @@ from voicetrainer.text import (
     Match,
     Tokens,
     carry_units,
+    clock_hours,
     extract_facts,
     is_number_word,
     same_value,
@@ -128,7 +129,7 @@ def _reconcile_times(t: Tokens, facts: list[Fact], other: str, known: Sequence[F
                 and f.value % 100 < 60 and f.value == int(f.value) \
                 and not any(w in f.text.lower().split() for w in ("hundred", "thousand", "and")) \
                 and not any(same_value(k, f) for k in known):
-            f = Fact("time", (f.value // 100) % 12 + (f.value % 100) / 60, f.text, f.start, f.end)
+            f = Fact("time", clock_hours(f.value), f.text, f.start, f.end)
         out.append(f)
     return out
 

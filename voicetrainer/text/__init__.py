@@ -13,7 +13,16 @@ Pure functions on strings; no audio, no models, no rubric knowledge (the scorer 
     spoken.py    `fluent`: a spoken reply without hesitations, fillers, stutters and restarts
 """
 
-from voicetrainer.text.numbers import ID_WORDS, MONTHS, WEEKDAYS, Fact, extract_facts, same_value, split_number_runs
+from voicetrainer.text.numbers import (
+    ID_WORDS,
+    MONTHS,
+    WEEKDAYS,
+    Fact,
+    clock_hours,
+    extract_facts,
+    same_value,
+    split_number_runs,
+)
 from voicetrainer.text.numerals import is_number_word, parse_number
 from voicetrainer.text.patterns import Match, Phrase
 from voicetrainer.text.person import second_person
@@ -23,8 +32,8 @@ from voicetrainer.text.tokens import STOP_WORDS, Tokens, expand_contraction, nor
 from voicetrainer.text.units import carry_units
 
 __all__ = ["ID_WORDS", "MONTHS", "STOP_WORDS", "WEEKDAYS", "Fact", "Match", "Phrase", "Tokens", "carry_units",
-           "expand_contraction", "extract_facts", "fluent", "is_number_word", "normalise", "parse_number", "same_value",
-           "second_person", "split_number_runs", "split_sentences", "stem", "tokenize"]
+           "clock_hours", "expand_contraction", "extract_facts", "fluent", "is_number_word", "normalise",
+           "parse_number", "same_value", "second_person", "split_number_runs", "split_sentences", "stem", "tokenize"]
 
 from voicetrainer.text.safe import csv_cell, printable  # noqa: E402  (text shown in a terminal or a spreadsheet)
 

@@ -152,25 +152,19 @@ def _date_at(tokens: Tokens, i: int) -> tuple[float, int] | None:
     return None
 
 
-def _range_start(tokens: Tokens, i: int) -> tuple[float, int] | None:
-    """The first day of a range of dates, as (day, i + 1): the 7 of "7–8 June", the 12 of "12 to 16 August"."""
+def _range_start(tokens: Tokens, i: int) -> tuple[float, int, str] | None:
+    """The first day of a range of dates, as (day, i + 1, the end's month): the 7 of "7–8 June", the 12 of "12 to 16
+    August"."""
     words, n = tokens.words, len(tokens.words)
     if not re.fullmatch(r"\d{1,2}", words[i]):
         return None
     k = i + 2 if i + 1 < n and words[i + 1] in ("to", "and", "till", "until") else i + 1
     joined = k < n and (not tokens.breaks[k] or k == i + 1 and tokens.sentence[k] == tokens.sentence[i])   # "7–8"
     end = _date_at(tokens, k) if joined else None
-    if end is None or not 1 <= int(words[i]) < end[0] or not _month_of(tokens, k, end[1])[0]:
+    month = _month_of(tokens, k, end[1])[0] if end is not None else ""
+    if end is None or not 1 <= int(words[i]) < end[0] or not month:
         return None
-    return float(words[i]), i + 1
-
-
-def _range_month(tokens: Tokens, j: int) -> tuple[str, int, int]:
-    """The month of the range's end date, with the first day's own span: ("june", i, j) for the 7 of "7–8 June"."""
-    k = j + 1 if j < len(tokens.words) and tokens.words[j] in ("to", "and", "till", "until") else j
-    end = _date_at(tokens, k)
-    month = _month_of(tokens, k, end[1])[0] if end else ""
-    return month, j - 1, j
+    return float(words[i]), i + 1, month
 
 
 _PAST_TO = {"half": 30, "quarter": 15}
@@ -209,6 +203,11 @@ def _said_clock(words: tuple[str, ...], i: int) -> tuple[float, int] | None:
         return None
     value = hour + minutes / 60 if words[k] == "past" else hour - 1 + (60 - minutes) / 60
     return value % 12, j
+
+
+def clock_hours(hhmm: float) -> float:
+    """A time said as one number, in hours on a 12-hour clock: 840 ("eight forty") is 8.67, 1330 is 1.5."""
+    return (hhmm // 100) % 12 + (hhmm % 100) / 60
 
 
 def _clock_like(value: float) -> bool:
@@ -265,13 +264,15 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
         # "9.99" is a price even without its currency sign
         currency = (w[:1] in "$£€" and len(w) > 1) or bool(re.fullmatch(r"\d+\.\d\d", w))
         date = _date_at(tokens, i)
-        ranged = date is None
-        if ranged:
-            date = _range_start(tokens, i)   # the 7 of "7–8 June"
+        first = _range_start(tokens, i) if date is None else None   # the 7 of "7–8 June"
         if date is not None:
-            value, j = date
-            month, a, b = _range_month(tokens, j) if ranged else _month_of(tokens, i, j)
-            out.append(Fact("date", value, tokens.span_text(a, b), i, j, month=month))
+            day, j = date
+            month, a, b = _month_of(tokens, i, j)
+        elif first is not None:
+            day, j, month = first
+            a, b = i, j
+        if date is not None or first is not None:
+            out.append(Fact("date", day, tokens.span_text(a, b), i, j, month=month))
             i = j
             continue
         if w in ORDINALS and i + 1 < n and words[i + 1].isalpha() and words[i + 1] not in _NOT_COUNTED \
@@ -403,7 +404,7 @@ def _extract_facts(tokens: Tokens) -> list[Fact]:
             end = k + 1 if k < n and words[k] in ("am", "pm", "oclock") else k + 2 if k + 1 < n and words[k:k + 2] in (
                 _TWO_WORD_CLOCK) else j
             if value >= 100 and value % 100 < 60:   # "eight forty" is 8:40, not 840
-                value = value // 100 + (value % 100) / 60
+                value = clock_hours(value)
             out.append(Fact("time", value % 12, tokens.span_text(start, end), start, end))
             i = end
         elif value < 100 and not (start > 0 and words[start - 1] in _NUMBERED):
@@ -473,7 +474,7 @@ def split_number_runs(tokens: Tokens, known: list[Fact]) -> Tokens:
 
     def says_known(g: Fact) -> bool:
         if g.kind in ("bare", "number") and 100 <= g.value < 1300 and g.value % 100 < 60 \
-                and (g.value // 100 + g.value % 100 / 60) % 12 in times:
+                and clock_hours(g.value) in times:
             return True   # "seven thirty" said bare is the customer's 7:30
         return any(same_value(k, g) for k in known)
 
