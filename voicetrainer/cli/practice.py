@@ -183,9 +183,11 @@ def _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model,
         if player is None:
             if out_dir is None:
                 out_dir = store.audio_dir(session_ids[-1]) / "customer"
-            with deferred():  # Ctrl-C during synthesis waits for it to return (see cli/signals.py)
+            # Ctrl-C during synthesis waits for it to return (see cli/signals.py), and for the line's WAV to be
+            # written: a signal inside wave.open() leaves a half-built writer whose __del__ prints a traceback
+            with deferred():
                 clip = voice.render(persona_, line)
-            write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", clip)
+                write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", clip)
         elif input_mode == "mic":
             # Returns once the first sentence is queued: the mic listens while the customer speaks (barge-in).
             player.start(deferred_pieces(voice.stream(persona_, line)))
