@@ -54,6 +54,35 @@ def test_a_wav_round_trips_through_write_and_read(tmp_path):
     assert np.max(np.abs(back.samples - tone)) < 1e-4              # 16-bit PCM quantisation only
 
 
+def test_the_wav_written_is_byte_for_byte_what_the_standard_library_writes(tmp_path):
+    import wave
+
+    clip = AudioClip((0.3 * np.sin(np.arange(3_001) / 7)).astype(np.float32), 22_050)
+    ours = write_wav(tmp_path / "ours.wav", clip).read_bytes()
+    with wave.open(str(tmp_path / "ref.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(22_050)
+        w.writeframes((np.clip(clip.samples, -1, 1) * 32767).astype("<i2").tobytes())
+    assert ours == (tmp_path / "ref.wav").read_bytes()
+
+
+def test_a_signal_mid_write_leaves_the_old_file_whole_and_no_part_file(tmp_path, monkeypatch):
+    import os
+
+    path = write_wav(tmp_path / "line.wav", AudioClip(np.zeros(1_600, np.float32)))
+    before = path.read_bytes()
+
+    def interrupted(*_a):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_wav(path, AudioClip(np.ones(16_000, np.float32) * 0.5))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["line.wav"]
+
+
 def test_samples_that_are_not_finite_become_silence(tmp_path):
     from .hostile import float_wav_with_nans
 

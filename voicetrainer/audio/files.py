@@ -7,7 +7,8 @@ float32). soundfile and soxr are imported inside the functions, so importing thi
 from __future__ import annotations
 
 import contextlib
-import wave
+import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -95,25 +96,39 @@ def _read_mono(f, rate: int, to_rate: int, max_frames: int, path: Path) -> np.nd
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
+def wav_bytes(clip: AudioClip) -> bytes:
+    """The whole 16-bit PCM mono WAV file for `clip`: the 44-byte RIFF header, then the samples."""
+    pcm = (np.clip(clip.samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(pcm), b"WAVE", b"fmt ", 16, 1, 1,
+                         clip.sample_rate, clip.sample_rate * 2, 2, 16, b"data", len(pcm))
+    return header + pcm
+
+
 def write_wav(path: str | Path, clip: AudioClip) -> Path:
     """Write 16-bit PCM mono WAV (playable everywhere, including browsers).
+
+    The file is built in memory, written beside `path` under a temporary name and renamed into place, so `path`
+    is either the whole clip or absent: a full disk, or a signal (Ctrl-C, SIGTERM) landing mid-write, never leaves
+    a truncated WAV under the real name or a half-built writer object behind (`wave.open` could, and printed
+    "Exception ignored" on exit when a signal landed inside it).
 
     Raises:
         OutputError: the folder or file cannot be written (read-only, a file in the folder's place, disk full); a
             half-written file is removed.
     """
     path = Path(path)
-    pcm = (np.clip(clip.samples, -1.0, 1.0) * 32767).astype("<i2")
+    data = wav_bytes(clip)
+    part = path.with_name(f".{path.name}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(path), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(clip.sample_rate)
-            w.writeframes(pcm.tobytes())
+        try:
+            part.write_bytes(data)
+            os.replace(part, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                part.unlink(missing_ok=True)
+            raise
     except OSError as e:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path} ({e.strerror or e}); free some space or choose a writable "
                           "folder") from None
     return path

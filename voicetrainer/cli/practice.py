@@ -184,7 +184,7 @@ def _practice(persona, mode, replies, seed, no_audio, audio_out, as_json, model,
             if out_dir is None:
                 out_dir = store.audio_dir(session_ids[-1]) / "customer"
             # Ctrl-C during synthesis waits for it to return (see cli/signals.py), and for the line's WAV to be
-            # written: a signal inside wave.open() leaves a half-built writer whose __del__ prints a traceback
+            # written, so the session's folder has every line the rep heard (write_wav itself is never half-done)
             with deferred():
                 clip = voice.render(persona_, line)
                 write_wav(out_dir / f"{next(counter):02d}-{intent}.wav", clip)
