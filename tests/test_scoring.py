@@ -953,6 +953,37 @@ def test_calm_on_fresh_wordings(rubric, reply, expected):
     assert hit(rubric, PRESCRIPTION, reply, "calm") is expected
 
 
+# Seventh round (stop 24): lecturing, correcting, defending the company and hurrying the caller, each a shape in
+# rubric.yaml; the kind look-alikes beside them ("take your word", "correct that", "try not to worry") stay calm.
+GYM = "You charged my card £45 twice this month after I cancelled my membership in March."
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("Just so you know, the contract is twelve months.", False),
+    ("I'm going to stop you there.", False),
+    ("Our trainers are professionals.", False),
+    ("Had you read the terms, you'd have seen the fee.", False),
+    ("Let me correct you: you cancelled in April.", False),
+    ("As per our terms, there's no refund.", False),
+    ("I've got other people waiting, so let's be quick.", False),
+    ("We get dozens of these a day.", False),
+    ("Let me get this straight: you never used the gym?", False),
+    ("Bear in mind January is our busiest month.", False),
+    ("Hopefully you can understand that we can't check every account.", False),
+    ("There's no point ringing again and again.", False),
+    ("Sorry, but we did send the cancellation email.", False),
+    ("The last person you spoke to clearly didn't have a clue.", False),
+    ("I'll take your word for it and refund the second £45 now.", True),
+    ("We should have told you about the fee, I'm sorry. I've refunded it.", True),
+    ("Let me correct that on your account now.", True),
+    ("Please try not to worry, I'll have the £45 back on your card by Friday.", True),
+    ("I'd appreciate it if you could send me the bank statement.", True),
+    ("No other charges will be taken, and I've refunded the £45.", True),
+])
+def test_calm_on_lecturing_and_hurrying(rubric, reply, expected):
+    assert hit(rubric, GYM, reply, "calm") is expected
+
+
 @pytest.mark.parametrize("text,words", [
     ("we'd already sent it", "we had already sent it"),
     ("the most we'd ever deduct is £20", "the most we would ever deduct is £20"),
