@@ -984,6 +984,22 @@ def test_calm_on_lecturing_and_hurrying(rubric, reply, expected):
     assert hit(rubric, GYM, reply, "calm") is expected
 
 
+@pytest.mark.parametrize("reply,expected", [
+    ("No, you're right, that should never have happened. I'll refund the £45 today.", True),
+    ("That's just awful, I'm so sorry. I've refunded the second charge.", True),
+    ("The cancellation page doesn't spell it out, and that's on us.", True),
+    ("This is not what you signed up for, and I'm sorry.", True),
+    ("I can see why you're confused: the statement is unclear. I'll fix it now.", True),
+    ("You must have been beside yourself when you saw that.", True),
+    ("£90 is a big deal, and I'm sorry it happened.", True),
+    ("There's been a mix-up on your side, I think.", False),
+    ("That's just how billing works.", False),
+    ("No, you're wrong about March.", False),
+])
+def test_calm_agreement_and_naming_the_harm_are_not_retorts(rubric, reply, expected):
+    assert hit(rubric, GYM, reply, "calm") is expected
+
+
 @pytest.mark.parametrize("text,words", [
     ("we'd already sent it", "we had already sent it"),
     ("the most we'd ever deduct is £20", "the most we would ever deduct is £20"),
