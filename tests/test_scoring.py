@@ -840,6 +840,11 @@ PARK = ("We paid £180 for four passes and the scanner rejected them all day. My
      "so the sixty five inch fridge you had mounted is two inches low on the left", False),
     ("The allotment rent for my plot, number 14, has gone from £38 to £72 a year.",
      "yeah thirty eight up to seventy two plot fourteen yep", True),
+    # a unit written short is the same unit: kWh are kilowatt hours, mph miles
+    ("The bill says I used 1,800 kilowatt hours in March when I normally use 400.",
+     "So the bill shows 1,800 kWh in March against your normal 400.", True),
+    ("The bill says I used 1,800 kilowatt hours in March when I normally use 400.",
+     "So the bill shows 1,600 kWh in March against your normal 400.", False),
 ])
 def test_paraphrase_by_role_and_unit(rubric, customer, reply, expected):
     s = score_reply(customer, reply, rubric)

@@ -46,9 +46,10 @@ chalet caravan lodge stall door unit plot aisle""".split())
 _LABELLED = _NUMBERED - ID_WORDS
 _QTY_ALIAS = {"cm": "centimetre", "mm": "millimetre", "km": "kilometre", "kg": "kilo", "kgs": "kilo",
               "kilogram": "kilo", "gb": "gigabyte", "gig": "gigabyte", "gigs": "gigabyte", "mb": "megabyte",
-              "mi": "mile", "ft": "foot", "feet": "foot", "mins": "minute", "hrs": "hour"}
+              "mi": "mile", "ft": "foot", "feet": "foot", "mins": "minute", "hrs": "hour", "kwh": "kilowatt",
+              "kw": "kilowatt", "mph": "mile", "ltr": "litre", "ltrs": "litre"}
 # words after a counted noun that are not a second noun of it ("2.3 gigabytes over three days")
-_NOT_NOUNS = frozenset("over under in on at for from to with by per a an the and or than into onto".split())
+_NOT_NOUNS = frozenset("over under in on at for from to with by per a an the and or than into onto versus vs".split())
 _VAGUE_QUANTITY = {"a": 1, "an": 1, "one": 1, "couple": 2, "few": 3, "several": 3}
 
 
