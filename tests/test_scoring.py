@@ -851,6 +851,18 @@ def test_paraphrase_by_role_and_unit(rubric, customer, reply, expected):
     assert s["paraphrase"].hit is expected, (s["paraphrase"].evidence, s.analysis.wrong_facts)
 
 
+@pytest.mark.parametrize("customer,months", [
+    ("I cancelled on October 4th but you've still taken £8.99 in November and December.", 2),
+    ("I cancelled on the 4th of October but you've still taken £8.99 in November and December.", 2),
+    ("I cancelled in October but you've still taken £8.99 in November and December.", 3),
+])
+def test_a_month_inside_a_date_is_not_a_month_named(rubric, customer, months):
+    from voicetrainer.scoring.facts import _months_named, content
+
+    t = tokenize(customer)
+    assert _months_named(t, content(t, rubric.compiled).facts) == months
+
+
 def test_the_same_name_with_another_kind_of_place_is_a_wrong_fact(rubric):
     customer = "I docked the bike at the Elm Street station at 8:20 and it's charged me $38.50."
     s = score_reply(customer, "so you docked at elm park at eight twenty and it charged thirty eight fifty", rubric)

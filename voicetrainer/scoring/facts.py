@@ -341,8 +341,9 @@ def same_role(ct: Tokens, f: Fact, cfacts: list[Fact], rt: Tokens, g: Fact, rfac
 
 
 def _months_named(t: Tokens, facts: list[Fact]) -> int:
-    """How many months the customer names outside a date: "£8.99 in November and December" is two charges."""
-    in_dates = {i for f in facts if f.kind == "date" for i in range(f.start, f.end + 2)}
+    """How many months the customer names outside a date: "£8.99 in November and December" is two charges; the
+    month of "October 4th" (before its day) or "the 4th of October" (after it) is part of a date."""
+    in_dates = {i for f in facts if f.kind == "date" for i in range(f.start - 1, f.end + 2)}
     return len({w for i, w in enumerate(t.words) if w in MONTHS and i not in in_dates})
 
 
