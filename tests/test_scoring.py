@@ -1017,6 +1017,23 @@ def test_calm_agreement_and_naming_the_harm_are_not_retorts(rubric, reply, expec
     assert hit(rubric, GYM, reply, "calm") is expected
 
 
+@pytest.mark.parametrize("reply,expected", [
+    ("With all due respect, the terms are very clear.", False),
+    ("Strictly speaking, that's a question for your bank.", False),
+    ("We're not required to send reminders.", False),
+    ("Just a tip: cancel online next time.", False),
+    ("I'm not sure why that's so hard to understand.", False),
+    ("You've said that about six times now.", False),
+    ("Welcome to the world of gym contracts!", False),
+    ("We've never had a complaint like this before.", False),
+    ("I should point out that we did send you a renewal email.", False),     # "I should" is not owning a fault
+    ("We should have told you before it renewed, frankly. I've refunded the £45.", True),
+    ("I'll make sure the £45 is back on your card by Friday.", True),
+])
+def test_calm_on_policy_walls_and_put_downs(rubric, reply, expected):
+    assert hit(rubric, GYM, reply, "calm") is expected
+
+
 @pytest.mark.parametrize("text,words", [
     ("we'd already sent it", "we had already sent it"),
     ("the most we'd ever deduct is £20", "the most we would ever deduct is £20"),

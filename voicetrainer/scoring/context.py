@@ -88,7 +88,8 @@ def owned(m: Match, rt: Tokens) -> bool:
     sent = rt.sentence[m.start]
     before = [i for i in range(m.start) if rt.sentence[i] == sent]
     for i in before:
-        if rt.words[i] in ("we", "i") and any(rt.words[j] in _OWNING for j in range(i + 1, min(i + 3, m.start))):
+        if rt.words[i] in ("we", "i") and any(rt.words[j] in _OWNING and "have" in rt.words[j + 1:j + 3]
+                                              for j in range(i + 1, min(i + 3, m.start))):
             return True
     after = [i for i in range(m.end, len(rt.words)) if rt.sentence[i] == sent]
     words = [rt.words[i] for i in after]
