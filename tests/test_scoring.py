@@ -840,6 +840,16 @@ PARK = ("We paid £180 for four passes and the scanner rejected them all day. My
      "so the sixty five inch fridge you had mounted is two inches low on the left", False),
     ("The allotment rent for my plot, number 14, has gone from £38 to £72 a year.",
      "yeah thirty eight up to seventy two plot fourteen yep", True),
+    # an age is the customer's duration only within the units' rounding: 13 months old is neither 11 nor 12 months
+    ("The car is 11 months old and the warranty is 12 months, and the £850 air-con repair isn't covered?",
+     "so your car's thirteen months old and it's the air con", False),
+    ("The car is 11 months old and the warranty is 12 months, and the £850 air-con repair isn't covered?",
+     "so your car's eleven months old and it's the eight hundred and fifty pound air con repair", True),
+    # one of two months said right does not excuse the other said wrong; "I'm sorry" plans nothing
+    ("You replaced my clutch in March under warranty and it's gone again in July.",
+     "ah I'm sorry, okay so the clutch was done in may and it's gone in july", False),
+    ("You replaced my clutch in March under warranty and it's gone again in July.",
+     "ah I'm sorry, okay so the clutch was done in march and it's gone in july", True),
     # a unit written short is the same unit: kWh are kilowatt hours, mph miles
     ("The bill says I used 1,800 kilowatt hours in March when I normally use 400.",
      "So the bill shows 1,800 kWh in March against your normal 400.", True),

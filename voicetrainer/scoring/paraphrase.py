@@ -70,10 +70,11 @@ def _wrong_items(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledRu
             continue
         if _item_slot(k) in ("weekday", "month") and clauses[s] in planning:
             continue   # "I'll send the link by Thursday", "I've reissued it, arriving Thursday": a new day, planned
-        same_slot = [g for g in cust_items if _item_slot(g) == _item_slot(k)]
-        if not same_slot or any(g in named_anywhere for g in same_slot):
+        # the customer's ones of this slot the reply never names: "done in May" for "March" beside "July" said right
+        missing = [g for g in cust_items if _item_slot(g) == _item_slot(k) and g not in named_anywhere]
+        if not missing:
             continue
-        out.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[same_slot[0]])})")
+        out.append(f"{rt.span_text(s, e)} (customer said {ct.span_text(*cc.items[missing[0]])})")
     return out + _shifted_days(ct, rt, cc, rc, c, restating, no_wrong) + _wrong_names(ct, rt, cc, rc, restating,
                                                                                           no_wrong)
 
@@ -100,6 +101,10 @@ def _shifted_days(ct: Tokens, rt: Tokens, cc: Content, rc: Content, c: CompiledR
     return out
 
 
+# "I'm sorry", "we're aware": a state of the rep's, not an action planned or reported
+_STATES = frozenset("sorry afraid glad aware sure really so very truly genuinely not happy pleased here still".split())
+
+
 def _planning_clauses(rt: Tokens, clauses: list[int]) -> set[int]:
     """Clauses in which the rep plans or reports an action of their own, or a delivery to come ("it arrives on
     Wednesday"), with the clauses after them in their sentence ("I've reissued it, arriving Thursday"); a spoken
@@ -107,8 +112,9 @@ def _planning_clauses(rt: Tokens, clauses: list[int]) -> set[int]:
     restates."""
     out: set[int] = set()
     for i, w in enumerate(rt.words):
+        nxt = rt.words[i + 1] if i + 1 < len(rt.words) else ""
         if w in ("will", "going", "gonna", "arriving", "arrives", "ships", "due") or (
-                w in ("have", "am", "are") and i > 0 and rt.words[i - 1] in ("i", "we")):
+                w in ("have", "am", "are") and i > 0 and rt.words[i - 1] in ("i", "we") and nxt not in _STATES):
             out.update(clauses[j] for j in range(i, len(rt.words)) if rt.sentence[j] == rt.sentence[i])
     return out
 

@@ -529,7 +529,9 @@ def same_value(a: Fact, b: Fact) -> bool:
         return a.value == b.value   # "my 84-year-old dad", "he's eighty four"
     if kinds == {"age", "duration"}:   # "three weeks old" is "I've had it three weeks"
         age, took = (a, b) if a.kind == "age" else (b, a)
-        return abs(age.value * 365 - took.value) <= 0.1 * took.value + 1e-9
+        # within rounding of the units only ("a year old" is 365 days, "12 months" 360): "thirteen months old" is
+        # not the customer's "12 months"
+        return abs(age.value * 365 - took.value) <= 0.02 * took.value + 1e-9
     if "count" in kinds and kinds & {"qty", "ord"} and a.kind != b.kind:
         # "missed school twice" is "two missed school days"; the "third time" is the "third cancellation"
         ordinal = "ord" in kinds
