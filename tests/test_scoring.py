@@ -850,6 +850,13 @@ PARK = ("We paid £180 for four passes and the scanner rejected them all day. My
      "ah I'm sorry, okay so the clutch was done in may and it's gone in july", False),
     ("You replaced my clutch in March under warranty and it's gone again in July.",
      "ah I'm sorry, okay so the clutch was done in march and it's gone in july", True),
+    # a swap joined across a few words ("instead of your usual"); a verb's "to" joins nothing
+    ("The app charged me $41.20 instead of my usual $3.10 for the same ride.",
+     "So you were charged $3.10 instead of your usual $41.20?", False),
+    ("The app charged me $41.20 instead of my usual $3.10 for the same ride.",
+     "So you were charged $41.20 instead of your usual $3.10, for the same ride.", True),
+    ("My order 55120 was supposed to arrive Monday and it's Thursday.",
+     "Monday to Thursday on 55120 is late, I'm sorry.", True),
     # a unit written short is the same unit: kWh are kilowatt hours, mph miles
     ("The bill says I used 1,800 kilowatt hours in March when I normally use 400.",
      "So the bill shows 1,800 kWh in March against your normal 400.", True),

@@ -156,7 +156,7 @@ grove court row green common market mews parade""".split())
 # to Camden", "£6,800 of the £9,500". The same two values joined the other way round in the reply are swapped.
 _JOINERS = {"instead": "instead", "rather": "instead", "not": "instead", "vs": "instead", "versus": "instead",
             "over": "instead", "to": "to", "of": "of", "out": "of"}
-_JOIN_GAP = 3   # words between the two values, the joiner among them
+_JOIN_GAP = 4   # words between the two values, the joiner among them ("£38.50 instead of my usual £2.75")
 
 
 def _values(t: Tokens, cont: Content) -> list[tuple[object, int, int]]:
@@ -188,7 +188,10 @@ def _joined(t: Tokens, vals: list[tuple[object, int, int]]) -> list[tuple[object
     for (a, as_, ae), (b, bs, be) in zip(vals, vals[1:], strict=False):
         between = t.words[ae:bs]
         if 0 < len(between) <= _JOIN_GAP and t.sentence[ae - 1] == t.sentence[bs]:
-            fams = [_JOINERS[w] for w in between if w in _JOINERS]
+            # "to" and "of" join only next to the second value ("King's Cross to Camden", "two of the five"), not
+            # as a verb's "to" further back ("30417, was supposed to arrive Friday")
+            fams = [_JOINERS[w] for k, w in enumerate(between) if w in _JOINERS
+                    and (_JOINERS[w] == "instead" or k >= len(between) - 2)]
             if fams:
                 out.append((a, fams[0], b, as_, be))
     return out
