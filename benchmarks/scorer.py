@@ -9,7 +9,9 @@ The positive class is "hit" (for calm: calm kept); calm is also given as F1 on v
 the positive class), the figure issue 11 reports. The blind sets are split into spoken-style and written replies.
 "all right" is the share of replies with every dimension agreeing with its label. The frozen sets also print
 paraphrase against a second blind labeller (tests/data/relabel_paraphrase_frozen.jsonl) and how often the two
-labellers agree: where they disagree, the writer's label is a convention, not a fact.
+labellers agree: where they disagree, the writer's label is a convention, not a fact. blind_test, where they agree
+least, also prints paraphrase against the majority of three blind labellers (a third in
+tests/data/relabel3_paraphrase_frozen.jsonl) and on the rows all three agree on.
 
 `--errors` lists disagreements only for the sets the rules are tuned on; the holdout and blind_test to blind_test6
 (`FROZEN` in tests/scorer_eval.py) are frozen: only their aggregate figures are printed, never their rows.
@@ -32,7 +34,15 @@ sys.path.insert(0, str(ROOT))
 
 # E402: these imports come after the sys.path insert, so they load this checkout's code, not an installed copy.
 # tests/scorer_eval.py is shared with the CI floors.
-from tests.scorer_eval import FROZEN, SETS, by_style, load_rows, second_labeller, summary  # noqa: E402
+from tests.scorer_eval import (  # noqa: E402
+    FROZEN,
+    SETS,
+    by_style,
+    load_rows,
+    majority_of_three,
+    second_labeller,
+    summary,
+)
 from voicetrainer.scoring import load_rubric, score_reply  # noqa: E402
 from voicetrainer.types import DIMENSIONS  # noqa: E402
 
@@ -69,6 +79,13 @@ def _table(name: str, res: dict) -> list[str]:
     if second:
         lines.append(f"  paraphrase against a second blind labeller ({second['rows']} rows): F1 {second['f1']:.3f}; "
                      f"the two labellers agree on {second['labellers_agree']:.3f}")
+    third = res.get("paraphrase_majority_of_three")
+    if third:
+        lines.append(f"  paraphrase against the majority of three blind labellers ({third['rows']} rows): F1 "
+                     f"{third['f1']:.3f}; on the {third['unanimous_rows']} rows all three agree on: F1 "
+                     f"{third['f1_unanimous']:.3f} (the third agrees with the writers on "
+                     f"{third['third_agrees_with_writers']:.3f}, with the second on "
+                     f"{third['third_agrees_with_second']:.3f})")
     return lines
 
 
@@ -120,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         second = second_labeller(name, rows, scores)
         if second:
             res["paraphrase_second_labeller"] = second
+        third = majority_of_three(name, rows, scores)
+        if third:
+            res["paraphrase_majority_of_three"] = third
         report["sets"][name] = res
         measured += rows
     # Timing: a second, warm pass over every reply (the first pass filled the stemmer's cache).

@@ -28,6 +28,10 @@ STYLES = ("spoken", "written")
 # A second blind labeller's paraphrase label on every row of the frozen sets (and 160 control rows of blind_dev3),
 # from docs/relabel-brief-paraphrase.md: a check on the writers' labels, never tuned on (docs/rubric.md).
 SECOND_LABELS = DATA / "relabel_paraphrase_frozen.jsonl"
+# A third blind labeller's paraphrase label on every row of blind_test (and 60 control rows of blind_dev3), from the
+# same brief: with the writers' and the second labeller's, a majority of three for the one frozen set on which the
+# first two agree on only 84 % of rows (docs/rubric.md, "A third labeller").
+THIRD_LABELS = DATA / "relabel3_paraphrase_frozen.jsonl"
 
 
 def load_rows(path: Path) -> list[dict]:
@@ -100,11 +104,39 @@ def second_labeller(name: str, rows: Sequence[dict], scores: Sequence[dict]) -> 
     return {"rows": len(pairs), "f1": counts["f1"], "labellers_agree": round(agree, 3)}
 
 
-@cache
+def majority_of_three(name: str, rows: Sequence[dict], scores: Sequence[dict]) -> dict | None:
+    """Paraphrase F1 of `scores` against the majority of the writers' and two more blind labellers' labels of set
+    `name`, and on the rows where all three agree; how often the third agrees with each of the others. None for a
+    set without both extra labels."""
+    second, third = _second_labels().get(name, {}), _labels(THIRD_LABELS).get(name, {})
+    pairs = [(row, got) for row, got in zip(rows, scores, strict=True)
+             if row["id"] in second and row["id"] in third and "paraphrase" in row["labels"]]
+    if not pairs:
+        return None
+
+    def votes(row: dict) -> list[bool]:
+        return [bool(row["labels"]["paraphrase"]), second[row["id"]], third[row["id"]]]
+
+    major = [dict(row, labels={"paraphrase": sum(votes(row)) >= 2}) for row, _ in pairs]
+    unanimous = [(row, got) for row, got in pairs if len(set(votes(row))) == 1]
+    f1 = dimension_counts(major, [got for _, got in pairs])["paraphrase"]["f1"]
+    f1_all = dimension_counts([r for r, _ in unanimous], [g for _, g in unanimous])["paraphrase"]["f1"]
+    n = len(pairs)
+    return {"rows": n, "f1": f1, "unanimous_rows": len(unanimous), "f1_unanimous": f1_all,
+            "third_agrees_with_writers": round(sum(v[0] == v[2] for v in map(votes, (r for r, _ in pairs))) / n, 3),
+            "third_agrees_with_second": round(sum(v[1] == v[2] for v in map(votes, (r for r, _ in pairs))) / n, 3)}
+
+
 def _second_labels() -> dict[str, dict[str, bool]]:
-    """{set: {row id: paraphrase}} of the second labeller, read once ({} without the file)."""
+    """{set: {row id: paraphrase}} of the second labeller ({} without the file)."""
+    return _labels(SECOND_LABELS)
+
+
+@cache
+def _labels(path: Path) -> dict[str, dict[str, bool]]:
+    """{set: {row id: paraphrase}} of a relabel file, read once ({} without the file)."""
     out: dict[str, dict[str, bool]] = {}
-    if SECOND_LABELS.is_file():
-        for r in load_rows(SECOND_LABELS):
+    if path.is_file():
+        for r in load_rows(path):
             out.setdefault(r["set"], {})[r["id"]] = r["paraphrase"]
     return out

@@ -97,6 +97,27 @@ def test_the_second_labeller_is_compared_row_by_row():
     assert second_labeller("dev", rows, got) is None
 
 
+def test_the_majority_of_three_is_counted_row_by_row(tmp_path, monkeypatch):
+    from . import scorer_eval
+
+    second = {r["id"]: r["paraphrase"] for r in load_rows(SECOND_LABELS) if r["set"] == "blind_test"}
+    ids = ["A-004", "A-005"]
+    rows = [{"id": i, "labels": {"paraphrase": True}} for i in ids]
+    third = tmp_path / "third.jsonl"
+    third.write_text("".join(f'{{"set": "blind_test", "id": "{i}", "paraphrase": false}}\n' for i in ids))
+    monkeypatch.setattr(scorer_eval, "THIRD_LABELS", third)
+    got = [{"paraphrase": {"hit": True}}, {"paraphrase": {"hit": False}}]
+    res = scorer_eval.majority_of_three("blind_test", rows, got)
+    # writers true, third false: the second labeller decides each row; nobody agrees unanimously
+    major = [second[i] for i in ids]
+    tp = (got[0]["paraphrase"]["hit"] and major[0]) + (got[1]["paraphrase"]["hit"] and major[1])
+    assert res["rows"] == 2 and res["unanimous_rows"] == 0
+    assert res["third_agrees_with_writers"] == 0.0
+    assert res["third_agrees_with_second"] == sum(not second[i] for i in ids) / 2
+    assert (res["f1"] > 0) == bool(tp)
+    assert scorer_eval.majority_of_three("dev", rows, got) is None
+
+
 def test_counts_and_f1_of_a_known_confusion():
     labels = [True, True, True, False, False]
     hits = [True, True, False, True, False]      # tp 2, fn 1, fp 1, tn 1
