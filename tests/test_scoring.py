@@ -1026,6 +1026,8 @@ def test_calm_on_lecturing_and_hurrying(rubric, reply, expected):
     ("I can see why you're confused: the statement is unclear. I'll fix it now.", True),
     ("You must have been beside yourself when you saw that.", True),
     ("£90 is a big deal, and I'm sorry it happened.", True),
+    ("To be honest, our billing system doesn't always log cancellations, so I believe you. I've refunded it.", True),
+    ("You're absolutely right. The terms say the change should have been free, so I've refunded the £45.", True),
     ("There's been a mix-up on your side, I think.", False),
     ("That's just how billing works.", False),
     ("No, you're wrong about March.", False),
